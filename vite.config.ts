@@ -1,0 +1,10 @@
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+
+export default defineConfig({
+  plugins: [react()],
+  worker: { format: 'es' },
+  build: { target: 'es2022', sourcemap: true },
+  // The codec is CommonJS with a Node branch (require('fs')) it never takes in a browser.
+  optimizeDeps: { include: ['@cornerstonejs/codec-openjph'] },
+});

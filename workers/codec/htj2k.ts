@@ -1,0 +1,78 @@
+/**
+ * The one module that touches the HTJ2K codec (OpenJPH compiled to WASM with SIMD). It loads the
+ * module once per worker from an explicit URL, reuses one decoder for every frame, and checks the
+ * decoder's last error after every call (it never throws, and on bad input it leaves the previous
+ * frame's pixels in place). Decoded pixels are returned as a view into the WASM heap: the caller
+ * checksums it there and copies out only what it keeps.
+ */
+import createOpenJph, { type HTJ2KDecoder, type OpenJphModule } from '@cornerstonejs/codec-openjph';
+import wasmUrl from '@cornerstonejs/codec-openjph/wasm?url';
+import { RetrieveError } from '../../src/core/errors';
+
+export interface DecodedView {
+  width: number;
+  height: number;
+  bitsPerSample: number;
+  signed: boolean;
+  components: number;
+  /** view into the WASM heap, valid until the next codec call */
+  pixels: Uint8Array;
+}
+
+let codec: Promise<OpenJphModule> | undefined;
+let decoder: HTJ2KDecoder | undefined;
+
+/** Loads the codec once; later calls return the same module. */
+export function loadCodec(): Promise<OpenJphModule> {
+  codec ??= createOpenJph({
+    locateFile: (path) => (path.endsWith('.wasm') ? wasmUrl : path),
+    // The codec prints OpenJPH's warnings on stderr; errors are read with getLastErrorMessage().
+    print: () => {},
+    printErr: () => {},
+  }).then((m) => {
+    decoder = new m.HTJ2KDecoder();
+    return m;
+  });
+  return codec;
+}
+
+/**
+ * Decodes `codestream` at `decompositionLevel` (0 = full resolution).
+ * @throws RetrieveError DecodeFailed with the decoder's own message.
+ */
+export function decode(codestream: Uint8Array, decompositionLevel = 0): DecodedView {
+  if (!decoder) throw new Error('codec not loaded: call loadCodec first');
+  decoder.getEncodedBuffer(codestream.length).set(codestream);
+  if (decompositionLevel === 0) decoder.decode();
+  else decoder.decodeSubResolution(decompositionLevel);
+  const error = decoder.getLastErrorMessage();
+  if (error) throw new RetrieveError('DecodeFailed', `HTJ2K decode failed: ${error.trim()}`);
+  const info = decoder.getFrameInfo();
+  const size =
+    decompositionLevel === 0
+      ? { width: info.width, height: info.height }
+      : decoder.calculateSizeAtDecompositionLevel(decompositionLevel);
+  const pixels = decoder.getDecodedBuffer();
+  const expected =
+    size.width * size.height * info.componentCount * (info.bitsPerSample <= 8 ? 1 : 2);
+  if (pixels.length !== expected) {
+    throw new RetrieveError(
+      'DecodeFailed',
+      `HTJ2K decode produced ${pixels.length} bytes, expected ${expected}`,
+    );
+  }
+  return {
+    width: size.width,
+    height: size.height,
+    bitsPerSample: info.bitsPerSample,
+    signed: info.isSigned,
+    components: info.componentCount,
+    pixels,
+  };
+}
+
+/** Bytes the WASM heap holds now: tests watch it stay flat over thousands of decodes. */
+export function heapBytes(): number {
+  if (!decoder) return 0;
+  return decoder.getDecodedBuffer().buffer.byteLength;
+}
