@@ -30,8 +30,10 @@ export interface AhiServerOptions {
 
 export interface Stats {
   startedAt: string;
+  /** AWS API requests (preflights and the local /demo and /__ahi paths are counted apart) */
   requests: number;
   preflights: number;
+  localRequests: number;
   byOperation: Record<string, number>;
   byStatus: Record<string, number>;
   errorsByType: Record<string, number>;
@@ -132,6 +134,7 @@ function freshStats(): Stats {
     startedAt: new Date().toISOString(),
     requests: 0,
     preflights: 0,
+    localRequests: 0,
     byOperation: {},
     byStatus: {},
     errorsByType: {},
@@ -222,6 +225,8 @@ export async function startAhiServer(options: AhiServerOptions): Promise<AhiServ
     status: number,
     body: unknown,
     extra: Record<string, string> = {},
+    /** false for the local paths, which stay out of the API counters */
+    api = true,
   ) {
     const text = Buffer.from(JSON.stringify(body));
     res.writeHead(status, {
@@ -230,12 +235,13 @@ export async function startAhiServer(options: AhiServerOptions): Promise<AhiServ
       ...extra,
     });
     res.end(text);
+    if (!api) return;
     bump(stats.byStatus, String(status));
     stats.bytesSent += text.length;
   }
 
   function sendError(res: Http2ServerResponse, err: AhiError | AuthError) {
-    const status = err instanceof AuthError ? err.status : err.status;
+    const status = err.status;
     bump(stats.errorsByType, err.errorType);
     sendJson(
       res,
@@ -380,19 +386,19 @@ export async function startAhiServer(options: AhiServerOptions): Promise<AhiServ
       res.end();
       return;
     }
-    stats.requests++;
-    if (!req.stream) stats.http1Requests++;
-
     // Non-AWS paths: the demo index and manifests, credentials for tests, counters and knobs.
+    // They are counted apart, so the API counters show only what an AWS endpoint would see.
     if (path.startsWith('/__ahi/') || path.startsWith('/demo/') || path === '/demo') {
-      bump(stats.byOperation, 'local');
+      stats.localRequests++;
       const host = String(req.headers[':authority'] ?? req.headers.host ?? 'localhost');
-      if (req.method === 'GET' && path === '/__ahi/stats') return sendJson(res, 200, stats);
-      if (req.method === 'GET' && path === '/__ahi/knobs') return sendJson(res, 200, knobs);
+      if (req.method === 'GET' && path === '/__ahi/stats')
+        return sendJson(res, 200, stats, {}, false);
+      if (req.method === 'GET' && path === '/__ahi/knobs')
+        return sendJson(res, 200, knobs, {}, false);
       if (req.method === 'POST' && path === '/__ahi/reset') {
         stats = freshStats();
         served = new Map();
-        return sendJson(res, 200, stats);
+        return sendJson(res, 200, stats, {}, false);
       }
       if (req.method === 'POST' && path === '/__ahi/knobs') {
         try {
@@ -402,9 +408,9 @@ export async function startAhiServer(options: AhiServerOptions): Promise<AhiServ
           >;
           knobs = parseKnobs(update, knobs);
           applyKnobs();
-          return sendJson(res, 200, knobs);
+          return sendJson(res, 200, knobs, {}, false);
         } catch (e) {
-          return sendJson(res, 400, { message: (e as Error).message });
+          return sendJson(res, 400, { message: (e as Error).message }, {}, false);
         }
       }
       if (req.method === 'POST' && path === '/demo/credentials') {
@@ -412,17 +418,19 @@ export async function startAhiServer(options: AhiServerOptions): Promise<AhiServ
           url.searchParams.get('ttlSeconds') ?? (knobs.credentialsTtlSeconds || 3600),
         );
         const c = mintCredentials(auth, Number.isFinite(ttl) && ttl > 0 ? ttl : 3600);
-        return sendJson(res, 200, { ...c, expiration: c.expiration.toISOString() });
+        return sendJson(res, 200, { ...c, expiration: c.expiration.toISOString() }, {}, false);
       }
       if (req.method === 'GET' && (path === '/demo/' || path === '/demo'))
-        return sendJson(res, 200, demoIndex(host));
+        return sendJson(res, 200, demoIndex(host), {}, false);
       const m = /^\/demo\/([a-z0-9-]+)\/(manifest|metadata)\.json$/.exec(path);
       const set = m ? [...sets.values()].find((s) => s.name === m[1]) : undefined;
       if (req.method === 'GET' && m && set)
-        return sendJson(res, 200, m[2] === 'manifest' ? toManifest(set) : set.metadata);
-      return sendJson(res, 404, { message: `No demo resource at ${path}` });
+        return sendJson(res, 200, m[2] === 'manifest' ? toManifest(set) : set.metadata, {}, false);
+      return sendJson(res, 404, { message: `No demo resource at ${path}` }, {}, false);
     }
 
+    stats.requests++;
+    if (!req.stream) stats.http1Requests++;
     try {
       const route =
         /^\/datastore\/([^/]+)\/imageSet\/([^/]+)\/(getImageFrame|getImageSetMetadata|getImageSet)$/.exec(

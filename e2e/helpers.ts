@@ -1,0 +1,56 @@
+/** Shared e2e helpers: the local server's counters and knobs, read over HTTPS like any client. */
+import { request, type Page } from '@playwright/test';
+import { API_URL } from '../playwright.config';
+
+export interface ServerStats {
+  requests: number;
+  preflights: number;
+  byOperation: Record<string, number>;
+  byStatus: Record<string, number>;
+  errorsByType: Record<string, number>;
+  tlsConnections: number;
+  http2Sessions: number;
+  http1Requests: number;
+  peakStreams: number;
+  framesServed: number;
+  distinctFramesServed: number;
+}
+
+async function api<T>(method: 'GET' | 'POST', path: string, data?: unknown): Promise<T> {
+  const ctx = await request.newContext({ ignoreHTTPSErrors: true });
+  try {
+    const response =
+      method === 'GET'
+        ? await ctx.get(`${API_URL}${path}`)
+        : await ctx.post(`${API_URL}${path}`, { data: data ?? {} });
+    if (!response.ok())
+      throw new Error(`${method} ${path}: ${response.status()} ${await response.text()}`);
+    return (await response.json()) as T;
+  } finally {
+    await ctx.dispose();
+  }
+}
+
+export const serverStats = () => api<ServerStats>('GET', '/__ahi/stats');
+export const resetServer = () => api<ServerStats>('POST', '/__ahi/reset');
+export const setKnobs = (knobs: Record<string, number>) =>
+  api<Record<string, number>>('POST', '/__ahi/knobs', knobs);
+export const demoIndex = () =>
+  api<{
+    imageSets: {
+      name: string;
+      datastoreId: string;
+      imageSetId: string;
+      frames: number;
+      manifest: string;
+    }[];
+  }>('GET', '/demo/');
+
+/** Opens the app and waits until the local config has prefilled the form. */
+export async function openApp(page: Page): Promise<void> {
+  await page.goto('/');
+  await page.getByLabel('Access key ID').and(page.locator('[value="AKIDEXAMPLE"]')).waitFor();
+  await page.waitForFunction(() =>
+    (document.querySelector('textarea')?.value ?? '').includes('ImageSetID'),
+  );
+}

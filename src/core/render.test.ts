@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import type { DecodedPixels } from './protocol';
+import { fullRangeWindow, toRgba } from './render';
+
+const grey16 = (values: number[], signed = false): DecodedPixels => ({
+  width: values.length,
+  height: 1,
+  bitsPerSample: 16,
+  signed,
+  components: 1,
+  data: (signed ? Int16Array.from(values) : Uint16Array.from(values)).buffer,
+});
+
+const reds = (
+  p: DecodedPixels,
+  desc: Parameters<typeof toRgba>[1],
+  w: { center: number; width: number },
+) => {
+  const out = new Uint8ClampedArray(p.width * p.height * 4);
+  toRgba(p, desc, w, out);
+  return [...out].filter((_, i) => i % 4 === 0);
+};
+
+describe('rendering decoded pixels', () => {
+  it('applies rescale then the DICOM linear window (CT soft tissue: 40 / 400)', () => {
+    const p = grey16([0, 824, 1064, 1264, 4095]); // HU -1024, -200, 40, 240, 3071
+    expect(
+      reds(
+        p,
+        { rescaleSlope: 1, rescaleIntercept: -1024, photometric: 'MONOCHROME2' },
+        { center: 40, width: 400 },
+      ),
+    ).toEqual([0, 0, 128, 255, 255]);
+  });
+
+  it('inverts MONOCHROME1', () => {
+    const p = grey16([0, 1000]);
+    expect(
+      reds(
+        p,
+        { rescaleSlope: 1, rescaleIntercept: 0, photometric: 'MONOCHROME1' },
+        { center: 500, width: 1000 },
+      ),
+    ).toEqual([255, 0]);
+  });
+
+  it('reads signed samples', () => {
+    const p = grey16([-2000, 0, 2000], true);
+    expect(reds(p, undefined, { center: 0, width: 4000 })).toEqual([0, 128, 255]);
+  });
+
+  it('copies RGB', () => {
+    const p: DecodedPixels = {
+      width: 2,
+      height: 1,
+      bitsPerSample: 8,
+      signed: false,
+      components: 3,
+      data: Uint8Array.from([1, 2, 3, 4, 5, 6]).buffer,
+    };
+    const out = new Uint8ClampedArray(8);
+    toRgba(p, undefined, { center: 0, width: 1 }, out);
+    expect([...out]).toEqual([1, 2, 3, 255, 4, 5, 6, 255]);
+  });
+
+  it('finds the full-range window in rescaled units', () => {
+    expect(
+      fullRangeWindow(grey16([100, 300]), { rescaleSlope: 2, rescaleIntercept: -100 }),
+    ).toEqual({ center: 300, width: 400 });
+  });
+});
