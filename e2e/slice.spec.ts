@@ -31,6 +31,8 @@ test('downloads, decodes and verifies the NEMA demo set over one HTTP/2 session'
   expect(distinct.width).toBe(512);
   expect(distinct.distinct).toBeGreaterThan(50);
 
+  await page.screenshot({ path: 'test-results/screens/slice-done.png' });
+
   const stats = await serverStats();
   expect(stats.byOperation['getImageFrame']).toBe(16);
   expect(stats.byOperation['getImageSetMetadata']).toBe(1);
