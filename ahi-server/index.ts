@@ -6,7 +6,7 @@ import { startAppServer, type AppServer } from './app-server';
 import { loadOrCreateCertificate } from './cert';
 import { loadDataset, type ImageSet } from './dataset';
 import type { ServerConfig } from './knobs';
-import { startAhiServer, type AhiServer } from './server';
+import { DEMO_IDENTITY_POOL_ID, startAhiServer, type AhiServer } from './server';
 
 export interface LocalAhi {
   api: AhiServer;
@@ -54,6 +54,8 @@ export async function startLocalAhi(
           accessKeyId: config.accessKeyId,
           secretAccessKey: config.secretAccessKey,
           ...(config.sessionToken ? { sessionToken: config.sessionToken } : {}),
+          identityPoolId: DEMO_IDENTITY_POOL_ID,
+          cognitoEndpoint: `https://${apiHost}:${api.port}/cognito-identity`,
           imageSets: imageSets.map((s) => ({
             name: s.name,
             description: s.description,

@@ -10,6 +10,7 @@ import http2, {
   type ServerHttp2Session,
 } from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { DATASTORE_ID, toManifest, type ImageSet } from './dataset';
 import { DEFAULT_KNOBS, parseKnobs, type Knobs } from './knobs';
@@ -34,6 +35,9 @@ export interface Stats {
   requests: number;
   preflights: number;
   localRequests: number;
+  cognitoRequests: number;
+  /** temporary credentials handed out (Cognito stand-in and /demo/credentials) */
+  credentialsIssued: number;
   byOperation: Record<string, number>;
   byStatus: Record<string, number>;
   errorsByType: Record<string, number>;
@@ -73,7 +77,11 @@ const ALLOWED_HEADERS = [
   'x-amz-user-agent',
   'amz-sdk-invocation-id',
   'amz-sdk-request',
+  'x-amz-target',
 ];
+
+/** The identity pool the local Cognito stand-in knows. */
+export const DEMO_IDENTITY_POOL_ID = 'us-east-1:00000000-0000-4000-8000-00000000a41e';
 const EXPOSED_HEADERS = [
   'x-amzn-requestid',
   'x-amzn-errortype',
@@ -135,6 +143,8 @@ function freshStats(): Stats {
     requests: 0,
     preflights: 0,
     localRequests: 0,
+    cognitoRequests: 0,
+    credentialsIssued: 0,
     byOperation: {},
     byStatus: {},
     errorsByType: {},
@@ -203,10 +213,13 @@ export async function startAhiServer(options: AhiServerOptions): Promise<AhiServ
   server.on('session', (session: ServerHttp2Session) => {
     stats.http2Sessions++;
     if (knobs.maxStreams > 0) session.settings({ maxConcurrentStreams: knobs.maxStreams });
-    session.on('stream', () => {
+    session.on('stream', (stream: http2.ServerHttp2Stream) => {
       const n = (sessionStreams.get(session) ?? 0) + 1;
       sessionStreams.set(session, n);
       stats.peakStreamsPerSession = Math.max(stats.peakStreamsPerSession, n);
+      stream.once('close', () =>
+        sessionStreams.set(session, (sessionStreams.get(session) ?? 1) - 1),
+      );
     });
   });
 
@@ -372,6 +385,62 @@ export async function startAhiServer(options: AhiServerOptions): Promise<AhiServ
     };
   }
 
+  async function handleCognito(req: Http2ServerRequest, res: Http2ServerResponse) {
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const fail = (status: number, type: string, message: string) =>
+      sendJson(
+        res,
+        status,
+        { __type: type, message },
+        { 'x-amzn-errortype': type, 'content-type': 'application/x-amz-json-1.1' },
+        false,
+      );
+    let body: { IdentityPoolId?: string; IdentityId?: string };
+    try {
+      body = JSON.parse((await readBody(req)).toString('utf8') || '{}') as typeof body;
+    } catch {
+      return fail(400, 'SerializationException', 'Request body is not JSON');
+    }
+    if (target === 'AWSCognitoIdentityService.GetId') {
+      if (body.IdentityPoolId !== DEMO_IDENTITY_POOL_ID) {
+        return fail(
+          400,
+          'ResourceNotFoundException',
+          `IdentityPool '${String(body.IdentityPoolId)}' not found.`,
+        );
+      }
+      return sendJson(
+        res,
+        200,
+        { IdentityId: `us-east-1:${crypto.randomUUID()}` },
+        { 'content-type': 'application/x-amz-json-1.1' },
+        false,
+      );
+    }
+    if (target === 'AWSCognitoIdentityService.GetCredentialsForIdentity') {
+      if (!body.IdentityId?.startsWith('us-east-1:'))
+        return fail(400, 'ResourceNotFoundException', 'Identity not found.');
+      const c = mintCredentials(auth, knobs.credentialsTtlSeconds || 3600);
+      stats.credentialsIssued++;
+      return sendJson(
+        res,
+        200,
+        {
+          IdentityId: body.IdentityId,
+          Credentials: {
+            AccessKeyId: c.accessKeyId,
+            SecretKey: c.secretAccessKey,
+            SessionToken: c.sessionToken,
+            Expiration: c.expiration.getTime() / 1000,
+          },
+        },
+        { 'content-type': 'application/x-amz-json-1.1' },
+        false,
+      );
+    }
+    return fail(400, 'UnknownOperationException', `Unknown operation ${target}`);
+  }
+
   async function handle(req: Http2ServerRequest, res: Http2ServerResponse) {
     const url = new URL(req.url, 'https://local');
     const path = url.pathname;
@@ -386,6 +455,13 @@ export async function startAhiServer(options: AhiServerOptions): Promise<AhiServ
       res.end();
       return;
     }
+    // Cognito Identity's two unauthenticated calls (GetId, GetCredentialsForIdentity), so the real
+    // @aws-sdk/credential-provider-cognito-identity can run against this server.
+    if (path === '/cognito-identity' || path === '/cognito-identity/') {
+      stats.cognitoRequests++;
+      return handleCognito(req, res);
+    }
+
     // Non-AWS paths: the demo index and manifests, credentials for tests, counters and knobs.
     // They are counted apart, so the API counters show only what an AWS endpoint would see.
     if (path.startsWith('/__ahi/') || path.startsWith('/demo/') || path === '/demo') {
@@ -395,6 +471,16 @@ export async function startAhiServer(options: AhiServerOptions): Promise<AhiServ
         return sendJson(res, 200, stats, {}, false);
       if (req.method === 'GET' && path === '/__ahi/knobs')
         return sendJson(res, 200, knobs, {}, false);
+      const digests = /^\/__ahi\/digests\/([0-9a-z]{32})$/.exec(path);
+      if (req.method === 'GET' && digests) {
+        // SHA-256 of every stored frame, so tests can prove the client kept the exact bytes.
+        const set = sets.get(digests[1]!);
+        if (!set) return sendJson(res, 404, { message: 'no such image set' }, {}, false);
+        const out: Record<string, string> = {};
+        for (const [id, f] of set.frames)
+          out[id] = createHash('sha256').update(f.bytes).digest('hex');
+        return sendJson(res, 200, out, {}, false);
+      }
       if (req.method === 'POST' && path === '/__ahi/reset') {
         stats = freshStats();
         served = new Map();
@@ -418,6 +504,7 @@ export async function startAhiServer(options: AhiServerOptions): Promise<AhiServ
           url.searchParams.get('ttlSeconds') ?? (knobs.credentialsTtlSeconds || 3600),
         );
         const c = mintCredentials(auth, Number.isFinite(ttl) && ttl > 0 ? ttl : 3600);
+        stats.credentialsIssued++;
         return sendJson(res, 200, { ...c, expiration: c.expiration.toISOString() }, {}, false);
       }
       if (req.method === 'GET' && (path === '/demo/' || path === '/demo'))
@@ -577,8 +664,6 @@ export async function startAhiServer(options: AhiServerOptions): Promise<AhiServ
       if (finished) return;
       finished = true;
       stats.currentStreams--;
-      const session = req.stream?.session;
-      if (session) sessionStreams.set(session, Math.max(0, (sessionStreams.get(session) ?? 1) - 1));
     };
     res.on('finish', done);
     res.on('close', done);

@@ -14,6 +14,8 @@ export interface ServerStats {
   peakStreams: number;
   framesServed: number;
   distinctFramesServed: number;
+  credentialsIssued: number;
+  cognitoRequests: number;
 }
 
 async function api<T>(method: 'GET' | 'POST', path: string, data?: unknown): Promise<T> {
@@ -52,5 +54,18 @@ export async function openApp(page: Page): Promise<void> {
   await page.getByLabel('Access key ID').and(page.locator('[value="AKIDEXAMPLE"]')).waitFor();
   await page.waitForFunction(() =>
     (document.querySelector('textarea')?.value ?? '').includes('ImageSetID'),
+  );
+}
+
+export async function serverDigests(imageSetId: string): Promise<Record<string, string>> {
+  return api<Record<string, string>>('GET', `/__ahi/digests/${imageSetId}`);
+}
+
+/** Picks a demo image set by name (loads its manifest into the paste area). */
+export async function chooseDemo(page: Page, name: 'nema' | 'synthetic-ct'): Promise<void> {
+  await page.getByRole('button', { name: new RegExp(`^${name} \\(`) }).click();
+  await page.waitForFunction(
+    (n) => (document.querySelector('textarea')?.value.match(/"ID"/g)?.length ?? 0) >= n,
+    name === 'nema' ? 16 : 2000,
   );
 }

@@ -1,107 +1,212 @@
 /**
- * The worker side of the retrieval protocol declared in src/core/protocol.ts: sign and fetch a
- * frame, check its length, decode it in WASM, verify its CRC-32 against AHI's metadata, and hand
- * back a small result (pixels only when asked, transferred). Many retrieve() calls run at once, so
- * while one frame decodes, others are on the wire.
+ * The worker side of the retrieval protocol declared in src/core/protocol.ts. The pool hands each
+ * worker a small queue; the worker keeps its share of the in-flight limit busy on its own (sign,
+ * fetch, check the length, decode in WASM, verify the CRC-32, store), so no frame waits for a
+ * round trip to the main thread, and reports finished frames in batches.
  */
-import { transfer } from 'comlink';
+import { crc32, loadCrc32 } from '../src/core/crc32';
 import { RetrieveError, toErrorInfo } from '../src/core/errors';
-import { crc32 } from '../src/core/crc32';
 import type {
+  CodecInfo,
   Credentials,
   FrameResult,
   FrameTask,
   RetrieveWorkerApi,
   WorkerConfig,
+  WorkerReport,
+  WorkerStats,
 } from '../src/core/protocol';
 import { AhiClient } from '../src/io/ahiClient';
-import { decode, loadCodec } from './codec/htj2k';
+import { FrameWriter, openDb, type StoredFrame } from '../src/io/db';
+import { decode, loadCodec, type DecodedView } from './codec/htj2k';
+
+/** Report at least this often while busy. */
+const REPORT_MS = 25;
+/** Stop starting fetches while this much is waiting for IndexedDB (back-pressure from the sink). */
+const MAX_PENDING_WRITE_BYTES = 64 * 1024 * 1024;
+const DECODABLE = new Set(['image/jph', 'image/jphc', 'application/octet-stream']);
 
 let config: WorkerConfig | undefined;
 let client: AhiClient | undefined;
-const inFlight = new Set<AbortController>();
+let writer: FrameWriter | undefined;
+let reports: MessagePort | undefined;
+let limit = 1;
+const queue: FrameTask[] = [];
+const inFlight = new Map<string, AbortController>();
+let results: FrameResult[] = [];
+let reportTimer: ReturnType<typeof setTimeout> | undefined;
+const stats: WorkerStats = {
+  workerId: 0,
+  queued: 0,
+  inFlight: 0,
+  done: 0,
+  failed: 0,
+  bytes: 0,
+  decodeMs: 0,
+  decoded: 0,
+  requestMs: 0,
+  bodyMs: 0,
+  crcMs: 0,
+  storeMs: 0,
+  pendingWriteBytes: 0,
+};
 
-const DECODABLE = new Set(['image/jph', 'image/jphc', 'application/octet-stream']);
-
-function requireClient(): { client: AhiClient; config: WorkerConfig } {
+function ready(): { client: AhiClient; config: WorkerConfig } {
   if (!client || !config) throw new Error('worker not initialised: call init first');
   return { client, config };
 }
 
-async function retrieve(task: FrameTask): Promise<FrameResult> {
+function flush(): void {
+  if (reportTimer !== undefined) clearTimeout(reportTimer);
+  reportTimer = undefined;
+  if (results.length === 0 || !reports) return;
+  const batch = results;
+  results = [];
+  stats.queued = queue.length;
+  stats.inFlight = inFlight.size;
+  stats.pendingWriteBytes = writer?.pendingBytes ?? 0;
+  const buffers = batch.flatMap((r) => (r.pixels ? [r.pixels.data] : []));
+  const payload: WorkerReport = { results: batch, stats: { ...stats } };
+  reports.postMessage(payload, buffers);
+}
+
+function finished(result: FrameResult): void {
+  results.push(result);
+  if (result.outcome === 'failed') stats.failed++;
+  else stats.done++;
+  // Report at once when the queue runs low, so the pool refills before this worker idles;
+  // otherwise batch for REPORT_MS (one message for many frames).
+  if (queue.length < Math.max(2, limit >> 1)) flush();
+  else reportTimer ??= setTimeout(flush, REPORT_MS);
+}
+
+function pump(): void {
+  while (
+    inFlight.size < limit &&
+    queue.length > 0 &&
+    (writer?.pendingBytes ?? 0) < MAX_PENDING_WRITE_BYTES
+  ) {
+    const task = queue.shift()!;
+    const abort = new AbortController();
+    inFlight.set(task.key, abort);
+    void retrieve(task, abort.signal).then((result) => {
+      inFlight.delete(task.key);
+      finished(result);
+      pump();
+    });
+  }
+}
+
+function decodeBody(task: FrameTask, bytes: Uint8Array, contentType: string): DecodedView {
+  if (contentType !== 'application/octet-stream') return decode(bytes);
+  // Uncompressed: the body is the pixels; their geometry comes from the metadata.
+  const g = task.geometry;
+  return {
+    width: g?.width ?? 0,
+    height: g?.height ?? 0,
+    bitsPerSample: g?.bitsAllocated ?? 16,
+    signed: g?.signed ?? false,
+    components: g?.samples ?? 1,
+    pixels: bytes,
+  };
+}
+
+async function retrieve(task: FrameTask, signal: AbortSignal): Promise<FrameResult> {
   const timings = { requestMs: 0, bodyMs: 0, decodeMs: 0, crcMs: 0 };
   let bytes = 0;
   let contentType: string | undefined;
-  const abort = new AbortController();
-  inFlight.add(abort);
   try {
-    const { client, config } = requireClient();
+    const { client, config } = ready();
     const response = await client.getImageFrame(
       task.datastoreId,
       task.imageSetId,
       task.frameId,
-      abort.signal,
+      signal,
     );
     timings.requestMs = response.requestMs;
     timings.bodyMs = response.bodyMs;
+    stats.requestMs += response.requestMs;
+    stats.bodyMs += response.bodyMs;
     bytes = response.bytes.length;
+    stats.bytes += bytes;
     contentType = response.contentType;
-    const mustDecode = config.format !== 'jph' || config.verify || task.wantPixels === true;
-    if (!mustDecode) return { key: task.key, outcome: 'stored', bytes, contentType, timings };
-    if (!DECODABLE.has(contentType)) {
-      if (config.format === 'jph')
-        return { key: task.key, outcome: 'stored', bytes, contentType, timings };
-      throw new RetrieveError(
-        'UnsupportedSyntax',
-        `Frame ${task.frameId} is stored as ${contentType}, which this app cannot decode (only HTJ2K and uncompressed)`,
-      );
-    }
-    let view;
-    const t0 = performance.now();
-    if (contentType === 'application/octet-stream') {
-      // Uncompressed: the body is the pixels; their geometry comes from the metadata.
-      const g = task.geometry;
-      view = {
-        width: g?.width ?? 0,
-        height: g?.height ?? 0,
-        bitsPerSample: g?.bitsAllocated ?? 16,
-        signed: g?.signed ?? false,
-        components: g?.samples ?? 1,
-        pixels: response.bytes,
-      };
-    } else {
-      view = decode(response.bytes);
-    }
-    const t1 = performance.now();
-    const checksum = crc32(view.pixels);
-    const t2 = performance.now();
-    timings.decodeMs = t1 - t0;
-    timings.crcMs = t2 - t1;
-    if (task.checksum !== undefined && checksum !== task.checksum) {
-      throw new RetrieveError(
-        'ChecksumMismatch',
-        `Frame ${task.frameId}: CRC-32 of decoded pixels is ${checksum}, AHI's metadata says ${task.checksum}`,
-      );
-    }
-    const result: FrameResult = {
+    const record: StoredFrame = {
+      jobId: config.jobId ?? '',
       key: task.key,
-      outcome: task.checksum !== undefined ? 'verified' : 'stored',
-      bytes,
+      datastoreId: task.datastoreId,
+      imageSetId: task.imageSetId,
+      frameId: task.frameId,
+      kind: 'codestream',
       contentType,
-      checksum,
-      timings,
+      size: bytes,
+      verified: false,
+      storedAt: 0,
     };
-    if (task.wantPixels) {
-      const data = view.pixels.slice().buffer;
-      result.pixels = {
-        width: view.width,
-        height: view.height,
-        bitsPerSample: view.bitsPerSample,
-        signed: view.signed,
-        components: view.components,
-        data,
+    const mustDecode = config.format !== 'jph' || config.verify || task.wantPixels === true;
+    let data = response.bytes.buffer as ArrayBuffer;
+    let result: FrameResult = { key: task.key, outcome: 'stored', bytes, contentType, timings };
+    if (mustDecode && !DECODABLE.has(contentType)) {
+      if (config.format !== 'jph') {
+        throw new RetrieveError(
+          'UnsupportedSyntax',
+          `Frame ${task.frameId} is stored as ${contentType}, which this app cannot decode (only HTJ2K and uncompressed); choose the jph format to save it as received`,
+        );
+      }
+    } else if (mustDecode) {
+      const t0 = performance.now();
+      const view = decodeBody(task, response.bytes, contentType);
+      const t1 = performance.now();
+      const checksum = crc32(view.pixels);
+      timings.decodeMs = t1 - t0;
+      timings.crcMs = performance.now() - t1;
+      stats.decodeMs += timings.decodeMs;
+      stats.crcMs += timings.crcMs;
+      stats.decoded++;
+      if (task.checksum !== undefined && checksum !== task.checksum) {
+        throw new RetrieveError(
+          'ChecksumMismatch',
+          `Frame ${task.frameId}: CRC-32 of the decoded pixels is ${checksum}, AHI's metadata says ${task.checksum}`,
+        );
+      }
+      const verified = task.checksum !== undefined;
+      result = {
+        key: task.key,
+        outcome: verified ? 'verified' : 'stored',
+        bytes,
+        contentType,
+        checksum,
+        timings,
       };
-      return transfer(result, [data]);
+      Object.assign(record, { checksum, verified });
+      if (config.format === 'raw') {
+        const pixels = view.pixels === response.bytes ? response.bytes : view.pixels.slice();
+        data = pixels.buffer as ArrayBuffer;
+        Object.assign(record, {
+          kind: 'pixels',
+          size: pixels.length,
+          width: view.width,
+          height: view.height,
+          bitsPerSample: view.bitsPerSample,
+          signed: view.signed,
+          components: view.components,
+        });
+      }
+      if (task.wantPixels) {
+        result.pixels = {
+          width: view.width,
+          height: view.height,
+          bitsPerSample: view.bitsPerSample,
+          signed: view.signed,
+          components: view.components,
+          data: view.pixels.slice().buffer,
+        };
+      }
+    }
+    if (writer && config.format !== 'mem') {
+      record.storedAt = Date.now();
+      const t = performance.now();
+      await writer.put(record, data);
+      stats.storeMs += performance.now() - t;
     }
     return result;
   } catch (e) {
@@ -113,24 +218,44 @@ async function retrieve(task: FrameTask): Promise<FrameResult> {
       ...(contentType ? { contentType } : {}),
       timings,
     };
-  } finally {
-    inFlight.delete(abort);
   }
 }
 
 export const api = {
-  async init(c: WorkerConfig, credentials: Credentials) {
+  async init(c: WorkerConfig, credentials: Credentials, port: MessagePort): Promise<CodecInfo> {
     config = c;
+    stats.workerId = c.workerId;
+    reports = port;
     client = new AhiClient(c.endpoint, c.region, credentials);
-    const m = await loadCodec();
+    writer = c.jobId && c.format !== 'mem' ? new FrameWriter(await openDb()) : undefined;
+    const [m] = await Promise.all([loadCodec(), loadCrc32()]);
     return { version: m.getVersion(), simdLevel: m.getSIMDLevel() };
   },
   setCredentials(credentials: Credentials) {
-    const { config } = requireClient();
+    const { config } = ready();
     client = new AhiClient(config.endpoint, config.region, credentials);
   },
-  retrieve,
-  cancelAll() {
-    for (const a of inFlight) a.abort();
+  setLimit(n: number) {
+    limit = Math.max(1, Math.floor(n));
+    pump();
+  },
+  enqueue(tasks: FrameTask[]) {
+    queue.push(...tasks);
+    pump();
+  },
+  recall(keys?: string[], abort = false): string[] {
+    const wanted = keys ? new Set(keys) : undefined;
+    const taken: string[] = [];
+    for (let i = queue.length - 1; i >= 0; i--) {
+      const t = queue[i]!;
+      if (!wanted || wanted.has(t.key)) {
+        taken.push(t.key);
+        queue.splice(i, 1);
+      }
+    }
+    if (abort) {
+      for (const [key, a] of inFlight) if (!wanted || wanted.has(key)) a.abort();
+    }
+    return taken.reverse();
   },
 } satisfies RetrieveWorkerApi;

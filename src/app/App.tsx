@@ -1,15 +1,17 @@
-/** The page: inputs on the left, status and preview on the right. */
+/** The page: inputs on the left, status, numbers and preview on the right. */
 import { useEffect } from 'react';
 import { ConnectionForm } from '../ui/ConnectionForm';
 import { FramePreview } from '../ui/FramePreview';
 import { JobControls } from '../ui/JobControls';
+import { JobsList } from '../ui/JobsList';
 import { ManifestInput } from '../ui/ManifestInput';
 import { StatusLine } from '../ui/StatusLine';
-import { loadLocalConfig } from './commands';
+import { WorkerTable } from '../ui/WorkerTable';
+import { initialise } from './commands';
 
 export function App() {
   useEffect(() => {
-    void loadLocalConfig();
+    void initialise();
   }, []);
   return (
     <main className="app">
@@ -21,13 +23,15 @@ export function App() {
       </header>
       <div className="columns">
         <div className="inputs">
+          <JobControls />
           <ManifestInput />
           <ConnectionForm />
-          <JobControls />
         </div>
         <div className="outputs">
           <StatusLine />
+          <WorkerTable />
           <FramePreview />
+          <JobsList />
         </div>
       </div>
     </main>

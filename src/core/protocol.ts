@@ -17,12 +17,15 @@ export interface Credentials {
 }
 
 export interface WorkerConfig {
+  workerId: number;
   /** API origin, e.g. https://runtime-medical-imaging.us-east-1.amazonaws.com */
   endpoint: string;
   region: string;
   format: Format;
   /** decode to verify checksums even when the format keeps the codestream */
   verify: boolean;
+  /** job whose frames the worker stores in IndexedDB; none: store nothing */
+  jobId?: string;
 }
 
 /** What an uncompressed body (application/octet-stream) holds, from the instance's metadata. */
@@ -78,13 +81,46 @@ export interface CodecInfo {
   simdLevel: number;
 }
 
+/** Running totals of one worker, sent with every report. */
+export interface WorkerStats {
+  workerId: number;
+  queued: number;
+  inFlight: number;
+  done: number;
+  failed: number;
+  bytes: number;
+  decodeMs: number;
+  decoded: number;
+  /** summed per-stage times, ms: request (until headers), body read, CRC, storage commit */
+  requestMs: number;
+  bodyMs: number;
+  crcMs: number;
+  storeMs: number;
+  /** bytes decoded or received but not yet committed to storage */
+  pendingWriteBytes: number;
+}
+
+/** What a worker sends back, batched: finished frames and its totals. */
+export interface WorkerReport {
+  results: FrameResult[];
+  stats: WorkerStats;
+}
+
 export interface RetrieveWorkerApi {
-  /** Loads the codec and sets the endpoint and credentials; call before retrieve. */
-  init(config: WorkerConfig, credentials: Credentials): Promise<CodecInfo>;
+  /**
+   * Loads the codec and sets endpoint and credentials. Reports flow back one way on `reports`
+   * (a transferred MessagePort): no reply per batch, unlike a proxied callback.
+   */
+  init(config: WorkerConfig, credentials: Credentials, reports: MessagePort): Promise<CodecInfo>;
   /** Replaces the signer's credentials (after a refresh). */
   setCredentials(credentials: Credentials): void;
-  /** Fetches, checks and decodes one frame. Never rejects: failures are results. Many may run at once. */
-  retrieve(task: FrameTask): Promise<FrameResult>;
-  /** Aborts every request in flight; their results come back as Cancelled. */
-  cancelAll(): void;
+  /** This worker's share of the global in-flight limit. */
+  setLimit(limit: number): void;
+  /** Adds tasks to the worker's queue; each ends in exactly one reported result. */
+  enqueue(tasks: FrameTask[]): void;
+  /**
+   * Takes back queued tasks not started yet (all, or those in `keys`) and returns their keys;
+   * with `abort`, requests in flight are aborted too and come back as Cancelled results.
+   */
+  recall(keys?: string[], abort?: boolean): string[];
 }

@@ -1,22 +1,25 @@
 /**
- * The scheduler: feeds frames to the pool under one global in-flight limit (changeable while
- * running), dispatching each to the least loaded worker, and applies the retry policy. Every
- * frame ends exactly once, as done or as failed with its last error; a credentials error stops the
- * whole job at once instead of failing every frame.
+ * The scheduler: owns the queue of frames, keeps each ready worker's backlog topped up (so each
+ * keeps its share of the global in-flight limit busy), and applies the retry policy to what comes
+ * back. Every frame ends exactly once, as done or as failed with its last error. Errors that no
+ * retry can fix for a single frame (credentials refused or expired, storage full) pause the whole
+ * job instead, with one reason, and lose nothing: the frames wait in the queue.
  */
-import type { ErrorInfo } from '../core/errors';
+import type { ErrorCode, ErrorInfo } from '../core/errors';
 import type { PlannedFrame } from '../core/plan';
 import type { FrameResult, FrameTask } from '../core/protocol';
 import { RetryPolicy } from '../core/retry';
-import type { WorkerPool } from './workerPool';
+import type { PoolWorker, WorkerPool } from './workerPool';
 
 export interface SchedulerEvents {
   /** a frame reached its final state */
   frameDone(frame: PlannedFrame, result: FrameResult, attempts: number): void;
   /** a frame failed an attempt and will be tried again after `delayMs` */
   retrying?(frame: PlannedFrame, error: ErrorInfo, delayMs: number): void;
-  /** the job cannot continue (bad credentials): it stopped */
-  fatal(error: ErrorInfo): void;
+  /** the job paused itself: it needs the user (new credentials, free storage) or a refresh */
+  blocked(error: ErrorInfo): void;
+  /** every frame is done or failed */
+  finished(): void;
 }
 
 export interface SchedulerOptions {
@@ -26,20 +29,31 @@ export interface SchedulerOptions {
   wantPixels?: (frame: PlannedFrame) => boolean;
 }
 
-const FATAL = new Set(['AccessDenied', 'ExpiredCredentials']);
+/** Errors that stop the job rather than fail a frame. */
+export const BLOCKING: ReadonlySet<ErrorCode> = new Set([
+  'AccessDenied',
+  'ExpiredCredentials',
+  'QuotaExceeded',
+]);
 
 export class Scheduler {
+  /** frames waiting; the next one is at the end (pop) */
   private queue: PlannedFrame[];
-  private attempts = new Map<string, number>();
-  private inFlight = 0;
-  private limit: number;
-  private paused = false;
-  private stopped = false;
-  private pendingRetries = new Set<ReturnType<typeof setTimeout>>();
-  private remaining: number;
-  private finish!: () => void;
-  readonly finished: Promise<void>;
+  private readonly frames = new Map<string, PlannedFrame>();
+  private readonly attempts = new Map<string, number>();
+  private readonly retryTimers = new Set<ReturnType<typeof setTimeout>>();
   private readonly retry: RetryPolicy;
+  private remaining: number;
+  private paused = true;
+  private stopped = false;
+  private blockedBy: ErrorInfo | undefined;
+  /**
+   * Slow start: one request until the first frame succeeds, then the full limit. A wrong secret or
+   * region then costs one request, not a burst of them.
+   */
+  private probing = true;
+  /** retries waiting for their delay */
+  waitingRetries = 0;
 
   constructor(
     private readonly pool: WorkerPool,
@@ -47,57 +61,116 @@ export class Scheduler {
     private readonly events: SchedulerEvents,
     private readonly options: SchedulerOptions,
   ) {
-    this.queue = frames.slice().reverse(); // pop() from the end is O(1)
+    for (const f of frames) this.frames.set(f.key, f);
+    this.queue = frames.slice().reverse();
     this.remaining = frames.length;
-    this.limit = Math.max(1, options.inFlight);
     this.retry = options.retry ?? new RetryPolicy();
-    this.finished = new Promise((resolve) => (this.finish = resolve));
-    if (this.remaining === 0) this.finish();
+    pool.setLimit(options.inFlight);
   }
 
-  get inFlightCount(): number {
-    return this.inFlight;
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
   }
 
   start(): void {
-    this.pump();
+    if (this.remaining === 0) {
+      this.events.finished();
+      return;
+    }
+    this.resume();
   }
 
   setInFlightLimit(n: number): void {
-    this.limit = Math.max(1, Math.floor(n));
-    this.pump();
+    this.pool.setLimit(n);
+    this.refillAll();
   }
 
-  pause(): void {
+  /** Stops handing out frames and takes back what workers have not started. */
+  async pause(): Promise<void> {
     this.paused = true;
+    this.requeue(await this.pool.recall(false));
   }
 
   resume(): void {
     if (this.stopped) return;
     this.paused = false;
-    this.pump();
+    this.blockedBy = undefined;
+    this.refillAll();
   }
 
-  /** Stops dispatching and aborts what is in flight; unfinished frames stay unfinished. */
-  stop(): void {
+  /** Stops for good: aborts requests in flight; unfinished frames stay unfinished. */
+  async stop(): Promise<void> {
     this.stopped = true;
-    for (const t of this.pendingRetries) clearTimeout(t);
-    this.pendingRetries.clear();
-    this.pool.cancelAll();
+    this.paused = true;
+    for (const t of this.retryTimers) clearTimeout(t);
+    this.retryTimers.clear();
+    await this.pool.recall(true);
   }
 
-  private pump(): void {
-    while (!this.paused && !this.stopped && this.inFlight < this.limit && this.queue.length > 0) {
-      const frame = this.queue.pop()!;
-      void this.dispatch(frame);
+  /** Moves frames to the front of the queue (a viewer's priority). */
+  prioritise(keys: string[]): void {
+    const wanted = new Set(keys);
+    const front = this.queue.filter((f) => wanted.has(f.key));
+    if (front.length === 0) return;
+    this.queue = this.queue.filter((f) => !wanted.has(f.key)).concat(front.reverse());
+    this.refillAll();
+  }
+
+  /** Handles a worker's batch of results, then tops its backlog up. */
+  onReport(worker: PoolWorker, results: FrameResult[]): void {
+    for (const r of results) this.handle(r);
+    this.refill(worker);
+  }
+
+  onWorkerLost(lost: FrameTask[]): void {
+    this.requeue(lost);
+  }
+
+  onWorkerReady(worker: PoolWorker): void {
+    this.refill(worker);
+  }
+
+  private requeue(tasks: FrameTask[]): void {
+    for (const t of tasks) {
+      const f = this.frames.get(t.key);
+      if (f) this.queue.push(f);
     }
+    this.refillAll();
   }
 
-  private async dispatch(frame: PlannedFrame): Promise<void> {
+  private refillAll(): void {
+    for (const w of this.pool.workers) this.refill(w);
+  }
+
+  /**
+   * Keeps a worker holding about twice its in-flight share plus a margin: enough that it never
+   * idles between two batched reports, small enough that priorities still take effect quickly.
+   */
+  private refill(w: PoolWorker): void {
+    if (this.paused || !w.ready) return;
+    if (this.probing) {
+      const outstanding = this.pool.workers.reduce((n, x) => n + x.assigned.size, 0);
+      if (outstanding === 0 && this.queue.length > 0)
+        this.pool.enqueue(w, [this.task(this.queue.pop()!)]);
+      return;
+    }
+    const target = w.limit * 2 + 16;
+    if (w.assigned.size >= target || this.queue.length === 0) return;
+    const tasks: FrameTask[] = [];
+    while (w.assigned.size + tasks.length < target && this.queue.length > 0)
+      tasks.push(this.task(this.queue.pop()!));
+    this.pool.enqueue(w, tasks);
+  }
+
+  private task(frame: PlannedFrame): FrameTask {
     const attempt = (this.attempts.get(frame.key) ?? 0) + 1;
     this.attempts.set(frame.key, attempt);
-    const worker = this.pool.leastLoaded();
-    const task: FrameTask = {
+    const p = frame.pixel;
+    return {
       key: frame.key,
       datastoreId: frame.datastoreId,
       imageSetId: frame.imageSetId,
@@ -105,42 +178,28 @@ export class Scheduler {
       attempt,
       ...(frame.checksum !== undefined ? { checksum: frame.checksum } : {}),
       ...(this.options.wantPixels?.(frame) ? { wantPixels: true } : {}),
-      ...(frame.pixel
+      ...(p
         ? {
             geometry: {
-              width: frame.pixel.columns,
-              height: frame.pixel.rows,
-              bitsAllocated: frame.pixel.bitsAllocated,
-              signed: frame.pixel.signed,
-              samples: frame.pixel.samplesPerPixel,
+              width: p.columns,
+              height: p.rows,
+              bitsAllocated: p.bitsAllocated,
+              signed: p.signed,
+              samples: p.samplesPerPixel,
             },
           }
         : {}),
     };
-    this.inFlight++;
-    worker.inFlight++;
-    let result: FrameResult;
-    try {
-      result = await worker.remote.retrieve(task);
-    } catch (e) {
-      // The worker itself failed (crashed or terminated): the frame goes back to the queue.
-      result = {
-        key: frame.key,
-        outcome: 'failed',
-        error: { code: 'Network', message: `worker failed: ${String(e)}` },
-        bytes: 0,
-        timings: { requestMs: 0, bodyMs: 0, decodeMs: 0, crcMs: 0 },
-      };
-    }
-    this.inFlight--;
-    worker.inFlight--;
-    worker.decodeMs += result.timings.decodeMs;
-    this.handle(frame, result, attempt);
-    this.pump();
   }
 
-  private handle(frame: PlannedFrame, result: FrameResult, attempt: number): void {
-    if (this.stopped) return;
+  private handle(result: FrameResult): void {
+    const frame = this.frames.get(result.key);
+    if (!frame || this.stopped) return;
+    const attempt = this.attempts.get(frame.key) ?? 1;
+    if (result.outcome !== 'failed' && this.probing) {
+      this.probing = false;
+      queueMicrotask(() => this.refillAll());
+    }
     if (result.outcome !== 'failed') {
       this.retry.succeeded();
       this.complete(frame, result, attempt);
@@ -148,44 +207,45 @@ export class Scheduler {
     }
     const error = result.error ?? { code: 'ServerError', message: 'unknown failure' };
     if (error.code === 'Cancelled') {
+      this.attempts.set(frame.key, attempt - 1);
       this.queue.push(frame);
       return;
     }
-    if (FATAL.has(error.code)) {
-      if (!this.paused) {
-        this.paused = true;
-        this.pool.cancelAll();
-        this.events.fatal(error);
-      }
+    if (BLOCKING.has(error.code)) {
+      // One reason, once; the frame waits with the others. Its attempt does not count.
+      this.attempts.set(frame.key, attempt - 1);
       this.queue.push(frame);
+      if (!this.blockedBy) {
+        this.blockedBy = error;
+        void this.pause().then(() => this.events.blocked(error));
+      }
       return;
     }
     // A checksum mismatch may be a corrupted transfer: fetch once more before believing it.
     if (error.code === 'ChecksumMismatch' && attempt < 2) {
-      this.requeueAfter(frame, error, 0);
+      this.retryAfter(frame, error, 0);
       return;
     }
     const decision = this.retry.decide(error, attempt);
-    if (decision.retry) {
-      this.requeueAfter(frame, error, decision.delayMs);
-      return;
-    }
-    this.complete(frame, result, attempt);
+    if (decision.retry) this.retryAfter(frame, error, decision.delayMs);
+    else this.complete(frame, result, attempt);
   }
 
-  private requeueAfter(frame: PlannedFrame, error: ErrorInfo, delayMs: number): void {
+  private retryAfter(frame: PlannedFrame, error: ErrorInfo, delayMs: number): void {
     this.events.retrying?.(frame, error, delayMs);
+    this.waitingRetries++;
     const timer = setTimeout(() => {
-      this.pendingRetries.delete(timer);
+      this.retryTimers.delete(timer);
+      this.waitingRetries--;
       this.queue.push(frame);
-      this.pump();
+      this.refillAll();
     }, delayMs);
-    this.pendingRetries.add(timer);
+    this.retryTimers.add(timer);
   }
 
   private complete(frame: PlannedFrame, result: FrameResult, attempts: number): void {
     this.events.frameDone(frame, result, attempts);
     this.remaining--;
-    if (this.remaining === 0) this.finish();
+    if (this.remaining === 0) this.events.finished();
   }
 }

@@ -1,13 +1,13 @@
 /**
- * The app's one store (zustand, vanilla), in slices: settings, credentials (memory only), the job
- * and the preview. High-frequency numbers do not live here: the job slice changes at most a few
- * times a second (see commands.ts), the per-frame stream stays in the pool.
+ * The app's one store (zustand, vanilla), in slices: settings, credentials (memory only), the
+ * job, stored jobs and the preview. High-frequency numbers do not live here: metrics.ts keeps them
+ * in ring buffers, and the job slice is refreshed a few times a second from those.
  */
 import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import type { ErrorInfo } from '../core/errors';
 import type { PixelDescription } from '../core/plan';
-import type { DecodedPixels, Format } from '../core/protocol';
+import type { DecodedPixels, Format, WorkerStats } from '../core/protocol';
 
 export interface DemoImageSet {
   name: string;
@@ -25,8 +25,17 @@ export interface SettingsSlice {
   verify: boolean;
   workers: number;
   inFlight: number;
+  /** where frames come from: manifest files / pasted JSON, or image set IDs */
+  source: 'manifest' | 'ids';
   manifestText: string;
-  manifestName: string;
+  manifestFiles: { name: string; content: string }[];
+  datastoreId: string;
+  imageSetId: string;
+  version: string;
+  credentialKind: 'static' | 'cognito';
+  identityPoolId: string;
+  cognitoLogin: string;
+  cognitoEndpoint: string;
   demo: DemoImageSet[];
 }
 
@@ -41,20 +50,39 @@ export type JobPhase =
   'idle' | 'preparing' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
 
 export interface JobSlice {
+  id?: string;
   phase: JobPhase;
   total: number;
+  /** frames already stored when this run started (a resume) */
+  skipped: number;
   verified: number;
   stored: number;
   failed: number;
   bytes: number;
   retries: number;
+  retriesByCode: Record<string, number>;
+  inFlight: number;
+  queued: number;
+  bytesPerSecond: number;
+  framesPerSecond: number;
   startedAt?: number;
   finishedAt?: number;
-  /** the error that stopped the job, or the last input error */
+  /** why the job stopped or paused itself, or the last input error */
   error?: ErrorInfo;
   /** failed frames with their reasons (bounded list for display) */
   failures: { key: string; error: ErrorInfo }[];
   duplicates: number;
+  workers: WorkerStats[];
+}
+
+export interface StoredJobSummary {
+  id: string;
+  name: string;
+  state: string;
+  createdAt: number;
+  frames: number;
+  done: number;
+  bytes: number;
 }
 
 export interface PreviewSlice {
@@ -67,36 +95,55 @@ export interface AppState {
   settings: SettingsSlice;
   credentials: CredentialsSlice;
   job: JobSlice;
+  jobs: StoredJobSummary[];
   preview?: PreviewSlice;
 }
 
 export const initialJob = (): JobSlice => ({
   phase: 'idle',
   total: 0,
+  skipped: 0,
   verified: 0,
   stored: 0,
   failed: 0,
   bytes: 0,
   retries: 0,
+  retriesByCode: {},
+  inFlight: 0,
+  queued: 0,
+  bytesPerSecond: 0,
+  framesPerSecond: 0,
   failures: [],
   duplicates: 0,
+  workers: [],
+});
+
+export const initialSettings = (): SettingsSlice => ({
+  endpoint: '',
+  region: 'us-east-1',
+  format: 'raw',
+  verify: true,
+  workers: Math.max(1, (globalThis.navigator?.hardwareConcurrency || 2) - 1),
+  inFlight: 20,
+  source: 'manifest',
+  manifestText: '',
+  manifestFiles: [],
+  datastoreId: '',
+  imageSetId: '',
+  version: '',
+  credentialKind: 'static',
+  identityPoolId: '',
+  cognitoLogin: '',
+  cognitoEndpoint: '',
+  demo: [],
 });
 
 export function createAppStore() {
   return createStore<AppState>()(() => ({
-    settings: {
-      endpoint: '',
-      region: 'us-east-1',
-      format: 'raw',
-      verify: true,
-      workers: 1,
-      inFlight: 20,
-      manifestText: '',
-      manifestName: 'pasted JSON',
-      demo: [],
-    },
+    settings: initialSettings(),
     credentials: { accessKeyId: '', secretAccessKey: '', sessionToken: '' },
     job: initialJob(),
+    jobs: [],
   }));
 }
 
@@ -118,6 +165,22 @@ export function updateCredentials(patch: Partial<CredentialsSlice>) {
 export function updateJob(patch: Partial<JobSlice>) {
   appStore.setState((s) => ({ job: { ...s.job, ...patch } }));
 }
+export function setJobs(jobs: StoredJobSummary[]) {
+  appStore.setState({ jobs });
+}
 export function setPreview(preview: PreviewSlice | undefined) {
   appStore.setState({ preview });
 }
+
+/** Settings other than secrets, remembered between visits (explicit allowlist). */
+export const REMEMBERED_SETTINGS = [
+  'endpoint',
+  'region',
+  'format',
+  'verify',
+  'workers',
+  'inFlight',
+  'credentialKind',
+  'identityPoolId',
+  'cognitoEndpoint',
+] as const;

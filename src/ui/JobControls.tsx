@@ -1,14 +1,17 @@
-/** Format, concurrency and the Start / Pause / Resume / Cancel buttons. */
+/** Format, verification, concurrency and the Start / Pause / Resume / Cancel buttons. */
 import { cancel, pause, resume, setInFlight, start, updateSettings } from '../app/commands';
 import type { Format } from '../core/protocol';
 import { useApp } from '../state/store';
 
 export function JobControls() {
   const format = useApp((s) => s.settings.format);
+  const verify = useApp((s) => s.settings.verify);
   const workers = useApp((s) => s.settings.workers);
   const inFlight = useApp((s) => s.settings.inFlight);
   const phase = useApp((s) => s.job.phase);
-  const busy = phase === 'preparing' || phase === 'running' || phase === 'paused';
+  const hasJob = useApp((s) => s.job.id !== undefined);
+  const busy = phase === 'preparing' || phase === 'running';
+  const resumable = hasJob && (phase === 'paused' || phase === 'failed' || phase === 'cancelled');
   return (
     <fieldset className="panel controls">
       <legend>Job</legend>
@@ -32,7 +35,9 @@ export function JobControls() {
           max={16}
           value={workers}
           disabled={busy}
-          onChange={(e) => updateSettings({ workers: Math.max(1, Number(e.target.value) || 1) })}
+          onChange={(e) =>
+            updateSettings({ workers: Math.max(1, Math.min(16, Number(e.target.value) || 1)) })
+          }
         />
       </label>
       <label>
@@ -40,22 +45,35 @@ export function JobControls() {
         <input
           type="number"
           min={1}
-          max={200}
+          max={500}
           value={inFlight}
-          onChange={(e) => setInFlight(Math.max(1, Number(e.target.value) || 1))}
+          onChange={(e) => setInFlight(Math.max(1, Math.min(500, Number(e.target.value) || 1)))}
         />
+      </label>
+      <label className="inline">
+        <input
+          type="checkbox"
+          checked={verify || format !== 'jph'}
+          disabled={busy || format !== 'jph'}
+          onChange={(e) => updateSettings({ verify: e.target.checked })}
+        />
+        Verify checksums
       </label>
       <div className="buttons">
         <button type="button" onClick={() => void start()} disabled={busy}>
           Start
         </button>
-        <button type="button" onClick={pause} disabled={phase !== 'running'}>
+        <button type="button" onClick={() => void pause()} disabled={phase !== 'running'}>
           Pause
         </button>
-        <button type="button" onClick={resume} disabled={phase !== 'paused'}>
+        <button type="button" onClick={() => void resume()} disabled={!resumable}>
           Resume
         </button>
-        <button type="button" onClick={cancel} disabled={!busy}>
+        <button
+          type="button"
+          onClick={() => void cancel()}
+          disabled={!(busy || phase === 'paused')}
+        >
           Cancel
         </button>
       </div>

@@ -1,43 +1,115 @@
-/** Where frames come from: manifest files, pasted JSON, or a demo image set of the local server. */
-import { loadDemoManifest, updateSettings } from '../app/commands';
+/**
+ * Where frames come from: manifest files (dropped or picked, JSON or gzip, several at once),
+ * pasted JSON, image set IDs (metadata fetched from AHI), or a demo image set of the local server.
+ */
+import { useState } from 'react';
+import { loadDemoManifest, setManifestFiles, updateSettings } from '../app/commands';
 import { useApp } from '../state/store';
 
 export function ManifestInput() {
+  const source = useApp((s) => s.settings.source);
   const manifestText = useApp((s) => s.settings.manifestText);
+  const files = useApp((s) => s.settings.manifestFiles);
+  const datastoreId = useApp((s) => s.settings.datastoreId);
+  const imageSetId = useApp((s) => s.settings.imageSetId);
+  const version = useApp((s) => s.settings.version);
   const demo = useApp((s) => s.settings.demo);
+  const [dragging, setDragging] = useState(false);
   return (
-    <fieldset className="panel">
+    <fieldset
+      className={`panel ${dragging ? 'dragging' : ''}`}
+      onDragOver={(e) => {
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={() => setDragging(false)}
+      onDrop={(e) => {
+        e.preventDefault();
+        setDragging(false);
+        void setManifestFiles([...e.dataTransfer.files]);
+      }}
+    >
       <legend>Frames</legend>
+      <div className="tabs" role="radiogroup" aria-label="Source">
+        <label className="inline">
+          <input
+            type="radio"
+            name="source"
+            checked={source === 'manifest'}
+            onChange={() => updateSettings({ source: 'manifest' })}
+          />
+          Manifest files or JSON
+        </label>
+        <label className="inline">
+          <input
+            type="radio"
+            name="source"
+            checked={source === 'ids'}
+            onChange={() => updateSettings({ source: 'ids' })}
+          />
+          Image set by ID
+        </label>
+      </div>
       <label>
         Manifest
         <input
           type="file"
-          accept=".json,application/json"
+          accept=".json,.gz,application/json,application/gzip"
           multiple
-          onChange={(e) => {
-            const files = [...(e.target.files ?? [])];
-            void Promise.all(files.map((f) => f.text())).then((texts) => {
-              // Several files become one JSON array of documents; the plan merges them.
-              const text = texts.length === 1 ? texts[0]! : `[${texts.join(',')}]`;
-              updateSettings({
-                manifestText: text,
-                manifestName: files.map((f) => f.name).join(', '),
-              });
-            });
-          }}
+          onChange={(e) => void setManifestFiles([...(e.target.files ?? [])])}
         />
       </label>
+      {files.length > 0 && (
+        <p className="hint">
+          Using {files.length} file{files.length > 1 ? 's' : ''}:{' '}
+          {files.map((f) => f.name).join(', ')}{' '}
+          <button
+            type="button"
+            className="link"
+            onClick={() => updateSettings({ manifestFiles: [] })}
+          >
+            clear
+          </button>
+        </p>
+      )}
       <label>
         Manifest JSON
         <textarea
-          rows={8}
+          rows={6}
           value={manifestText}
           spellCheck={false}
+          placeholder="Paste an ahi-retrieve manifest or an image set metadata document, or drop files here."
           onChange={(e) =>
-            updateSettings({ manifestText: e.target.value, manifestName: 'pasted JSON' })
+            updateSettings({ manifestText: e.target.value, manifestFiles: [], source: 'manifest' })
           }
         />
       </label>
+      <div className="row">
+        <label>
+          Datastore ID
+          <input
+            value={datastoreId}
+            spellCheck={false}
+            onChange={(e) => updateSettings({ datastoreId: e.target.value, source: 'ids' })}
+          />
+        </label>
+        <label>
+          Image set ID
+          <input
+            value={imageSetId}
+            spellCheck={false}
+            onChange={(e) => updateSettings({ imageSetId: e.target.value, source: 'ids' })}
+          />
+        </label>
+        <label className="narrow">
+          Version
+          <input
+            value={version}
+            placeholder="latest"
+            onChange={(e) => updateSettings({ version: e.target.value, source: 'ids' })}
+          />
+        </label>
+      </div>
       {demo.length > 0 && (
         <div className="demo">
           Demo data on the local server:{' '}

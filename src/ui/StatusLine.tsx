@@ -1,46 +1,56 @@
-/** The job's one-line status ("N of M frames", then the outcome) and its failures, in words. */
+/** The job's one-line status ("N of M frames", then the outcome), its rate, and failures in words. */
 import { ERROR_ADVICE } from '../core/errors';
-import { formatBytes } from '../core/format';
-import { useApp } from '../state/store';
+import { formatBytes, formatRate } from '../core/format';
+import { useApp, type JobSlice } from '../state/store';
+
+function statusText(job: JobSlice): string {
+  const done = job.skipped + job.verified + job.stored + job.failed;
+  switch (job.phase) {
+    case 'idle':
+      return 'Ready.';
+    case 'preparing':
+      return 'Reading the manifest and metadata…';
+    case 'running':
+      return `${done} of ${job.total} frames`;
+    case 'paused':
+      return `Paused: ${done} of ${job.total} frames${job.error ? `. ${job.error.message}` : ''}`;
+    case 'done':
+      return (
+        `Done: ${done} of ${job.total} frames, ${job.verified} verified` +
+        (job.stored ? `, ${job.stored} stored unverified` : '') +
+        (job.skipped ? `, ${job.skipped} already stored` : '') +
+        (job.failed ? `, ${job.failed} failed` : '') +
+        ` (${formatBytes(job.bytes)}).`
+      );
+    case 'cancelled':
+      return `Cancelled after ${done} of ${job.total} frames.`;
+    case 'failed':
+      return `Stopped: ${job.error?.message ?? 'unknown error'}`;
+  }
+}
 
 export function StatusLine() {
   const job = useApp((s) => s.job);
-  const done = job.verified + job.stored + job.failed;
-  let text: string;
-  switch (job.phase) {
-    case 'idle':
-      text = 'Ready.';
-      break;
-    case 'preparing':
-      text = 'Reading the manifest and metadata…';
-      break;
-    case 'running':
-    case 'paused':
-      text = `${done} of ${job.total} frames${job.phase === 'paused' ? ' (paused)' : ''}`;
-      break;
-    case 'done':
-      text =
-        `Done: ${done} of ${job.total} frames, ${job.verified} verified` +
-        (job.stored ? `, ${job.stored} stored unverified` : '') +
-        (job.failed ? `, ${job.failed} failed` : '') +
-        ` (${formatBytes(job.bytes)}).`;
-      break;
-    case 'cancelled':
-      text = `Cancelled after ${done} of ${job.total} frames.`;
-      break;
-    case 'failed':
-      text = `Stopped: ${job.error?.message ?? 'unknown error'}`;
-      break;
-  }
+  const running = job.phase === 'running' || job.phase === 'paused';
   return (
-    <section className="status-area">
+    <section className="status-area panel">
       <p role="status" className={`status ${job.phase}`}>
-        {text}
+        {statusText(job)}
       </p>
-      {job.error && job.phase === 'failed' && (
-        <p className="advice">{ERROR_ADVICE[job.error.code]}</p>
+      {job.error &&
+        (job.phase === 'failed' || job.phase === 'paused') &&
+        job.error.code !== 'Cancelled' && <p className="advice">{ERROR_ADVICE[job.error.code]}</p>}
+      {job.error && job.phase === 'idle' && <p className="advice">{job.error.message}</p>}
+      {(running || job.phase === 'done') && (
+        <p className="numbers">
+          {formatRate(job.bytesPerSecond)} · {job.framesPerSecond.toFixed(0)} frames/s ·{' '}
+          {job.inFlight} in flight · {job.queued} queued · {job.retries} retries
+          {job.retries > 0 &&
+            ` (${Object.entries(job.retriesByCode)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(', ')})`}
+        </p>
       )}
-      {job.error && job.phase !== 'failed' && <p className="advice">{job.error.message}</p>}
       {job.duplicates > 0 && (
         <p className="hint">{job.duplicates} duplicate frame listings were fetched once.</p>
       )}

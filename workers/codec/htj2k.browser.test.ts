@@ -4,8 +4,8 @@
  * exists, by CRC-32 (computed independently from the reference decoder, see fixtures/README.md)
  * otherwise. Also: bad input is reported, not silently decoded; the heap stays flat.
  */
-import { describe, expect, it } from 'vitest';
-import { crc32 } from '../../src/core/crc32';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { crc32, loadCrc32 } from '../../src/core/crc32';
 import { decode, heapBytes, loadCodec } from './htj2k';
 
 const fixtures = import.meta.glob('../../ahi-server/fixtures/htj2k/*', {
@@ -38,6 +38,8 @@ const GOLDEN: [string, number, number, number, number, boolean, number, boolean]
 ];
 
 describe('HTJ2K codec in the browser', () => {
+  beforeAll(() => loadCrc32());
+
   it('loads the WASM build with SIMD', async () => {
     const m = await loadCodec();
     expect(m.getSIMDLevel()).toBeGreaterThan(0);

@@ -1,0 +1,55 @@
+/**
+ * CPU time per process from /proc (Linux): lets the benchmark say where the cycles went (the
+ * browser's processes by type, the local server), not only how long things took.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+
+export type CpuSample = Map<number, { name: string; ticks: number }>;
+
+const TICK_MS = 10; // USER_HZ = 100 on Linux
+
+function classify(pid: number): string | undefined {
+  let cmd: string;
+  try {
+    cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return undefined;
+  }
+  if (cmd.includes('chromium')) {
+    const type = /--type=(\S+)/.exec(cmd)?.[1];
+    const sub = /--utility-sub-type=(\S+)/.exec(cmd)?.[1];
+    if (!type) return 'browser';
+    if (type === 'utility') return sub?.includes('Network') ? 'network' : 'utility';
+    return type;
+  }
+  if (cmd.includes('ahi-server/cli.ts')) return 'ahi-server';
+  return undefined;
+}
+
+export function sampleCpu(): CpuSample {
+  const out: CpuSample = new Map();
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    const name = classify(pid);
+    if (!name) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(pid, { name, ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // exited
+    }
+  }
+  return out;
+}
+
+/** CPU ms per process kind between two samples. */
+export function cpuDelta(a: CpuSample, b: CpuSample): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [pid, s] of b) {
+    const before = a.get(pid)?.ticks ?? 0;
+    out[s.name] = (out[s.name] ?? 0) + (s.ticks - before) * TICK_MS;
+  }
+  return out;
+}

@@ -1,0 +1,90 @@
+/**
+ * A persistent Chromium profile per test (real on-disk IndexedDB with a real quota, and it survives
+ * reloads), plus readers of what the app stored, straight from IndexedDB.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test as base, chromium, type BrowserContext, type Page } from '@playwright/test';
+import { APP_URL } from '../playwright.config';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export const test = base.extend<{ persistent: { context: BrowserContext; page: Page } }>({
+  // eslint-disable-next-line no-empty-pattern
+  persistent: async ({}, use) => {
+    const dir = await mkdtemp(join(tmpdir(), 'ahi-e2e-'));
+    const context = await chromium.launchPersistentContext(dir, {
+      executablePath: CHROMIUM,
+      args: ['--disable-gpu', '--disable-quic'],
+      ignoreHTTPSErrors: true,
+      baseURL: APP_URL,
+      viewport: { width: 1280, height: 720 },
+    });
+    const page = context.pages()[0] ?? (await context.newPage());
+    await use({ context, page });
+    await context.close();
+    await rm(dir, { recursive: true, force: true });
+  },
+});
+
+export { expect } from '@playwright/test';
+
+export interface FrameMeta {
+  jobId: string;
+  key: string;
+  frameId: string;
+  kind: string;
+  contentType: string;
+  size: number;
+  verified: boolean;
+  checksum?: number;
+}
+
+/** Every stored frame's description and every job, read from the app's IndexedDB. */
+export async function readDb(
+  page: Page,
+): Promise<{ frames: FrameMeta[]; jobs: { id: string; state: string }[] }> {
+  return page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const r = indexedDB.open('ahi-web-retrieve');
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error ?? new Error('IndexedDB request failed'));
+    });
+    const all = <T>(store: string) =>
+      new Promise<T[]>((resolve, reject) => {
+        const r = db.transaction(store).objectStore(store).getAll();
+        r.onsuccess = () => resolve(r.result as T[]);
+        r.onerror = () => reject(r.error ?? new Error('IndexedDB request failed'));
+      });
+    const result = {
+      frames: await all<FrameMeta>('frames'),
+      jobs: await all<{ id: string; state: string }>('jobs'),
+    };
+    db.close();
+    return result;
+  });
+}
+
+/** SHA-256 (hex) of each stored frame's bytes, by frame ID. */
+export async function storedDigests(page: Page): Promise<Record<string, string>> {
+  return page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const r = indexedDB.open('ahi-web-retrieve');
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error ?? new Error('IndexedDB request failed'));
+    });
+    const rows = await new Promise<{ key: string; data: ArrayBuffer }[]>((resolve, reject) => {
+      const r = db.transaction('frameData').objectStore('frameData').getAll();
+      r.onsuccess = () => resolve(r.result as { key: string; data: ArrayBuffer }[]);
+      r.onerror = () => reject(r.error ?? new Error('IndexedDB request failed'));
+    });
+    db.close();
+    const out: Record<string, string> = {};
+    for (const row of rows) {
+      const d = new Uint8Array(await crypto.subtle.digest('SHA-256', row.data));
+      out[row.key.split('/')[1]!] = [...d].map((b) => b.toString(16).padStart(2, '0')).join('');
+    }
+    return out;
+  });
+}

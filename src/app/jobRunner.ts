@@ -1,0 +1,246 @@
+/**
+ * Runs one job: a worker pool storing into IndexedDB, the scheduler, credentials that refresh
+ * themselves, metrics sampled into ring buffers, and the job slice refreshed from them a few
+ * times a second. A job that pauses itself (credentials, storage) keeps every stored frame; a
+ * resume fetches only what is missing.
+ */
+import type { ErrorInfo } from '../core/errors';
+import type { Plan, PlannedFrame } from '../core/plan';
+import type { FrameResult } from '../core/protocol';
+import type { CredentialManager } from '../io/credentials';
+import { putFailures, saveJob, type FailureRecord, type JobRecord, type JobState } from '../io/db';
+import { Scheduler } from '../pool/scheduler';
+import { WorkerPool } from '../pool/workerPool';
+import { JobMetrics, SAMPLE_MS } from '../state/metrics';
+import { appStore, setPreview, updateJob, type JobPhase } from '../state/store';
+
+const MAX_LISTED_FAILURES = 200;
+const SAVE_MS = 2000;
+
+export class JobRunner {
+  readonly metrics: JobMetrics;
+  private pool: WorkerPool | undefined;
+  private scheduler: Scheduler | undefined;
+  private failures: { key: string; error: ErrorInfo }[] = [];
+  private unsavedFailures: FailureRecord[] = [];
+  private sampler: ReturnType<typeof setInterval> | undefined;
+  private lastSave = 0;
+  private done!: () => void;
+  /** resolves when the job is finished, cancelled, or has failed */
+  readonly ended = new Promise<void>((r) => (this.done = r));
+  private unsubscribe: (() => void) | undefined;
+  private savedState: JobState | undefined;
+
+  constructor(
+    readonly record: JobRecord,
+    readonly plan: Plan,
+    private readonly todo: PlannedFrame[],
+    readonly credentials: CredentialManager,
+    /** told after the job's state is saved (the stored-jobs list refreshes) */
+    private readonly onStateSaved: () => void = () => {},
+  ) {
+    this.metrics = new JobMetrics(performance.now());
+  }
+
+  async start(): Promise<void> {
+    const s = this.record.settings;
+    const previewKey = this.todo[0]?.key;
+    const skipped = this.plan.frames.length - this.todo.length;
+    updateJob({
+      id: this.record.id,
+      phase: 'running',
+      total: this.plan.frames.length,
+      skipped,
+      startedAt: performance.now(),
+    });
+    this.pool = await WorkerPool.create(
+      Math.max(1, s.workers),
+      {
+        endpoint: s.endpoint,
+        region: s.region,
+        format: s.format,
+        verify: s.verify,
+        jobId: this.record.id,
+      },
+      this.credentials.credentials,
+      {
+        report: (w, report) => this.scheduler?.onReport(w, report.results),
+        workerLost: (_w, lost) => this.scheduler?.onWorkerLost(lost),
+        workerReady: (w) => this.scheduler?.onWorkerReady(w),
+      },
+    );
+    this.unsubscribe = this.credentials.onChange((c) => void this.pool?.setCredentials(c));
+    this.scheduler = new Scheduler(
+      this.pool,
+      this.todo,
+      {
+        frameDone: (frame, result) => this.frameDone(frame, result),
+        retrying: (_f, error) => this.metrics.retry(error.code),
+        blocked: (error) => void this.blocked(error),
+        finished: () => void this.finish('done'),
+      },
+      { inFlight: s.inFlight, wantPixels: (f) => f.key === previewKey },
+    );
+    this.sampler = setInterval(() => this.tick(), SAMPLE_MS);
+    await this.save('running');
+    this.scheduler.start();
+  }
+
+  private frameDone(frame: PlannedFrame, result: FrameResult): void {
+    this.metrics.frameDone(result.outcome, result.bytes, result.checksum !== undefined);
+    if (result.outcome === 'failed' && result.error) {
+      if (this.failures.length < MAX_LISTED_FAILURES)
+        this.failures.push({ key: frame.key, error: result.error });
+      this.unsavedFailures.push({
+        jobId: this.record.id,
+        key: frame.key,
+        error: result.error,
+        attempts: 0,
+        at: Date.now(),
+      });
+    }
+    if (result.pixels)
+      setPreview({
+        key: frame.key,
+        pixels: result.pixels,
+        ...(frame.pixel ? { description: frame.pixel } : {}),
+      });
+  }
+
+  private tick(): void {
+    const now = performance.now();
+    const inFlight = this.pool?.workers.reduce((n, w) => n + (w.stats?.inFlight ?? 0), 0) ?? 0;
+    this.metrics.sample(now, inFlight);
+    this.publish();
+    if (now - this.lastSave > SAVE_MS) {
+      this.lastSave = now;
+      void this.save(this.stateOf(appStore.getState().job.phase));
+    }
+  }
+
+  /** Copies the metrics into the job slice (a few times a second, never per frame). */
+  private publish(): void {
+    const t = this.metrics.totals;
+    updateJob({
+      verified: t.verified,
+      stored: t.stored,
+      failed: t.failed,
+      bytes: t.bytes,
+      retries: t.retries,
+      retriesByCode: { ...this.metrics.retriesByCode },
+      bytesPerSecond: this.metrics.rate.bytesPerSecond,
+      framesPerSecond: this.metrics.rate.framesPerSecond,
+      inFlight: this.metrics.series.inFlight.last() ?? 0,
+      queued: this.scheduler?.queued ?? 0,
+      failures: this.failures.slice(),
+      workers: (this.pool?.workers ?? []).flatMap((w) => (w.stats ? [w.stats] : [])),
+    });
+  }
+
+  private stateOf(phase: JobPhase): JobState {
+    return phase === 'done' || phase === 'failed' || phase === 'cancelled' || phase === 'paused'
+      ? phase
+      : 'running';
+  }
+
+  private async save(state: JobState, lastError?: ErrorInfo): Promise<void> {
+    const changed = state !== this.savedState;
+    this.savedState = state;
+    const t = this.metrics.totals;
+    const skipped = this.plan.frames.length - this.todo.length;
+    const failures = this.unsavedFailures;
+    this.unsavedFailures = [];
+    try {
+      await putFailures(failures);
+      await saveJob({
+        ...this.record,
+        state,
+        totals: {
+          frames: this.plan.frames.length,
+          verified: t.verified,
+          stored: t.stored + skipped,
+          failed: t.failed,
+          bytes: t.bytes,
+        },
+        ...(lastError ? { lastError } : {}),
+      });
+      if (changed) this.onStateSaved();
+    } catch (e) {
+      // Saving the summary failed (storage full?): the frames themselves are safe; say so once.
+      console.warn('ahi-web-retrieve: could not save the job summary', e);
+    }
+  }
+
+  /** The scheduler paused itself. Cognito credentials refresh and go on; the rest needs a person. */
+  private async blocked(error: ErrorInfo): Promise<void> {
+    if (error.code === 'ExpiredCredentials' && this.credentials.canRefresh) {
+      try {
+        const c = await this.credentials.refresh();
+        await this.pool?.setCredentials(c);
+        this.scheduler?.resume();
+        return;
+      } catch (e) {
+        error = {
+          code: 'ExpiredCredentials',
+          message: `The credentials expired and could not be refreshed: ${(e as Error).message}`,
+        };
+      }
+    }
+    const phase: JobPhase = error.code === 'AccessDenied' ? 'failed' : 'paused';
+    this.publish();
+    updateJob({ phase, error });
+    await this.save(phase === 'failed' ? 'failed' : 'paused', error);
+  }
+
+  async pause(): Promise<void> {
+    await this.scheduler?.pause();
+    updateJob({ phase: 'paused', error: undefined });
+    await this.save('paused');
+  }
+
+  /** Resumes with the given credentials (new static keys typed after an expiry or a refusal). */
+  async resume(credentials?: Parameters<CredentialManager['replace']>[0]): Promise<void> {
+    if (credentials) this.credentials.replace(credentials);
+    updateJob({ phase: 'running', error: undefined });
+    this.scheduler?.resume();
+    await this.save('running');
+  }
+
+  setInFlight(n: number): void {
+    this.scheduler?.setInFlightLimit(n);
+  }
+
+  prioritise(keys: string[]): void {
+    this.scheduler?.prioritise(keys);
+  }
+
+  /** For tests and recovery drills: kill one worker as a crash would. */
+  terminateWorker(id: number): void {
+    this.pool?.terminateWorker(id);
+  }
+
+  async cancel(): Promise<void> {
+    await this.scheduler?.stop();
+    await this.finish('cancelled');
+  }
+
+  private async finish(phase: 'done' | 'cancelled'): Promise<void> {
+    if (this.sampler === undefined && phase === 'done') return;
+    if (this.sampler !== undefined) clearInterval(this.sampler);
+    this.sampler = undefined;
+    this.metrics.sample(performance.now(), 0);
+    this.publish();
+    updateJob({ phase, finishedAt: performance.now() });
+    await this.save(phase);
+    this.dispose();
+    this.done();
+  }
+
+  dispose(): void {
+    if (this.sampler !== undefined) clearInterval(this.sampler);
+    this.sampler = undefined;
+    this.unsubscribe?.();
+    this.pool?.terminate();
+    this.pool = undefined;
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * Benchmark page (bench.html): runs the ceiling measurements in workers of the app's own origin,
+ * so they share the app's TLS connection and conditions. Driven over CDP by bench/run.ts through
+ * `window.ahiBench`.
+ */
+import { wrap } from 'comlink';
+import type { CeilingApi, FrameRef } from '../core/bench';
+
+interface LocalConfig {
+  endpoint: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  imageSets: { name: string; datastoreId: string; imageSetId: string; manifest: string }[];
+}
+
+function spawn() {
+  return wrap<CeilingApi>(
+    new Worker(new URL('../../workers/ceiling.worker.ts', import.meta.url), { type: 'module' }),
+  );
+}
+
+async function frames(
+  name: string,
+  count: number,
+): Promise<{ config: LocalConfig; refs: FrameRef[] }> {
+  const config = (await (await fetch('./ahi-local.json')).json()) as LocalConfig;
+  const set = config.imageSets.find((s) => s.name === name);
+  if (!set) throw new Error(`no demo set ${name}`);
+  const manifest = (await (await fetch(set.manifest)).json()) as {
+    Study: {
+      Series: Record<string, { Instances: Record<string, { ImageFrames: { ID: string }[] }> }>;
+    };
+  };
+  const ids = Object.values(manifest.Study.Series).flatMap((s) =>
+    Object.values(s.Instances).flatMap((i) => i.ImageFrames.map((f) => f.ID)),
+  );
+  return {
+    config,
+    refs: ids
+      .slice(0, count)
+      .map((frameId) => ({ datastoreId: set.datastoreId, imageSetId: set.imageSetId, frameId })),
+  };
+}
+
+const api = {
+  /** Bare fetch loop from one worker: frames/s, MB/s. */
+  async fetchLoop(name: string, count: number, inFlight: number, read: 'arrayBuffer' | 'reader') {
+    const { config, refs } = await frames(name, count);
+    const worker = spawn();
+    return worker.fetchLoop(refs, config.endpoint, config.region, config, inFlight, read);
+  },
+  /** Decode-only loop in `workers` workers at once: frames/s per worker and in all. */
+  async decodeLoop(name: string, count: number, workers: number, repeat: number) {
+    const { config, refs } = await frames(name, count);
+    const ws = Array.from({ length: workers }, spawn);
+    const bodies = await ws[0]!.fetchBodies(refs, config.endpoint, config.region, config);
+    const results = await Promise.all(ws.map((w) => w.decodeLoop(bodies, repeat)));
+    return results;
+  },
+};
+
+declare global {
+  interface Window {
+    ahiBench: typeof api;
+  }
+}
+window.ahiBench = api;
+document.body.textContent = 'ahi-web-retrieve benchmark page: driven by npm run bench';

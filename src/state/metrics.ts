@@ -1,0 +1,112 @@
+/**
+ * Job metrics outside React: counters updated per frame, and fixed-size ring buffers of samples
+ * (one every SAMPLE_MS) for the live chart. Readers pull; nothing here triggers a render.
+ */
+
+export const SAMPLE_MS = 250;
+/** about five minutes of samples */
+export const CAPACITY = (5 * 60 * 1000) / SAMPLE_MS;
+
+export class Ring {
+  readonly data: Float64Array;
+  private start = 0;
+  length = 0;
+  constructor(readonly capacity: number) {
+    this.data = new Float64Array(capacity);
+  }
+  push(v: number): void {
+    const i = (this.start + this.length) % this.capacity;
+    this.data[i] = v;
+    if (this.length < this.capacity) this.length++;
+    else this.start = (this.start + 1) % this.capacity;
+  }
+  /** Values oldest first. */
+  toArray(): number[] {
+    const out = new Array<number>(this.length);
+    for (let k = 0; k < this.length; k++) out[k] = this.data[(this.start + k) % this.capacity]!;
+    return out;
+  }
+  last(): number | undefined {
+    return this.length ? this.data[(this.start + this.length - 1) % this.capacity] : undefined;
+  }
+}
+
+export interface Totals {
+  frames: number;
+  verified: number;
+  stored: number;
+  failed: number;
+  bytes: number;
+  decoded: number;
+  retries: number;
+}
+
+/** Counters plus sampled series: time (s since start), MB/s, frames/s, decoded/s, in flight, retries/s. */
+export class JobMetrics {
+  readonly totals: Totals = {
+    frames: 0,
+    verified: 0,
+    stored: 0,
+    failed: 0,
+    bytes: 0,
+    decoded: 0,
+    retries: 0,
+  };
+  readonly retriesByCode: Record<string, number> = {};
+  readonly series = {
+    t: new Ring(CAPACITY),
+    mbps: new Ring(CAPACITY),
+    frames: new Ring(CAPACITY),
+    decoded: new Ring(CAPACITY),
+    inFlight: new Ring(CAPACITY),
+    retries: new Ring(CAPACITY),
+  };
+  private last = { t: 0, bytes: 0, frames: 0, decoded: 0, retries: 0 };
+  /** bytes and frames per second over the last few seconds */
+  rate = { bytesPerSecond: 0, framesPerSecond: 0 };
+  private window: { t: number; bytes: number; frames: number }[] = [];
+
+  constructor(readonly startedAt: number) {}
+
+  frameDone(outcome: 'verified' | 'stored' | 'failed', bytes: number, decoded: boolean): void {
+    this.totals.bytes += bytes;
+    if (decoded) this.totals.decoded++;
+    this.totals[outcome]++;
+    if (outcome !== 'failed') this.totals.frames++;
+  }
+
+  retry(code: string): void {
+    this.totals.retries++;
+    this.retriesByCode[code] = (this.retriesByCode[code] ?? 0) + 1;
+  }
+
+  /** Takes one sample; call every SAMPLE_MS. */
+  sample(now: number, inFlight: number): void {
+    const dt = Math.max(1e-3, (now - this.last.t) / 1000);
+    const s = this.series;
+    s.t.push((now - this.startedAt) / 1000);
+    s.mbps.push((this.totals.bytes - this.last.bytes) / 1e6 / dt);
+    s.frames.push((this.totals.frames - this.last.frames) / dt);
+    s.decoded.push((this.totals.decoded - this.last.decoded) / dt);
+    s.inFlight.push(inFlight);
+    s.retries.push((this.totals.retries - this.last.retries) / dt);
+    this.last = {
+      t: now,
+      bytes: this.totals.bytes,
+      frames: this.totals.frames,
+      decoded: this.totals.decoded,
+      retries: this.totals.retries,
+    };
+    this.window.push({ t: now, bytes: this.totals.bytes, frames: this.totals.frames });
+    while (this.window.length > 1 && now - this.window[0]!.t > 3000) this.window.shift();
+    const first = this.window[0]!;
+    const span = (now - first.t) / 1000;
+    this.rate =
+      span > 0
+        ? {
+            bytesPerSecond: (this.totals.bytes - first.bytes) / span,
+            framesPerSecond: (this.totals.frames - first.frames) / span,
+          }
+        : this.rate;
+  }
+}
