@@ -13,12 +13,12 @@ import type {
   FrameTask,
   RetrieveWorkerApi,
   WorkerConfig,
-  WorkerReport,
   WorkerStats,
 } from '../src/core/protocol';
 import { AhiClient } from '../src/io/ahiClient';
 import { FrameWriter, openDb, type StoredFrame } from '../src/io/db';
 import { decode, loadCodec, type DecodedView } from './codec/htj2k';
+import { postReport } from './report';
 
 /** Report at least this often while busy. */
 const REPORT_MS = 25;
@@ -65,9 +65,7 @@ function flush(): void {
   stats.queued = queue.length;
   stats.inFlight = inFlight.size;
   stats.pendingWriteBytes = writer?.pendingBytes ?? 0;
-  const buffers = batch.flatMap((r) => (r.pixels ? [r.pixels.data] : []));
-  const payload: WorkerReport = { results: batch, stats: { ...stats } };
-  reports.postMessage(payload, buffers);
+  postReport(reports, { results: batch, stats: { ...stats } });
 }
 
 function finished(result: FrameResult): void {

@@ -57,16 +57,27 @@ describe('retry policy', () => {
     });
   });
 
-  it('spends a shared budget (14 per retry, 5 per throttling retry) and refunds on success', () => {
-    const p = new RetryPolicy({ ...DEFAULT_RETRY, budget: 30 }, () => 0);
-    expect(p.decide(err('ServerError'), 1).retry).toBe(true);
-    expect(p.decide(err('ServerError'), 1).retry).toBe(true);
+  it('spends a shared budget (14 per retry, 5 per throttling retry); when it is empty, retries wait instead of failing', () => {
+    let now = 0;
+    const p = new RetryPolicy(
+      { ...DEFAULT_RETRY, budget: 30, refillPerSecond: 14 },
+      () => 0,
+      () => now,
+    );
+    expect(p.decide(err('ServerError'), 1)).toEqual({ retry: true, delayMs: 0 });
+    expect(p.decide(err('ServerError'), 1)).toEqual({ retry: true, delayMs: 0 });
     expect(p.budgetLeft).toBe(2);
-    expect(p.decide(err('ServerError'), 1)).toEqual({ retry: false, reason: 'budget' });
-    for (let i = 0; i < 3; i++) p.succeeded();
-    expect(p.budgetLeft).toBe(5);
+    // 12 tokens short at 14 tokens/s: wait 858 ms rather than give up.
+    expect(p.decide(err('ServerError'), 1)).toEqual({ retry: true, delayMs: 858 });
+    expect(p.budgetLeft).toBe(-12);
+    now = 2000;
+    expect(p.budgetLeft).toBe(16);
+    p.succeeded(true);
+    expect(p.budgetLeft).toBe(30);
+    p.succeeded();
+    expect(p.budgetLeft).toBe(30);
     expect(p.decide(err('Throttled'), 1).retry).toBe(true);
-    expect(p.budgetLeft).toBe(0);
+    expect(p.budgetLeft).toBe(25);
   });
 
   it('parses Retry-After in seconds and as an HTTP date', () => {

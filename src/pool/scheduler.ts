@@ -201,7 +201,7 @@ export class Scheduler {
       queueMicrotask(() => this.refillAll());
     }
     if (result.outcome !== 'failed') {
-      this.retry.succeeded();
+      this.retry.succeeded(attempt > 1);
       this.complete(frame, result, attempt);
       return;
     }

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import type { WorkerReport } from '../src/core/protocol';
+import { postReport } from './report';
+
+describe('worker reports', () => {
+  it('transfer pixel buffers (the source is detached) and deliver them intact', async () => {
+    const data = new Uint16Array([1, 2, 3, 4]).buffer;
+    const report: WorkerReport = {
+      results: [
+        {
+          key: 'a',
+          outcome: 'verified',
+          bytes: 8,
+          timings: { requestMs: 0, bodyMs: 0, decodeMs: 0, crcMs: 0 },
+          pixels: { width: 2, height: 2, bitsPerSample: 16, signed: false, components: 1, data },
+        },
+        {
+          key: 'b',
+          outcome: 'stored',
+          bytes: 8,
+          timings: { requestMs: 0, bodyMs: 0, decodeMs: 0, crcMs: 0 },
+        },
+      ],
+      stats: {
+        workerId: 0,
+        queued: 0,
+        inFlight: 0,
+        done: 2,
+        failed: 0,
+        bytes: 16,
+        decodeMs: 0,
+        decoded: 1,
+        requestMs: 0,
+        bodyMs: 0,
+        crcMs: 0,
+        storeMs: 0,
+        pendingWriteBytes: 0,
+      },
+    };
+    const channel = new MessageChannel();
+    const received = new Promise<WorkerReport>(
+      (resolve) => (channel.port2.onmessage = (e: MessageEvent<WorkerReport>) => resolve(e.data)),
+    );
+    postReport(channel.port1, report);
+    expect(data.byteLength).toBe(0);
+    const got = await received;
+    expect([...new Uint16Array(got.results[0]!.pixels!.data)]).toEqual([1, 2, 3, 4]);
+    expect(got.results[1]?.key).toBe('b');
+  });
+});
