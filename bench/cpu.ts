@@ -53,3 +53,24 @@ export function cpuDelta(a: CpuSample, b: CpuSample): Record<string, number> {
   }
   return out;
 }
+
+/**
+ * Memory of all Chromium processes, MB, as proportional set size (a page shared by n processes
+ * counts 1/n in each): summed RSS would count the zygote's shared pages once per process.
+ */
+export function chromiumRssMb(): number {
+  let kb = 0;
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    const name = classify(pid);
+    if (!name || name === 'ahi-server') continue;
+    try {
+      const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+      if (m) kb += Number(m[1]);
+    } catch {
+      // exited
+    }
+  }
+  return kb / 1024;
+}

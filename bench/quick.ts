@@ -1,34 +1,78 @@
-/** Quick Playwright-free timing of one demo job: `npx tsx bench/quick.ts [format] [workers] [inflight]`. */
+/**
+ * Quick Playwright-free timing of demo jobs: `npx tsx bench/quick.ts [format,…] [workers,…] [inflight]`.
+ * Prints frames/s from the first to the last frame, peak browser memory and the longest
+ * main-thread task for each combination.
+ */
 import { launch, openPage } from './cdp';
+import { chromiumRssMb, cpuDelta, sampleCpu } from './cpu';
 
-const [format = 'mem', workers = '1', inflight = '20'] = process.argv.slice(2);
+const [formats = 'mem,jph,raw', workerCounts = '1', inflight = '20', set = 'synthetic-ct'] =
+  process.argv.slice(2);
 const app = process.env.APP_URL ?? 'https://127.0.0.1:8544/';
-const browser = await launch();
-try {
-  const page = await openPage(
-    browser,
-    `${app}?autostart=synthetic-ct&format=${format}&workers=${workers}&inflight=${inflight}`,
-  );
-  const t0 = Date.now();
-  let text = '';
-  while (!/^(Done|Stopped)/.test(text)) {
-    await new Promise((r) => setTimeout(r, 200));
-    text =
-      (await page.evaluate<string | null>(
-        `document.querySelector('[role=status]')?.textContent ?? ''`,
-      )) ?? '';
-    if (Date.now() - t0 > 300_000) throw new Error(`timed out: ${text}`);
+const LONG_TASKS = `window.__longTasks = []; new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longTasks.push(e.duration); }).observe({ type: 'longtask', buffered: true });`;
+
+for (const format of formats.split(',')) {
+  for (const workers of workerCounts.split(',')) {
+    const browser = await launch();
+    try {
+      const cpu0 = sampleCpu();
+      let peak = 0;
+      const rss = setInterval(() => (peak = Math.max(peak, chromiumRssMb())), 200);
+      const { targetId } = await browser.cdp.send<{ targetId: string }>('Target.createTarget', {
+        url: 'about:blank',
+      });
+      const { sessionId } = await browser.cdp.send<{ sessionId: string }>('Target.attachToTarget', {
+        targetId,
+        flatten: true,
+      });
+      await browser.cdp.send('Page.enable', {}, sessionId);
+      await browser.cdp.send(
+        'Page.addScriptToEvaluateOnNewDocument',
+        { source: LONG_TASKS },
+        sessionId,
+      );
+      void openPage;
+      const url = `${app}?autostart=${set}&format=${format}&workers=${workers}&inflight=${inflight}`;
+      await browser.cdp.send('Page.navigate', { url }, sessionId);
+      const evaluate = async <T>(expression: string) =>
+        (
+          await browser.cdp.send<{ result: { value: T } }>(
+            'Runtime.evaluate',
+            { expression, returnByValue: true },
+            sessionId,
+          )
+        ).result.value;
+      const t0 = Date.now();
+      let text = '';
+      while (!/^(Done|Stopped)/.test(text)) {
+        await new Promise((r) => setTimeout(r, 250));
+        text =
+          (await evaluate<string>(`document.querySelector('[role=status]')?.textContent ?? ''`)) ??
+          '';
+        if (Date.now() - t0 > 300_000) throw new Error(`timed out: ${text}`);
+      }
+      clearInterval(rss);
+      const cpu = cpuDelta(cpu0, sampleCpu());
+      const numbers = await evaluate<string>(
+        `document.querySelector('.numbers')?.textContent ?? ''`,
+      );
+      const longest = await evaluate<number>(`Math.max(0, ...window.__longTasks)`);
+      const frames = Number(/of (\d+) frames/.exec(text)?.[1] ?? 0);
+      const marks = await evaluate<{ first: number; done: number } | null>(
+        `(() => { const f = performance.getEntriesByName('ahi:first-frame')[0]; const d = performance.getEntriesByName('ahi:done')[0]; const s = performance.getEntriesByName('ahi:running')[0]; return f && d && s ? { first: f.startTime - s.startTime, done: d.startTime - s.startTime } : null; })()`,
+      );
+      const rate = marks ? (frames / (marks.done / 1000)).toFixed(0) : '?';
+      console.log(
+        `${set} ${format} workers=${workers} inflight=${inflight}: ${rate} frames/s (running→done ${marks ? (marks.done / 1000).toFixed(1) : '?'} s, first frame after ${marks ? marks.first.toFixed(0) : '?'} ms) | peak browser RSS ${peak.toFixed(0)} MB | longest main-thread task ${longest.toFixed(0)} ms | CPU ms/frame ${Object.entries(
+          cpu,
+        )
+          .filter(([, v]) => v > 0)
+          .map(([k, v]) => `${k} ${(v / frames).toFixed(1)}`)
+          .join(', ')}`,
+      );
+      console.log(`   ${text} | ${numbers}`);
+    } finally {
+      await browser.close();
+    }
   }
-  const numbers = await page.evaluate<string>(
-    `document.querySelector('.numbers')?.textContent ?? ''`,
-  );
-  const table = await page.evaluate<string>(
-    `[...document.querySelectorAll('table.workers tbody tr')].map(r => r.textContent).join(' / ')`,
-  );
-  console.log(table);
-  console.log(
-    `${format} workers=${workers} inflight=${inflight}: ${text} | ${numbers} | wall ${((Date.now() - t0) / 1000).toFixed(1)} s`,
-  );
-} finally {
-  await browser.close();
 }

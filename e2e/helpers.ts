@@ -52,9 +52,7 @@ export const demoIndex = () =>
 export async function openApp(page: Page): Promise<void> {
   await page.goto('/');
   await page.getByLabel('Access key ID').and(page.locator('[value="AKIDEXAMPLE"]')).waitFor();
-  await page.waitForFunction(() =>
-    (document.querySelector('textarea')?.value ?? '').includes('ImageSetID'),
-  );
+  await page.getByText('Using 1 file: nema-manifest.json').waitFor();
 }
 
 export async function serverDigests(imageSetId: string): Promise<Record<string, string>> {
@@ -64,8 +62,5 @@ export async function serverDigests(imageSetId: string): Promise<Record<string, 
 /** Picks a demo image set by name (loads its manifest into the paste area). */
 export async function chooseDemo(page: Page, name: 'nema' | 'synthetic-ct'): Promise<void> {
   await page.getByRole('button', { name: new RegExp(`^${name} \\(`) }).click();
-  await page.waitForFunction(
-    (n) => (document.querySelector('textarea')?.value.match(/"ID"/g)?.length ?? 0) >= n,
-    name === 'nema' ? 16 : 2000,
-  );
+  await page.getByText(`Using 1 file: ${name}-manifest.json`).waitFor();
 }

@@ -3,14 +3,10 @@
  * together. The UI calls these; it never touches workers, the network or the database itself.
  */
 import { RetrieveError, toErrorInfo } from '../core/errors';
-import { AHI_ID_RE } from '../core/ids';
-import { buildPlan, enrichPlan, type ManifestSource } from '../core/manifest';
 import type { Plan } from '../core/plan';
-import { AhiClient } from '../io/ahiClient';
 import { CredentialManager, checkStatic, type CredentialInput } from '../io/credentials';
 import {
   deleteJob as dbDeleteJob,
-  getJob,
   listJobs,
   storedFrameKeys,
   type JobRecord,
@@ -30,6 +26,7 @@ import {
   type DemoImageSet,
   type SettingsSlice,
 } from '../state/store';
+import { inPlanWorker } from '../pool/planWorker';
 import { JobRunner } from './jobRunner';
 
 const SETTINGS_KEY = 'ahi-web-retrieve:settings';
@@ -65,88 +62,6 @@ function persistedSettings(
   };
 }
 
-/** Fetches GetImageSetMetadata, retrying 409 ConflictException (an image set being updated). */
-async function fetchMetadata(
-  client: AhiClient,
-  datastoreId: string,
-  imageSetId: string,
-  version?: string,
-): Promise<unknown> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await client.getImageSetMetadata(datastoreId, imageSetId, version);
-    } catch (e) {
-      if (e instanceof RetrieveError && e.code === 'Conflict' && attempt < 5) {
-        await new Promise((r) => setTimeout(r, 2000 * attempt));
-        continue;
-      }
-      throw e;
-    }
-  }
-}
-
-type JobSource = JobRecord['sources'][number] & { role?: 'manifest' | 'metadata' };
-
-/** The plan for a job: manifests, enriched by the metadata stored with the job. */
-function planFromSources(sources: JobSource[]): Plan {
-  const manifests = sources.filter((s) => s.role !== 'metadata');
-  const metadata = sources.filter((s) => s.role === 'metadata');
-  let plan = buildPlan(manifests);
-  for (const m of metadata) plan = enrichPlan(plan, buildPlan([m]));
-  return plan;
-}
-
-/** Reads the sources the settings name: files, pasted JSON, or metadata fetched by IDs. */
-async function gatherSources(settings: SettingsSlice, client: AhiClient): Promise<JobSource[]> {
-  if (settings.source === 'ids') {
-    const ds = settings.datastoreId.trim();
-    const is = settings.imageSetId.trim();
-    if (!AHI_ID_RE.test(ds))
-      throw new RetrieveError(
-        'BadInput',
-        `Datastore ID "${ds}" should be 32 lowercase letters or digits.`,
-      );
-    if (!AHI_ID_RE.test(is))
-      throw new RetrieveError(
-        'BadInput',
-        `Image set ID "${is}" should be 32 lowercase letters or digits.`,
-      );
-    const version = settings.version.trim();
-    if (version && !/^\d+$/.test(version))
-      throw new RetrieveError('BadInput', `Version "${version}" should be a whole number.`);
-    const doc = await fetchMetadata(client, ds, is, version || undefined);
-    return [
-      {
-        name: `image set ${is}${version ? ` v${version}` : ''}`,
-        content: JSON.stringify(doc),
-        role: 'manifest',
-      },
-    ];
-  }
-  if (settings.manifestFiles.length > 0)
-    return settings.manifestFiles.map((f) => ({ ...f, role: 'manifest' as const }));
-  return [{ name: 'pasted JSON', content: settings.manifestText, role: 'manifest' }];
-}
-
-/** Adds metadata documents for image sets whose manifest has no checksums. */
-async function addMetadata(
-  plan: Plan,
-  sources: JobSource[],
-  client: AhiClient,
-): Promise<JobSource[]> {
-  const out = sources.slice();
-  for (const set of plan.imageSets) {
-    if (set.hasChecksums) continue;
-    const doc = await fetchMetadata(client, set.datastoreId, set.imageSetId);
-    out.push({
-      name: `metadata of ${set.imageSetId}`,
-      content: JSON.stringify(doc),
-      role: 'metadata',
-    });
-  }
-  return out;
-}
-
 async function run(record: JobRecord, plan: Plan, credentials: CredentialManager): Promise<void> {
   const stored = await storedFrameKeys(record.id);
   const todo = plan.frames.filter((f) => !stored.has(f.key));
@@ -171,21 +86,19 @@ export async function start(): Promise<void> {
     const region = checkRegion(settings.region);
     const endpoint = checkEndpoint(settings.endpoint, region);
     const credentials = await CredentialManager.create(credentialInput());
-    const client = new AhiClient(endpoint, region, credentials.credentials);
-    let sources = await gatherSources(settings, client);
-    const plan0 = planFromSources(sources);
-    sources = await addMetadata(plan0, sources, client);
-    const plan = planFromSources(sources);
-    const record: JobRecord = {
-      id: crypto.randomUUID(),
-      name: plan.sources.join(', ').slice(0, 120),
-      createdAt: Date.now(),
-      updatedAt: Date.now(),
-      state: 'running',
-      settings: persistedSettings(settings, endpoint, region),
-      sources,
-      totals: { frames: plan.frames.length, verified: 0, stored: 0, failed: 0, bytes: 0 },
-    };
+    // Parsing, metadata and saving happen in a worker: the page stays responsive.
+    const { record, plan } = await inPlanWorker((api) =>
+      api.prepare({
+        source: settings.source,
+        files: settings.manifestFiles,
+        text: settings.manifestText,
+        datastoreId: settings.datastoreId,
+        imageSetId: settings.imageSetId,
+        version: settings.version,
+        settings: persistedSettings(settings, endpoint, region),
+        credentials: credentials.credentials,
+      }),
+    );
     await run(record, plan, credentials);
   } catch (e) {
     updateJob({ phase: 'failed', error: toErrorInfo(e), finishedAt: performance.now() });
@@ -208,13 +121,11 @@ export async function resume(jobId?: string): Promise<void> {
       return;
     }
     const id = jobId ?? appStore.getState().job.id;
-    const record = id ? await getJob(id) : undefined;
-    if (!record)
-      throw new RetrieveError('BadInput', 'There is no stored job to resume: press Start.');
+    if (!id) throw new RetrieveError('BadInput', 'There is no stored job to resume: press Start.');
     if (runner) await cancel();
-    updateJob({ ...initialJob(), id: record.id, phase: 'preparing' });
+    updateJob({ ...initialJob(), id, phase: 'preparing' });
     const credentials = await CredentialManager.create(credentialInput());
-    const plan = planFromSources(record.sources);
+    const { record, plan } = await inPlanWorker((api) => api.reload(id));
     await run(record, plan, credentials);
   } catch (e) {
     updateJob({ phase: 'failed', error: toErrorInfo(e) });
@@ -388,17 +299,21 @@ async function loadLocalConfig(): Promise<void> {
     sessionToken: config.sessionToken ?? '',
   });
   const first = config.imageSets.find((s) => s.name === 'nema') ?? config.imageSets[0];
-  if (first && !appStore.getState().settings.manifestText) await loadDemoManifest(first);
+  const { manifestText, manifestFiles } = appStore.getState().settings;
+  if (first && !manifestText && manifestFiles.length === 0) await loadDemoManifest(first);
 }
 
-/** Loads a demo image set's manifest from the local server into the paste area. */
+/**
+ * Loads a demo image set's manifest from the local server as a manifest file (not into the paste
+ * area: thousands of frames of JSON in a textarea cost the page tens of MB and long tasks).
+ */
 export async function loadDemoManifest(set: DemoImageSet): Promise<void> {
   try {
     const response = await fetch(set.manifest);
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     updateSettings({
-      manifestText: JSON.stringify(await response.json(), null, 2),
-      manifestFiles: [],
+      manifestFiles: [{ name: `${set.name}-manifest.json`, content: await response.text() }],
+      manifestText: '',
       source: 'manifest',
     });
   } catch (e) {
@@ -410,5 +325,3 @@ export async function loadDemoManifest(set: DemoImageSet): Promise<void> {
     });
   }
 }
-
-export type { ManifestSource };

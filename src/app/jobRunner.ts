@@ -83,10 +83,14 @@ export class JobRunner {
     );
     this.sampler = setInterval(() => this.tick(), SAMPLE_MS);
     await this.save('running');
+    // Marks for benchmarks and the browser's own performance tools.
+    performance.mark('ahi:running');
     this.scheduler.start();
   }
 
   private frameDone(frame: PlannedFrame, result: FrameResult): void {
+    if (this.metrics.totals.frames + this.metrics.totals.failed === 0)
+      performance.mark('ahi:first-frame');
     this.metrics.frameDone(result.outcome, result.bytes, result.checksum !== undefined);
     if (result.outcome === 'failed' && result.error) {
       if (this.failures.length < MAX_LISTED_FAILURES)
@@ -228,6 +232,7 @@ export class JobRunner {
     if (this.sampler === undefined && phase === 'done') return;
     if (this.sampler !== undefined) clearInterval(this.sampler);
     this.sampler = undefined;
+    performance.mark('ahi:done');
     this.metrics.sample(performance.now(), 0);
     this.publish();
     updateJob({ phase, finishedAt: performance.now() });

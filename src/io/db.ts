@@ -30,8 +30,6 @@ export interface JobRecord {
   updatedAt: number;
   state: JobState;
   settings: PersistedSettings;
-  /** the manifests (or metadata documents) the plan was built from */
-  sources: { name: string; content: string }[];
   totals: { frames: number; verified: number; stored: number; failed: number; bytes: number };
   lastError?: ErrorInfo;
 }
@@ -74,8 +72,18 @@ export interface StoredFrameData {
   data: ArrayBuffer;
 }
 
+/** A manifest or metadata document a job was planned from. */
+export interface JobSource {
+  name: string;
+  content: string;
+  /** metadata documents only add checksums and pixel descriptions to the manifests' frames */
+  role: 'manifest' | 'metadata';
+}
+
 interface Schema extends DBSchema {
   jobs: { key: string; value: JobRecord };
+  /** written once per job, apart from the record that is saved every few seconds */
+  jobSources: { key: string; value: { id: string; sources: JobSource[] } };
   frames: { key: [string, string]; value: StoredFrame; indexes: { byJob: string } };
   frameData: { key: [string, string]; value: StoredFrameData };
   failures: { key: [string, string]; value: FailureRecord; indexes: { byJob: string } };
@@ -90,6 +98,7 @@ export function openDb(): Promise<Db> {
   opening ??= openDB<Schema>(DB_NAME, DB_VERSION, {
     upgrade(db) {
       db.createObjectStore('jobs', { keyPath: 'id' });
+      db.createObjectStore('jobSources', { keyPath: 'id' });
       const frames = db.createObjectStore('frames', { keyPath: ['jobId', 'key'] });
       frames.createIndex('byJob', 'jobId');
       db.createObjectStore('frameData', { keyPath: ['jobId', 'key'] });
@@ -163,6 +172,18 @@ export async function saveJob(job: JobRecord): Promise<void> {
   await db.put('jobs', { ...job, updatedAt: Date.now() });
 }
 
+/** Saves a new job with its sources, in one transaction. */
+export async function createJob(job: JobRecord, sources: JobSource[]): Promise<void> {
+  const tx = (await openDb()).transaction(['jobs', 'jobSources'], 'readwrite');
+  void tx.objectStore('jobs').put(job);
+  void tx.objectStore('jobSources').put({ id: job.id, sources });
+  await tx.done;
+}
+
+export async function getJobSources(id: string): Promise<JobSource[] | undefined> {
+  return (await (await openDb()).get('jobSources', id))?.sources;
+}
+
 export async function getJob(id: string): Promise<JobRecord | undefined> {
   return (await openDb()).get('jobs', id);
 }
@@ -175,8 +196,9 @@ export async function listJobs(): Promise<JobRecord[]> {
 /** Deletes a job and everything stored for it. */
 export async function deleteJob(id: string): Promise<void> {
   const db = await openDb();
-  const tx = db.transaction(['jobs', 'frames', 'frameData', 'failures'], 'readwrite');
+  const tx = db.transaction(['jobs', 'jobSources', 'frames', 'frameData', 'failures'], 'readwrite');
   void tx.objectStore('jobs').delete(id);
+  void tx.objectStore('jobSources').delete(id);
   void tx.objectStore('frames').delete(jobRange(id));
   void tx.objectStore('frameData').delete(jobRange(id));
   void tx.objectStore('failures').delete(jobRange(id));

@@ -1,0 +1,138 @@
+/**
+ * Preparing a job: read its sources (manifests, or metadata fetched by image set ID), add the
+ * metadata AHI has for image sets whose manifest carries no checksums, build the plan and save
+ * the job. It runs in a short-lived worker (workers/plan.ts), so megabytes of JSON are parsed,
+ * stringified and stored without blocking the page.
+ */
+import { RetrieveError, type ErrorInfo } from '../core/errors';
+import { AHI_ID_RE } from '../core/ids';
+import { buildPlan, enrichPlan } from '../core/manifest';
+import type { Plan } from '../core/plan';
+import type { Credentials } from '../core/protocol';
+import { AhiClient } from './ahiClient';
+import {
+  createJob,
+  getJob,
+  getJobSources,
+  type JobRecord,
+  type JobSource,
+  type PersistedSettings,
+} from './db';
+
+export interface PlanRequest {
+  source: 'manifest' | 'ids';
+  files: { name: string; content: string }[];
+  text: string;
+  datastoreId: string;
+  imageSetId: string;
+  version: string;
+  settings: PersistedSettings;
+  credentials: Credentials;
+}
+
+export interface PreparedJob {
+  record: JobRecord;
+  plan: Plan;
+}
+
+/** Fetches GetImageSetMetadata, retrying 409 ConflictException (an image set being updated). */
+async function fetchMetadata(
+  client: AhiClient,
+  datastoreId: string,
+  imageSetId: string,
+  version?: string,
+): Promise<unknown> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await client.getImageSetMetadata(datastoreId, imageSetId, version);
+    } catch (e) {
+      if (e instanceof RetrieveError && e.code === 'Conflict' && attempt < 5) {
+        await new Promise((r) => setTimeout(r, 2000 * attempt));
+        continue;
+      }
+      throw e;
+    }
+  }
+}
+
+/** The plan for stored sources: manifests, enriched by the metadata documents among them. */
+export function planFromSources(sources: JobSource[]): Plan {
+  let plan = buildPlan(sources.filter((s) => s.role === 'manifest'));
+  for (const m of sources.filter((s) => s.role === 'metadata'))
+    plan = enrichPlan(plan, buildPlan([m]));
+  return plan;
+}
+
+async function gatherSources(req: PlanRequest, client: AhiClient): Promise<JobSource[]> {
+  if (req.source === 'ids') {
+    const ds = req.datastoreId.trim();
+    const is = req.imageSetId.trim();
+    if (!AHI_ID_RE.test(ds))
+      throw new RetrieveError(
+        'BadInput',
+        `Datastore ID "${ds}" should be 32 lowercase letters or digits.`,
+      );
+    if (!AHI_ID_RE.test(is))
+      throw new RetrieveError(
+        'BadInput',
+        `Image set ID "${is}" should be 32 lowercase letters or digits.`,
+      );
+    const version = req.version.trim();
+    if (version && !/^\d+$/.test(version))
+      throw new RetrieveError('BadInput', `Version "${version}" should be a whole number.`);
+    const doc = await fetchMetadata(client, ds, is, version || undefined);
+    return [
+      {
+        name: `image set ${is}${version ? ` v${version}` : ''}`,
+        content: JSON.stringify(doc),
+        role: 'manifest',
+      },
+    ];
+  }
+  if (req.files.length > 0) return req.files.map((f) => ({ ...f, role: 'manifest' }));
+  return [{ name: 'pasted JSON', content: req.text, role: 'manifest' }];
+}
+
+/** Builds the plan of a new job and saves the job (state running, nothing stored yet). */
+export async function prepareJob(req: PlanRequest): Promise<PreparedJob> {
+  const client = new AhiClient(req.settings.endpoint, req.settings.region, req.credentials);
+  let sources = await gatherSources(req, client);
+  let plan = planFromSources(sources);
+  for (const set of plan.imageSets) {
+    if (set.hasChecksums) continue;
+    const doc = await fetchMetadata(client, set.datastoreId, set.imageSetId);
+    sources = [
+      ...sources,
+      { name: `metadata of ${set.imageSetId}`, content: JSON.stringify(doc), role: 'metadata' },
+    ];
+  }
+  if (sources.some((s) => s.role === 'metadata')) plan = planFromSources(sources);
+  const record: JobRecord = {
+    id: crypto.randomUUID(),
+    name: plan.sources.join(', ').slice(0, 120),
+    createdAt: Date.now(),
+    updatedAt: Date.now(),
+    state: 'running',
+    settings: req.settings,
+    totals: { frames: plan.frames.length, verified: 0, stored: 0, failed: 0, bytes: 0 },
+  };
+  await createJob(record, sources);
+  return { record, plan };
+}
+
+/** Rebuilds the plan of a stored job (for a resume). */
+export async function reloadJob(id: string): Promise<PreparedJob> {
+  const [record, sources] = await Promise.all([getJob(id), getJobSources(id)]);
+  if (!record || !sources)
+    throw new RetrieveError('BadInput', 'That job is no longer stored: press Start for a new one.');
+  return { record, plan: planFromSources(sources) };
+}
+
+/** Errors cross the worker boundary as data (code and message). */
+export type PlanOutcome = { ok: true; job: PreparedJob } | { ok: false; error: ErrorInfo };
+
+/** The plan worker's contract (workers/plan.ts implements it, src/pool/planWorker.ts calls it). */
+export interface PlanWorkerApi {
+  prepare(req: PlanRequest): Promise<PlanOutcome>;
+  reload(id: string): Promise<PlanOutcome>;
+}
