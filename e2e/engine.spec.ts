@@ -16,7 +16,13 @@ import {
 import { expect, readDb, storedDigests, test } from './fixtures';
 
 test.afterEach(async () => {
-  await setKnobs({ latencyMs: 0, jitterMs: 0, bandwidthMbps: 0, credentialsTtlSeconds: 0 });
+  await setKnobs({
+    latencyMs: 0,
+    jitterMs: 0,
+    bandwidthMbps: 0,
+    credentialsTtlSeconds: 0,
+    metadataConflicts: 0,
+  });
 });
 
 test('2,000-frame synthetic CT in raw mode: all stored in IndexedDB, all verified, one HTTP/2 session', async ({
@@ -161,4 +167,38 @@ test('Cognito identity pool: credentials from the real provider, refreshed while
   const stats = await serverStats();
   expect(stats.credentialsIssued).toBeGreaterThanOrEqual(3);
   expect(stats.distinctFramesServed).toBe(2000);
+});
+
+test('by image set ID: metadata fetched (a 409 ConflictException waited out), a missing frame fails alone with NotFound', async ({
+  persistent: { page },
+}) => {
+  await openApp(page);
+  const nema = (await demoIndex()).imageSets.find((s) => s.name === 'nema')!;
+  await page.getByLabel('Datastore ID').fill(nema.datastoreId);
+  await page.getByLabel('Image set ID').fill(nema.imageSetId);
+  await page.getByLabel('Format').selectOption('jph');
+  await setKnobs({ metadataConflicts: 1 });
+  await resetServer();
+  await page.getByRole('button', { name: 'Start' }).click();
+  await expect(page.getByRole('status')).toHaveText(
+    /^Done: 16 of 16 frames, 15 verified, 1 stored unverified/,
+    { timeout: 60_000 },
+  );
+  const stats = await serverStats();
+  expect(stats.errorsByType).toEqual({ ConflictException: 1 });
+  expect(stats.byOperation['getImageSetMetadata']).toBe(2);
+
+  // A manifest naming a frame the image set does not have: that frame fails, the rest succeed.
+  const manifest = await page.evaluate(
+    async (url) => (await fetch(url)).text(),
+    API_URL + nema.manifest,
+  );
+  const firstId = /"ID":\s*"([0-9a-z]{32})"/.exec(manifest)![1]!;
+  await page.getByLabel('Manifest JSON').fill(manifest.replace(firstId, 'e'.repeat(32)));
+  await page.getByRole('button', { name: 'Start' }).click();
+  await expect(page.getByRole('status')).toHaveText(
+    /^Done: 16 of 16 frames, 14 verified, 1 stored unverified, 1 failed/,
+    { timeout: 60_000 },
+  );
+  await expect(page.getByText(/NotFound.*ImageFrame e{32} not found/)).toBeVisible();
 });
