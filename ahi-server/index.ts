@@ -8,6 +8,36 @@ import { loadDataset, type ImageSet } from './dataset';
 import type { ServerConfig } from './knobs';
 import { DEMO_IDENTITY_POOL_ID, startAhiServer, type AhiServer } from './server';
 
+/**
+ * The prefill document the app reads from /ahi-local.json: endpoint, demo credentials, Cognito
+ * stand-in and demo image sets, addressed with the host name the page was loaded from.
+ */
+export function localConfig(
+  config: ServerConfig,
+  apiPort: number,
+  imageSets: ImageSet[],
+  apiHost: string,
+) {
+  const base = `https://${apiHost}:${apiPort}`;
+  return {
+    endpoint: base,
+    region: config.region,
+    accessKeyId: config.accessKeyId,
+    secretAccessKey: config.secretAccessKey,
+    ...(config.sessionToken ? { sessionToken: config.sessionToken } : {}),
+    identityPoolId: DEMO_IDENTITY_POOL_ID,
+    cognitoEndpoint: `${base}/cognito-identity`,
+    imageSets: imageSets.map((s) => ({
+      name: s.name,
+      description: s.description,
+      datastoreId: s.datastoreId,
+      imageSetId: s.imageSetId,
+      frames: s.frames.size,
+      manifest: `${base}/demo/${s.name}/manifest.json`,
+    })),
+  };
+}
+
 export interface LocalAhi {
   api: AhiServer;
   app?: AppServer;
@@ -48,23 +78,7 @@ export async function startLocalAhi(
         tls,
         // The API is addressed with the host name the page was loaded from, so one certificate
         // exception (per host name) covers both, and tests on 127.0.0.1 stay on 127.0.0.1.
-        localConfig: (apiHost: string) => ({
-          endpoint: `https://${apiHost}:${api.port}`,
-          region: config.region,
-          accessKeyId: config.accessKeyId,
-          secretAccessKey: config.secretAccessKey,
-          ...(config.sessionToken ? { sessionToken: config.sessionToken } : {}),
-          identityPoolId: DEMO_IDENTITY_POOL_ID,
-          cognitoEndpoint: `https://${apiHost}:${api.port}/cognito-identity`,
-          imageSets: imageSets.map((s) => ({
-            name: s.name,
-            description: s.description,
-            datastoreId: s.datastoreId,
-            imageSetId: s.imageSetId,
-            frames: s.frames.size,
-            manifest: `https://${apiHost}:${api.port}/demo/${s.name}/manifest.json`,
-          })),
-        }),
+        localConfig: (apiHost: string) => localConfig(config, api.port, imageSets, apiHost),
       });
     } catch (e) {
       await api.close();
