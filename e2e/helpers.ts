@@ -16,6 +16,8 @@ export interface ServerStats {
   distinctFramesServed: number;
   credentialsIssued: number;
   cognitoRequests: number;
+  currentStreams: number;
+  corrupted: number;
 }
 
 async function api<T>(method: 'GET' | 'POST', path: string, data?: unknown): Promise<T> {

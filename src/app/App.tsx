@@ -7,7 +7,15 @@ import { JobsList } from '../ui/JobsList';
 import { ManifestInput } from '../ui/ManifestInput';
 import { StatusLine } from '../ui/StatusLine';
 import { WorkerTable } from '../ui/WorkerTable';
-import { initialise } from './commands';
+import { initialise, terminateWorker } from './commands';
+
+// Diagnostics for fault drills and scripts: kill a worker as a crash would (its frames are requeued).
+declare global {
+  interface Window {
+    ahiDiagnostics?: { terminateWorker(id: number): void };
+  }
+}
+window.ahiDiagnostics = { terminateWorker };
 
 export function App() {
   useEffect(() => {

@@ -97,6 +97,11 @@ class FakePool {
   }
   /** Simulates a crash: everything the worker held comes back through workerLost. */
   lose(w: PoolWorker) {
+    w.ready = false;
+    setTimeout(() => {
+      w.ready = true;
+      this.scheduler.onWorkerReady(w);
+    }, 5);
     const lost = [...w.assigned.values()];
     const running = this.running.get(w) ?? new Set();
     this.inFlight -= running.size;

@@ -163,6 +163,8 @@ export class WorkerPool {
 
   private lose(w: PoolWorker, reason: string): void {
     if (this.workers[w.id] !== w || this.closed) return;
+    // Not ready from here on: requeued tasks must not be handed back to the dead worker.
+    w.ready = false;
     w.remote[releaseProxy]();
     w.reports?.close();
     w.worker.terminate();
