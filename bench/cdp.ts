@@ -127,10 +127,14 @@ export async function launch(extraArgs: string[] = []): Promise<Browser> {
   };
 }
 
-/** Opens `url` in a new page and returns a function that evaluates expressions in it. */
+/**
+ * Opens `url` in a new page and returns a function that evaluates expressions in it. `initScript`
+ * runs in the page before any of its own scripts (e.g. to observe long tasks from the start).
+ */
 export async function openPage(
   browser: Browser,
   url: string,
+  initScript?: string,
 ): Promise<{ sessionId: string; evaluate: <T>(expr: string) => Promise<T> }> {
   const { targetId } = await browser.cdp.send<{ targetId: string }>('Target.createTarget', {
     url: 'about:blank',
@@ -140,6 +144,12 @@ export async function openPage(
     flatten: true,
   });
   await browser.cdp.send('Page.enable', {}, sessionId);
+  if (initScript)
+    await browser.cdp.send(
+      'Page.addScriptToEvaluateOnNewDocument',
+      { source: initScript },
+      sessionId,
+    );
   await browser.cdp.send('Page.navigate', { url }, sessionId);
   const evaluate = async <T>(expression: string): Promise<T> => {
     const r = await browser.cdp.send<{ result: { value: T }; exceptionDetails?: { text: string } }>(

@@ -18,30 +18,8 @@ for (const format of formats.split(',')) {
       const cpu0 = sampleCpu();
       let peak = 0;
       const rss = setInterval(() => (peak = Math.max(peak, chromiumRssMb())), 200);
-      const { targetId } = await browser.cdp.send<{ targetId: string }>('Target.createTarget', {
-        url: 'about:blank',
-      });
-      const { sessionId } = await browser.cdp.send<{ sessionId: string }>('Target.attachToTarget', {
-        targetId,
-        flatten: true,
-      });
-      await browser.cdp.send('Page.enable', {}, sessionId);
-      await browser.cdp.send(
-        'Page.addScriptToEvaluateOnNewDocument',
-        { source: LONG_TASKS },
-        sessionId,
-      );
-      void openPage;
       const url = `${app}?autostart=${set}&format=${format}&workers=${workers}&inflight=${inflight}`;
-      await browser.cdp.send('Page.navigate', { url }, sessionId);
-      const evaluate = async <T>(expression: string) =>
-        (
-          await browser.cdp.send<{ result: { value: T } }>(
-            'Runtime.evaluate',
-            { expression, returnByValue: true },
-            sessionId,
-          )
-        ).result.value;
+      const { evaluate } = await openPage(browser, url, LONG_TASKS);
       const t0 = Date.now();
       let text = '';
       while (!/^(Done|Stopped)/.test(text)) {

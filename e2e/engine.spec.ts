@@ -7,6 +7,8 @@ import { API_URL } from '../playwright.config';
 import {
   demoIndex,
   openApp,
+  resetKnobs,
+  waitForFrames,
   resetServer,
   serverDigests,
   serverStats,
@@ -15,15 +17,7 @@ import {
 } from './helpers';
 import { expect, readDb, storedDigests, test } from './fixtures';
 
-test.afterEach(async () => {
-  await setKnobs({
-    latencyMs: 0,
-    jitterMs: 0,
-    bandwidthMbps: 0,
-    credentialsTtlSeconds: 0,
-    metadataConflicts: 0,
-  });
-});
+test.afterEach(resetKnobs);
 
 test('2,000-frame synthetic CT in raw mode: all stored in IndexedDB, all verified, one HTTP/2 session', async ({
   persistent: { page },
@@ -67,12 +61,7 @@ test('reload mid-job, then Resume: only the missing frames are fetched', async (
   await expect(page.getByRole('status')).toHaveText(/^(\d{3,4}) of 2000 frames/, {
     timeout: 60_000,
   });
-  await page.waitForFunction(
-    () =>
-      Number(
-        /^(\d+) of/.exec(document.querySelector('[role=status]')?.textContent ?? '')?.[1] ?? 0,
-      ) >= 400,
-  );
+  await waitForFrames(page, 400);
   await page.reload();
   await setKnobs({ bandwidthMbps: 0 });
   const before = (await readDb(page)).frames.length;

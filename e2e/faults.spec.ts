@@ -10,23 +10,20 @@ declare global {
     ahiDiagnostics?: { terminateWorker(id: number): void };
   }
 }
-import { chooseDemo, openApp, resetServer, serverStats, setKnobs } from './helpers';
+import {
+  chooseDemo,
+  openApp,
+  resetKnobs,
+  waitForFrames,
+  resetServer,
+  serverStats,
+  setKnobs,
+} from './helpers';
 import { expect, readDb, test } from './fixtures';
 
 const FRAMES = 2000;
 
-test.afterEach(async () => {
-  await setKnobs({
-    errorRate: 0,
-    resetRate: 0,
-    corruptRate: 0,
-    throttleRps: 0,
-    throttleBurst: 0,
-    latencyMs: 0,
-    jitterMs: 0,
-    bandwidthMbps: 0,
-  });
-});
+test.afterEach(resetKnobs);
 
 async function startJob(page: Page) {
   await openApp(page);
@@ -103,12 +100,7 @@ test('a worker killed mid-run: its frames are requeued, none lost, none stored t
   await page.goto('/');
   await page.getByLabel('Workers').fill('2');
   await startJob(page);
-  await page.waitForFunction(
-    () =>
-      Number(
-        /^(\d+) of/.exec(document.querySelector('[role=status]')?.textContent ?? '')?.[1] ?? 0,
-      ) >= 300,
-  );
+  await waitForFrames(page, 300);
   await page.evaluate(() => window.ahiDiagnostics?.terminateWorker(0));
   await expectAllVerified(page);
 });
@@ -117,12 +109,7 @@ test('cancel mid-run, then start again: no orphaned requests, no duplicate recor
   persistent: { page },
 }) => {
   await startJob(page);
-  await page.waitForFunction(
-    () =>
-      Number(
-        /^(\d+) of/.exec(document.querySelector('[role=status]')?.textContent ?? '')?.[1] ?? 0,
-      ) >= 300,
-  );
+  await waitForFrames(page, 300);
   await page.getByRole('button', { name: 'Cancel' }).click();
   await expect(page.getByRole('status')).toHaveText(/^Cancelled after \d+ of 2000 frames/);
   await expect

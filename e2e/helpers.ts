@@ -66,3 +66,31 @@ export async function chooseDemo(page: Page, name: 'nema' | 'synthetic-ct'): Pro
   await page.getByRole('button', { name: new RegExp(`^${name} \\(`) }).click();
   await page.getByText(`Using 1 file: ${name}-manifest.json`).waitFor();
 }
+
+/** Every fault knob back off (the server is shared by all specs). */
+export const resetKnobs = () =>
+  setKnobs({
+    latencyMs: 0,
+    jitterMs: 0,
+    bandwidthMbps: 0,
+    maxStreams: 0,
+    throttleRps: 0,
+    throttleBurst: 0,
+    errorRate: 0,
+    resetRate: 0,
+    corruptRate: 0,
+    metadataConflicts: 0,
+    seed: 1,
+    credentialsTtlSeconds: 0,
+  });
+
+/** Waits until the status line says at least `n` frames are done. */
+export async function waitForFrames(page: Page, n: number): Promise<void> {
+  await page.waitForFunction(
+    (min) =>
+      Number(
+        /^(\d+) of/.exec(document.querySelector('[role=status]')?.textContent ?? '')?.[1] ?? 0,
+      ) >= min,
+    n,
+  );
+}
