@@ -148,6 +148,11 @@ export function prioritise(keys: string[]): void {
   runner?.prioritise(keys);
 }
 
+/** A thumbnail of a frame the running job has stored (for previews), or undefined. */
+export function thumbnail(key: string, maxSize = 128) {
+  return runner?.thumbnail(key, maxSize) ?? Promise.resolve(undefined);
+}
+
 /** Terminates one worker as a crash would (exposed for the fault tests). */
 export function terminateWorker(id: number): void {
   runner?.terminateWorker(id);

@@ -218,6 +218,10 @@ export class JobRunner {
     this.scheduler?.prioritise(keys);
   }
 
+  thumbnail(key: string, maxSize: number) {
+    return this.pool?.thumbnail(this.record.id, key, maxSize) ?? Promise.resolve(undefined);
+  }
+
   /** For tests and recovery drills: kill one worker as a crash would. */
   terminateWorker(id: number): void {
     this.pool?.terminateWorker(id);

@@ -119,6 +119,11 @@ export interface RetrieveWorkerApi {
   /** Adds tasks to the worker's queue; each ends in exactly one reported result. */
   enqueue(tasks: FrameTask[]): void;
   /**
+   * A small preview of a stored frame: HTJ2K at a reduced resolution (cheap), stored pixels
+   * subsampled. Undefined when the frame is not stored or cannot be decoded here.
+   */
+  thumbnail(jobId: string, key: string, maxSize: number): Promise<DecodedPixels | undefined>;
+  /**
    * Takes back queued tasks not started yet (all, or those in `keys`) and returns their keys;
    * with `abort`, requests in flight are aborted too and come back as Cancelled results.
    */

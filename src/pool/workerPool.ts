@@ -5,6 +5,7 @@
  */
 import { releaseProxy, transfer, wrap, type Remote } from 'comlink';
 import type {
+  DecodedPixels,
   CodecInfo,
   Credentials,
   FrameTask,
@@ -148,6 +149,14 @@ export class WorkerPool {
       }),
     );
     return back;
+  }
+
+  /** A thumbnail of a stored frame, decoded by the least busy ready worker. */
+  async thumbnail(jobId: string, key: string, maxSize: number): Promise<DecodedPixels | undefined> {
+    const ready = this.workers.filter((w) => w.ready);
+    if (ready.length === 0) return undefined;
+    const w = ready.reduce((a, b) => ((b.stats?.inFlight ?? 0) < (a.stats?.inFlight ?? 0) ? b : a));
+    return w.remote.thumbnail(jobId, key, maxSize);
   }
 
   async setCredentials(credentials: Credentials): Promise<void> {

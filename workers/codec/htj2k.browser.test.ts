@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { crc32, loadCrc32 } from '../../src/core/crc32';
-import { decode, heapBytes, loadCodec } from './htj2k';
+import { decode, decodeThumbnail, heapBytes, loadCodec } from './htj2k';
 
 const fixtures = import.meta.glob('../../ahi-server/fixtures/htj2k/*', {
   query: '?url',
@@ -89,6 +89,19 @@ describe('HTJ2K codec in the browser', () => {
     const vl1 = decode(await fixture('VL1.j2c'), 2);
     expect([vl1.width, vl1.height]).toEqual([189, 122]);
     expect(crc32(vl1.pixels)).toBe(3214984182);
+  });
+
+  it('decodes thumbnails at the smallest resolution that still fills the requested size', async () => {
+    await loadCodec();
+    const ct1 = decodeThumbnail(await fixture('CT1.j2c'), 128);
+    expect([ct1.width, ct1.height]).toEqual([128, 128]);
+    expect(crc32(ct1.pixels)).toBe(2361158747);
+    const rg2 = decodeThumbnail(await fixture('RG2.j2c'), 100);
+    expect([rg2.width, rg2.height]).toEqual([110, 134]);
+    expect(crc32(rg2.pixels)).toBe(1316411075);
+    // Smaller than the coarsest level: the coarsest level.
+    const tiny = decodeThumbnail(await fixture('NM1.j2c'), 4);
+    expect([tiny.width, tiny.height]).toEqual([8, 32]);
   });
 
   it('reports garbage and a header-less stream as DecodeFailed instead of returning stale pixels', async () => {

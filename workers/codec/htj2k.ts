@@ -76,3 +76,21 @@ export function heapBytes(): number {
   if (!decoder) return 0;
   return decoder.getDecodedBuffer().buffer.byteLength;
 }
+
+/**
+ * Decodes the smallest resolution whose larger side is still at least `maxSize` (or the smallest
+ * the codestream has): a thumbnail costs a fraction of a full decode, since HTJ2K stores
+ * resolutions separately. Returns the same heap view as decode().
+ */
+export function decodeThumbnail(codestream: Uint8Array, maxSize: number): DecodedView {
+  if (!decoder) throw new Error('codec not loaded: call loadCodec first');
+  decoder.getEncodedBuffer(codestream.length).set(codestream);
+  decoder.readHeader();
+  const error = decoder.getLastErrorMessage();
+  if (error) throw new RetrieveError('DecodeFailed', `HTJ2K header unreadable: ${error.trim()}`);
+  const info = decoder.getFrameInfo();
+  let level = 0;
+  const levels = decoder.getNumDecompositions();
+  while (level < levels && Math.max(info.width, info.height) / 2 ** (level + 1) >= maxSize) level++;
+  return decode(codestream, level);
+}
