@@ -35,6 +35,34 @@ describe('reading a GetImageFrame body', () => {
     await expect(readBody(r)).rejects.toMatchObject({ code: 'Truncated' });
   });
 
+  it('fills the buffer with a BYOB reader when the body is a byte stream, and still catches short and long bodies', async () => {
+    const bytes = (chunks: number[][]) =>
+      new ReadableStream({
+        type: 'bytes',
+        start(c) {
+          for (const chunk of chunks) c.enqueue(new Uint8Array(chunk));
+          c.close();
+        },
+      });
+    const ok = await readBody(
+      new Response(bytes([[1, 2], [3], [4, 5]]), { headers: { 'content-length': '5' } }),
+    );
+    expect([...ok]).toEqual([1, 2, 3, 4, 5]);
+    expect(ok.buffer.byteLength).toBe(5);
+    await expect(
+      readBody(new Response(bytes([[1, 2]]), { headers: { 'content-length': '4' } })),
+    ).rejects.toMatchObject({
+      code: 'Truncated',
+      message: 'Body ended after 2 of 4 bytes',
+    });
+    await expect(
+      readBody(new Response(bytes([[1, 2, 3]]), { headers: { 'content-length': '2' } })),
+    ).rejects.toMatchObject({
+      code: 'Truncated',
+      message: 'Body longer than its Content-Length (2 bytes)',
+    });
+  });
+
   it('grows the buffer when no length is announced', async () => {
     const r = new Response(
       streamOf([new Uint8Array(70_000).fill(1), new Uint8Array(70_000).fill(2)]),

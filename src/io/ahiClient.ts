@@ -59,13 +59,24 @@ export async function errorFromResponse(response: Response, what: string): Promi
 
 /**
  * Reads a body into one buffer. With Content-Length the buffer is allocated once and a short body
- * is an error (a truncated HTJ2K codestream decodes silently to wrong pixels).
+ * is an error (a truncated HTJ2K codestream decodes silently to wrong pixels). Where the body is a
+ * byte stream (fetch bodies in Chromium are), a BYOB reader fills that buffer directly: no chunk
+ * arrays to copy from and collect, about one frame's worth of garbage less per frame.
  */
 export async function readBody(response: Response, sizeHint?: number): Promise<Uint8Array> {
   const announced = Number(response.headers.get('content-length') ?? NaN);
   const exact =
     Number.isInteger(announced) && announced >= 0 && !response.headers.get('content-encoding');
   if (!response.body) return new Uint8Array(0);
+  if (exact) {
+    let byob: ReadableStreamBYOBReader | undefined;
+    try {
+      byob = response.body.getReader({ mode: 'byob' });
+    } catch {
+      // not a byte stream: read chunks below
+    }
+    if (byob) return readExactly(byob, announced);
+  }
   const reader = response.body.getReader();
   let buffer = new Uint8Array(exact ? announced : Math.max(64 * 1024, sizeHint ?? 0));
   let length = 0;
@@ -89,6 +100,26 @@ export async function readBody(response: Response, sizeHint?: number): Promise<U
     throw new RetrieveError('Truncated', `Body ended after ${length} of ${announced} bytes`);
   }
   return exact ? buffer : buffer.slice(0, length);
+}
+
+/** Fills exactly `size` bytes with a BYOB reader; a shorter or longer body is an error. */
+async function readExactly(reader: ReadableStreamBYOBReader, size: number): Promise<Uint8Array> {
+  // Each read transfers the buffer and hands back a view of the same memory: follow it.
+  let buffer = new ArrayBuffer(size);
+  let length = 0;
+  while (length < size) {
+    const { done, value } = await reader.read(new Uint8Array(buffer, length, size - length));
+    if (done || !value)
+      throw new RetrieveError('Truncated', `Body ended after ${length} of ${size} bytes`);
+    buffer = value.buffer;
+    length += value.byteLength;
+  }
+  const extra = await reader.read(new Uint8Array(1));
+  if (!extra.done) {
+    await reader.cancel();
+    throw new RetrieveError('Truncated', `Body longer than its Content-Length (${size} bytes)`);
+  }
+  return new Uint8Array(buffer);
 }
 
 export class AhiClient {
