@@ -15,12 +15,3 @@ export function formatBytes(bytes: number): string {
 export function formatRate(bytesPerSecond: number): string {
   return `${(bytesPerSecond / 1e6).toFixed(1)} MB/s (${((bytesPerSecond * 8) / 1e6).toFixed(0)} Mbps)`;
 }
-
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms)) return '–';
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ${s % 60} s`;
-  return `${Math.floor(m / 60)} h ${m % 60} min`;
-}

@@ -211,11 +211,6 @@ export async function storedFrameKeys(jobId: string): Promise<Set<string>> {
   return new Set(keys.map((k) => k[1]));
 }
 
-/** Descriptions of every frame a job has stored (no pixel data). */
-export async function listStoredFrames(jobId: string): Promise<StoredFrame[]> {
-  return (await openDb()).getAllFromIndex('frames', 'byJob', jobId);
-}
-
 /** A stored frame with its bytes. */
 export async function getStoredFrame(
   jobId: string,
@@ -234,15 +229,5 @@ export async function putFailures(failures: FailureRecord[]): Promise<void> {
   if (failures.length === 0) return;
   const tx = (await openDb()).transaction('failures', 'readwrite');
   for (const f of failures) void tx.store.put(f);
-  await tx.done;
-}
-
-export async function listFailures(jobId: string): Promise<FailureRecord[]> {
-  return (await openDb()).getAllFromIndex('failures', 'byJob', jobId);
-}
-
-export async function clearFailures(jobId: string): Promise<void> {
-  const tx = (await openDb()).transaction('failures', 'readwrite');
-  await tx.store.delete(jobRange(jobId));
   await tx.done;
 }

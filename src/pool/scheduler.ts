@@ -52,8 +52,6 @@ export class Scheduler {
    * region then costs one request, not a burst of them.
    */
   private probing = true;
-  /** retries waiting for their delay */
-  waitingRetries = 0;
 
   constructor(
     private readonly pool: WorkerPool,
@@ -233,10 +231,8 @@ export class Scheduler {
 
   private retryAfter(frame: PlannedFrame, error: ErrorInfo, delayMs: number): void {
     this.events.retrying?.(frame, error, delayMs);
-    this.waitingRetries++;
     const timer = setTimeout(() => {
       this.retryTimers.delete(timer);
-      this.waitingRetries--;
       this.queue.push(frame);
       this.refillAll();
     }, delayMs);

@@ -37,11 +37,6 @@ export interface PoolEvents {
   workerReady(worker: PoolWorker): void;
 }
 
-/** Default worker count: one per core, leaving one for the page, at least one. */
-export function defaultWorkerCount(): number {
-  return Math.max(1, (navigator.hardwareConcurrency || 2) - 1);
-}
-
 /** Splits `total` as evenly as possible over `n` parts, each at least 1. */
 export function splitLimit(total: number, n: number): number[] {
   const base = Math.floor(total / n);
