@@ -1,24 +1,10 @@
 /** Shared e2e helpers: the local server's counters and knobs, read over HTTPS like any client. */
 import { request, type Page } from '@playwright/test';
 import { API_URL } from '../playwright.config';
+import { DEFAULT_KNOBS } from '../ahi-server/knobs';
+import type { Stats } from '../ahi-server/server';
 
-export interface ServerStats {
-  requests: number;
-  preflights: number;
-  byOperation: Record<string, number>;
-  byStatus: Record<string, number>;
-  errorsByType: Record<string, number>;
-  tlsConnections: number;
-  http2Sessions: number;
-  http1Requests: number;
-  peakStreams: number;
-  framesServed: number;
-  distinctFramesServed: number;
-  credentialsIssued: number;
-  cognitoRequests: number;
-  currentStreams: number;
-  corrupted: number;
-}
+export type ServerStats = Stats;
 
 async function api<T>(method: 'GET' | 'POST', path: string, data?: unknown): Promise<T> {
   const ctx = await request.newContext({ ignoreHTTPSErrors: true });
@@ -68,21 +54,7 @@ export async function chooseDemo(page: Page, name: 'nema' | 'synthetic-ct'): Pro
 }
 
 /** Every fault knob back off (the server is shared by all specs). */
-export const resetKnobs = () =>
-  setKnobs({
-    latencyMs: 0,
-    jitterMs: 0,
-    bandwidthMbps: 0,
-    maxStreams: 0,
-    throttleRps: 0,
-    throttleBurst: 0,
-    errorRate: 0,
-    resetRate: 0,
-    corruptRate: 0,
-    metadataConflicts: 0,
-    seed: 1,
-    credentialsTtlSeconds: 0,
-  });
+export const resetKnobs = () => setKnobs({ ...DEFAULT_KNOBS });
 
 /** Waits until the status line says at least `n` frames are done. */
 export async function waitForFrames(page: Page, n: number): Promise<void> {
