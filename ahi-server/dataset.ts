@@ -466,6 +466,9 @@ async function buildNema(): Promise<ImageSet> {
   };
 }
 
+/** The phantom's slices as decoded: 512×512, one 16-bit unsigned sample (12 bits stored). */
+const SYNTHETIC_GEOMETRY = { width: 512, height: 512, bits: 16, signed: false, samples: 1 };
+
 async function buildSynthetic(
   count: number,
   cacheDir: string,
@@ -498,11 +501,7 @@ async function buildSynthetic(
         ImagePositionPatient: ['-250', '-250', (-(s.index * spacing)).toFixed(3)],
         SliceThickness: String(spacing),
         PixelSpacing: ['0.9765625', '0.9765625'],
-        ...pixelAttributes(
-          { width: 512, height: 512, bits: 16, signed: false, samples: 1 },
-          'MONOCHROME2',
-          12,
-        ),
+        ...pixelAttributes(SYNTHETIC_GEOMETRY, 'MONOCHROME2', 12),
         RescaleIntercept: '-1024',
         RescaleSlope: '1',
         WindowCenter: ['40', '-600'],
@@ -510,17 +509,7 @@ async function buildSynthetic(
       },
       StoredTransferSyntaxUID: SYNTAX.htj2kRpcl,
       ImageFrames: [
-        {
-          ID: id,
-          PixelDataChecksumFromBaseToFullResolution: s.levels.map((l) => ({
-            Width: l.width,
-            Height: l.height,
-            Checksum: l.checksum,
-          })),
-          MinPixelValue: s.min,
-          MaxPixelValue: s.max,
-          FrameSizeInBytes: 512 * 512 * 2,
-        },
+        frameRecord(id, { ...SYNTHETIC_GEOMETRY, min: s.min, max: s.max, levels: s.levels }),
       ],
     };
   }

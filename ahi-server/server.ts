@@ -92,6 +92,15 @@ const EXPOSED_HEADERS = [
 const ID_RE = /^[0-9a-z]{32}$/;
 const MAX_BODY = 64 * 1024;
 
+/** AHI's ValidationException for an ID that is not 32 characters of [0-9a-z]. */
+function badId(member: string, value: unknown): AhiError {
+  return new AhiError(
+    400,
+    'ValidationException',
+    `1 validation error detected: Value '${String(value)}' at '${member}' failed to satisfy constraint: Member must satisfy regular expression pattern: [0-9a-z]{32}`,
+  );
+}
+
 class AhiError extends Error {
   constructor(
     readonly status: number,
@@ -276,23 +285,11 @@ export async function startAhiServer(options: AhiServerOptions): Promise<AhiServ
   }
 
   function findSet(datastoreId: string, imageSetId?: string): ImageSet | undefined {
-    if (!ID_RE.test(datastoreId)) {
-      throw new AhiError(
-        400,
-        'ValidationException',
-        `1 validation error detected: Value '${datastoreId}' at 'datastoreId' failed to satisfy constraint: Member must satisfy regular expression pattern: [0-9a-z]{32}`,
-      );
-    }
+    if (!ID_RE.test(datastoreId)) throw badId('datastoreId', datastoreId);
     if (datastoreId !== DATASTORE_ID)
       throw new AhiError(404, 'ResourceNotFoundException', `Datastore ${datastoreId} not found`);
     if (imageSetId === undefined) return undefined;
-    if (!ID_RE.test(imageSetId)) {
-      throw new AhiError(
-        400,
-        'ValidationException',
-        `1 validation error detected: Value '${imageSetId}' at 'imageSetId' failed to satisfy constraint: Member must satisfy regular expression pattern: [0-9a-z]{32}`,
-      );
-    }
+    if (!ID_RE.test(imageSetId)) throw badId('imageSetId', imageSetId);
     const set = sets.get(imageSetId);
     if (!set)
       throw new AhiError(
@@ -556,11 +553,7 @@ export async function startAhiServer(options: AhiServerOptions): Promise<AhiServ
           );
         }
         if (typeof frameId !== 'string' || !ID_RE.test(frameId)) {
-          throw new AhiError(
-            400,
-            'ValidationException',
-            `1 validation error detected: Value '${String(frameId)}' at 'imageFrameInformation.imageFrameId' failed to satisfy constraint: Member must satisfy regular expression pattern: [0-9a-z]{32}`,
-          );
+          throw badId('imageFrameInformation.imageFrameId', frameId);
         }
         if (bucket && !bucket.take())
           throw new AhiError(429, 'ThrottlingException', 'Rate exceeded');
