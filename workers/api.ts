@@ -178,31 +178,15 @@ async function retrieve(task: FrameTask, signal: AbortSignal): Promise<FrameResu
         timings,
       };
       Object.assign(record, { checksum, verified });
+      const { pixels, ...geometry } = view;
       if (config.format === 'raw') {
-        const pixels = view.pixels === response.bytes ? response.bytes : view.pixels.slice();
-        data = pixels.buffer as ArrayBuffer;
-        Object.assign(record, {
-          kind: 'pixels',
-          size: pixels.length,
-          width: view.width,
-          height: view.height,
-          bitsPerSample: view.bitsPerSample,
-          signed: view.signed,
-          components: view.components,
-        });
+        const kept = pixels === response.bytes ? response.bytes : pixels.slice();
+        data = kept.buffer as ArrayBuffer;
+        Object.assign(record, { kind: 'pixels', size: kept.length, ...geometry });
       }
-      if (task.wantPixels) {
-        result.pixels = {
-          width: view.width,
-          height: view.height,
-          bitsPerSample: view.bitsPerSample,
-          signed: view.signed,
-          components: view.components,
-          data: view.pixels.slice().buffer,
-        };
-      }
+      if (task.wantPixels) result.pixels = { ...geometry, data: pixels.slice().buffer };
     }
-    if (writer && config.format !== 'mem') {
+    if (writer) {
       record.storedAt = Date.now();
       const t = performance.now();
       await writer.put(record, data);
@@ -283,18 +267,9 @@ export const api = {
     } else {
       view = subsample(frame, maxSize);
     }
-    const data = view.pixels.slice().buffer;
-    return transfer(
-      {
-        width: view.width,
-        height: view.height,
-        bitsPerSample: view.bitsPerSample,
-        signed: view.signed,
-        components: view.components,
-        data,
-      },
-      [data],
-    );
+    const { pixels, ...geometry } = view;
+    const data = pixels.slice().buffer;
+    return transfer({ ...geometry, data }, [data]);
   },
   recall(keys?: string[], abort = false): string[] {
     const wanted = keys ? new Set(keys) : undefined;
