@@ -65,14 +65,14 @@ function persistedSettings(
 async function run(record: JobRecord, plan: Plan, credentials: CredentialManager): Promise<void> {
   const stored = await storedFrameKeys(record.id);
   const todo = plan.frames.filter((f) => !stored.has(f.key));
-  runner = new JobRunner(record, plan, todo, credentials, () => void refreshJobs());
+  // The runner refreshes the stored-jobs list itself whenever it saves a new state.
+  const r = new JobRunner(record, plan, todo, credentials, () => void refreshJobs());
+  runner = r;
   updateJob({ duplicates: plan.duplicates.reduce((n, d) => n + d.extra, 0) });
-  await runner.start();
-  void runner.ended.then(() => {
-    runner = undefined;
-    void refreshJobs();
+  void r.ended.then(() => {
+    if (runner === r) runner = undefined;
   });
-  void refreshJobs();
+  await r.start();
 }
 
 /** Starts a new job from the current settings. Errors end up in the job slice, never thrown. */
@@ -164,7 +164,8 @@ export async function deleteStoredJob(id: string): Promise<void> {
   await refreshJobs();
 }
 
-export async function refreshJobs(): Promise<void> {
+/** Re-reads the stored jobs into the list; returns them (none when storage is unavailable). */
+export async function refreshJobs(): Promise<JobRecord[]> {
   try {
     const jobs = await listJobs();
     setJobs(
@@ -178,14 +179,15 @@ export async function refreshJobs(): Promise<void> {
         bytes: j.totals.bytes,
       })),
     );
+    return jobs;
   } catch {
     setJobs([]);
+    return [];
   }
 }
 
 /** After a reload: show the latest unfinished job, ready to Resume. */
-async function offerUnfinishedJob(): Promise<void> {
-  const jobs = await listJobs().catch(() => []);
+async function offerUnfinishedJob(jobs: JobRecord[]): Promise<void> {
   const unfinished = jobs.find((j) => j.state !== 'done');
   if (!unfinished || runner) return;
   const stored = await storedFrameKeys(unfinished.id);
@@ -237,9 +239,9 @@ export { updateCredentials, updateSettings };
 export async function initialise(): Promise<void> {
   restoreSettings();
   await loadLocalConfig();
-  await refreshJobs();
+  const jobs = await refreshJobs();
   if (await autostart()) return;
-  await offerUnfinishedJob();
+  await offerUnfinishedJob(jobs);
 }
 
 /**

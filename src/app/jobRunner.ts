@@ -30,6 +30,8 @@ export class JobRunner {
   readonly ended = new Promise<void>((r) => (this.done = r));
   private unsubscribe: (() => void) | undefined;
   private savedState: JobState | undefined;
+  /** frames stored before this run (a resume) */
+  private readonly skipped: number;
 
   constructor(
     readonly record: JobRecord,
@@ -40,17 +42,17 @@ export class JobRunner {
     private readonly onStateSaved: () => void = () => {},
   ) {
     this.metrics = new JobMetrics(performance.now());
+    this.skipped = plan.frames.length - todo.length;
   }
 
   async start(): Promise<void> {
     const s = this.record.settings;
     const previewKey = this.todo[0]?.key;
-    const skipped = this.plan.frames.length - this.todo.length;
     updateJob({
       id: this.record.id,
       phase: 'running',
       total: this.plan.frames.length,
-      skipped,
+      skipped: this.skipped,
       startedAt: performance.now(),
     });
     this.pool = await WorkerPool.create(
@@ -151,7 +153,6 @@ export class JobRunner {
     const changed = state !== this.savedState;
     this.savedState = state;
     const t = this.metrics.totals;
-    const skipped = this.plan.frames.length - this.todo.length;
     const failures = this.unsavedFailures;
     this.unsavedFailures = [];
     try {
@@ -162,7 +163,7 @@ export class JobRunner {
         totals: {
           frames: this.plan.frames.length,
           verified: t.verified,
-          stored: t.stored + skipped,
+          stored: t.stored + this.skipped,
           failed: t.failed,
           bytes: t.bytes,
         },
