@@ -4,13 +4,11 @@
  * fetch, check the length, decode in WASM, verify the CRC-32, store), so no frame waits for a
  * round trip to the main thread, and reports finished frames in batches.
  */
-import { transfer } from 'comlink';
 import { crc32, loadCrc32 } from '../src/core/crc32';
 import { RetrieveError, toErrorInfo } from '../src/core/errors';
 import type {
   CodecInfo,
   Credentials,
-  DecodedPixels,
   FrameResult,
   FrameTask,
   RetrieveWorkerApi,
@@ -18,8 +16,8 @@ import type {
   WorkerStats,
 } from '../src/core/protocol';
 import { AhiClient } from '../src/io/ahiClient';
-import { FrameWriter, getStoredFrame, openDb, type StoredFrame } from '../src/io/db';
-import { decode, decodeThumbnail, loadCodec, type DecodedView } from './codec/htj2k';
+import { FrameWriter, openDb, type StoredFrame } from '../src/io/db';
+import { decode, loadCodec, type DecodedView } from './codec/htj2k';
 import { postReport } from './report';
 
 /** Report at least this often while busy. */
@@ -82,7 +80,8 @@ function finished(result: FrameResult): void {
 
 function pump(): void {
   while (
-    inFlight.size < limit &&
+    // One request over the limit for a frame someone is waiting to look at.
+    (inFlight.size < limit || (queue[0]?.urgent === true && inFlight.size <= limit)) &&
     queue.length > 0 &&
     (writer?.pendingBytes ?? 0) < MAX_PENDING_WRITE_BYTES
   ) {
@@ -177,12 +176,13 @@ async function retrieve(task: FrameTask, signal: AbortSignal): Promise<FrameResu
         checksum,
         timings,
       };
-      Object.assign(record, { checksum, verified });
       const { pixels, ...geometry } = view;
+      // Geometry is kept for codestreams too: the viewer reads uncompressed ones without a plan.
+      Object.assign(record, { checksum, verified, ...geometry });
       if (config.format === 'raw') {
         const kept = pixels === response.bytes ? response.bytes : pixels.slice();
         data = kept.buffer as ArrayBuffer;
-        Object.assign(record, { kind: 'pixels', size: kept.length, ...geometry });
+        Object.assign(record, { kind: 'pixels', size: kept.length });
       }
       if (task.wantPixels) result.pixels = { ...geometry, data: pixels.slice().buffer };
     }
@@ -205,36 +205,6 @@ async function retrieve(task: FrameTask, signal: AbortSignal): Promise<FrameResu
   }
 }
 
-/** Every n-th pixel of stored decoded pixels, so the larger side is at most about `maxSize`. */
-function subsample(frame: StoredFrame & { data: ArrayBuffer }, maxSize: number): DecodedView {
-  const w = frame.width ?? 0;
-  const h = frame.height ?? 0;
-  const c = frame.components ?? 1;
-  const bytes = (frame.bitsPerSample ?? 16) <= 8 ? 1 : 2;
-  const step = Math.max(1, Math.ceil(Math.max(w, h) / maxSize));
-  const tw = Math.ceil(w / step);
-  const th = Math.ceil(h / step);
-  const src = new Uint8Array(frame.data);
-  const out = new Uint8Array(tw * th * c * bytes);
-  const px = c * bytes;
-  for (let y = 0; y < th; y++) {
-    for (let x = 0; x < tw; x++) {
-      out.set(
-        src.subarray((y * step * w + x * step) * px, (y * step * w + x * step) * px + px),
-        (y * tw + x) * px,
-      );
-    }
-  }
-  return {
-    width: tw,
-    height: th,
-    bitsPerSample: frame.bitsPerSample ?? 16,
-    signed: frame.signed ?? false,
-    components: c,
-    pixels: out,
-  };
-}
-
 export const api = {
   async init(c: WorkerConfig, credentials: Credentials, port: MessagePort): Promise<CodecInfo> {
     config = c;
@@ -254,22 +224,10 @@ export const api = {
     pump();
   },
   enqueue(tasks: FrameTask[]) {
-    queue.push(...tasks);
+    const urgent = tasks.filter((t) => t.urgent);
+    if (urgent.length) queue.unshift(...urgent);
+    queue.push(...(urgent.length ? tasks.filter((t) => !t.urgent) : tasks));
     pump();
-  },
-  async thumbnail(jobId: string, key: string, maxSize: number): Promise<DecodedPixels | undefined> {
-    const frame = await getStoredFrame(jobId, key);
-    if (!frame) return undefined;
-    let view: DecodedView;
-    if (frame.kind === 'codestream') {
-      if (frame.contentType !== 'image/jph' && frame.contentType !== 'image/jphc') return undefined;
-      view = decodeThumbnail(new Uint8Array(frame.data), maxSize);
-    } else {
-      view = subsample(frame, maxSize);
-    }
-    const { pixels, ...geometry } = view;
-    const data = pixels.slice().buffer;
-    return transfer({ ...geometry, data }, [data]);
   },
   recall(keys?: string[], abort = false): string[] {
     const wanted = keys ? new Set(keys) : undefined;

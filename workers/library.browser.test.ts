@@ -1,11 +1,19 @@
 /**
- * The worker API's storage side in real Chromium IndexedDB: frames written through the group
- * commit come back as thumbnails (HTJ2K at a reduced resolution, stored pixels subsampled).
+ * The storage side in real Chromium IndexedDB: frames written through the retrieval workers'
+ * group commit come back through the library API as full frames and thumbnails (HTJ2K at a
+ * reduced resolution, stored pixels subsampled), and as export bundles in a real OPFS folder.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCrc32, crc32 } from '../src/core/crc32';
-import { FrameWriter, deleteJob, openDb, storedFrameKeys, type StoredFrame } from '../src/io/db';
-import { api } from './api';
+import {
+  FrameWriter,
+  createJob,
+  deleteJob,
+  openDb,
+  storedFrameKeys,
+  type StoredFrame,
+} from '../src/io/db';
+import { library as api } from './library';
 import { loadCodec } from './codec/htj2k';
 
 const urls = import.meta.glob('../ahi-server/fixtures/htj2k/CT1.*', {
@@ -37,7 +45,7 @@ describe('stored frames and thumbnails', () => {
     await deleteJob('test-job');
   });
 
-  it('group-commits frames and turns them into thumbnails', async () => {
+  it('stores frames by group commit; reads them back as frames, thumbnails and bundles', async () => {
     const writer = new FrameWriter(await openDb());
     const j2c = await bytesOf('CT1.j2c');
     const raw = await bytesOf('CT1.RAW');
@@ -72,6 +80,66 @@ describe('stored frames and thumbnails', () => {
     expect(px[129]).toBe(src[4 * 512 + 4]);
 
     expect(await api.thumbnail('test-job', 'missing', 128)).toBeUndefined();
+
+    // Full frames: the codestream decoded, the pixels as stored; both equal the reference.
+    const full = await api.frame('test-job', 'a');
+    expect(new Uint8Array(full!.data)).toEqual(raw);
+    expect(new Uint8Array((await api.frame('test-job', 'b'))!.data)).toEqual(raw);
+
+    // Export in ahi-retrieve's layout to a real OPFS folder.
+    await createJob(
+      {
+        id: 'test-job',
+        name: 'ct1-manifest.json',
+        createdAt: Date.now(),
+        updatedAt: Date.now(),
+        state: 'paused',
+        settings: {
+          endpoint: 'https://127.0.0.1/',
+          region: 'us-east-1',
+          format: 'jph',
+          verify: true,
+          workers: 1,
+          inFlight: 1,
+        },
+        totals: { frames: 3, verified: 2, stored: 0, failed: 0, bytes: 0 },
+      },
+      [{ name: 'ct1-manifest.json', content: '{"the":"manifest"}', role: 'manifest' }],
+    );
+    const opfs = await navigator.storage.getDirectory();
+    await opfs.removeEntry('export', { recursive: true }).catch(() => {});
+    const out = await opfs.getDirectoryHandle('export', { create: true });
+    const progress: number[] = [];
+    const summary = await api.exportFolder('test-job', out, (n) => progress.push(n));
+    expect(summary).toMatchObject({ frames: 2, totalFrames: 3, partial: true });
+    expect(summary.name).toBe('ct1-manifest-partial-2-of-3');
+    const dir = await (
+      await out.getDirectoryHandle('d'.repeat(32))
+    ).getDirectoryHandle('i'.repeat(32));
+    const read = async (d: FileSystemDirectoryHandle, name: string) =>
+      new Uint8Array(await (await (await d.getFileHandle(name)).getFile()).arrayBuffer());
+    expect(await read(dir, 'a.jph')).toEqual(j2c);
+    expect(await read(dir, 'b.raw')).toEqual(raw);
+    const csv = new TextDecoder()
+      .decode(await read(out, 'checksums.csv'))
+      .trim()
+      .split('\n');
+    expect(csv).toEqual([
+      'ImageFrameID,DatastoreID,ImageSetID,File,Format,Bytes,PixelCRC32,Verified',
+      `a,${'d'.repeat(32)},${'i'.repeat(32)},${'d'.repeat(32)}/${'i'.repeat(32)}/a.jph,image/jph,${j2c.length},,yes`,
+      `b,${'d'.repeat(32)},${'i'.repeat(32)},${'d'.repeat(32)}/${'i'.repeat(32)}/b.raw,raw,${raw.length},,yes`,
+    ]);
+    expect(new TextDecoder().decode(await read(out, 'ct1-manifest.json'))).toBe(
+      '{"the":"manifest"}',
+    );
+
+    // The zip is a Blob when there is no file to write to.
+    const zip = await api.exportZip('test-job', undefined, () => {});
+    expect(zip.summary.frames).toBe(2);
+    const head = new Uint8Array(await zip.blob!.slice(0, 4).arrayBuffer());
+    expect([...head]).toEqual([0x50, 0x4b, 3, 4]);
+    expect(zip.blob!.size).toBeGreaterThan(j2c.length + raw.length);
+
     await deleteJob('test-job');
     expect((await storedFrameKeys('test-job')).size).toBe(0);
   });

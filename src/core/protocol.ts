@@ -48,6 +48,8 @@ export interface FrameTask {
   attempt: number;
   /** send the decoded pixels back (for preview) */
   wantPixels?: boolean;
+  /** start before the tasks already queued in the worker (a viewer's priority) */
+  urgent?: boolean;
   geometry?: FrameGeometry;
 }
 
@@ -119,13 +121,48 @@ export interface RetrieveWorkerApi {
   /** Adds tasks to the worker's queue; each ends in exactly one reported result. */
   enqueue(tasks: FrameTask[]): void;
   /**
-   * A small preview of a stored frame: HTJ2K at a reduced resolution (cheap), stored pixels
-   * subsampled. Undefined when the frame is not stored or cannot be decoded here.
-   */
-  thumbnail(jobId: string, key: string, maxSize: number): Promise<DecodedPixels | undefined>;
-  /**
    * Takes back queued tasks not started yet (all, or those in `keys`) and returns their keys;
    * with `abort`, requests in flight are aborted too and come back as Cancelled results.
    */
   recall(keys?: string[], abort?: boolean): string[];
+}
+
+/** What an export wrote. */
+export interface BundleSummary {
+  /** the bundle's name (the job's, marked partial when frames are missing) */
+  name: string;
+  /** the job's state when exported */
+  state: string;
+  frames: number;
+  totalFrames: number;
+  bytes: number;
+  ms: number;
+  /** fewer frames than the job lists: a paused, unfinished or partly failed job */
+  partial: boolean;
+}
+
+/**
+ * The library worker: reads what jobs stored, for viewing and export, apart from the retrieval
+ * workers (it has no credentials and never touches the network).
+ */
+export interface LibraryWorkerApi {
+  /** A stored frame's full-resolution pixels; undefined when it is not stored. */
+  frame(jobId: string, key: string): Promise<DecodedPixels | undefined>;
+  /**
+   * A small preview of a stored frame: HTJ2K at a reduced resolution (cheap), stored pixels
+   * subsampled. Undefined when the frame is not stored or cannot be decoded here.
+   */
+  thumbnail(jobId: string, key: string, maxSize: number): Promise<DecodedPixels | undefined>;
+  /** Zip bundle: into `target`, or into a Blob for a download when there is none. */
+  exportZip(
+    jobId: string,
+    target: FileSystemFileHandle | undefined,
+    progress: (frames: number, bytes: number) => void,
+  ): Promise<{ summary: BundleSummary; blob?: Blob }>;
+  /** The same bundle as files in a folder. */
+  exportFolder(
+    jobId: string,
+    root: FileSystemDirectoryHandle,
+    progress: (frames: number, bytes: number) => void,
+  ): Promise<BundleSummary>;
 }

@@ -231,3 +231,39 @@ export async function putFailures(failures: FailureRecord[]): Promise<void> {
   for (const f of failures) void tx.store.put(f);
   await tx.done;
 }
+
+/**
+ * A job's stored frames with their bytes, in key order, a batch per transaction: an export of
+ * any size holds one batch in memory at a time.
+ */
+export async function* readStoredFrames(
+  jobId: string,
+  batchSize = 32,
+): AsyncGenerator<StoredFrame & { data: ArrayBuffer }> {
+  const db = await openDb();
+  let after: string | undefined;
+  for (;;) {
+    const range =
+      after === undefined
+        ? jobRange(jobId)
+        : IDBKeyRange.bound([jobId, after], [jobId, '\uffff'], true, false);
+    const tx = db.transaction(['frames', 'frameData']);
+    const frames = await tx.objectStore('frames').getAll(range, batchSize);
+    if (frames.length === 0) return;
+    const last = frames[frames.length - 1]!.key;
+    const data = await tx
+      .objectStore('frameData')
+      .getAll(IDBKeyRange.bound([jobId, frames[0]!.key], [jobId, last]));
+    const bytes = new Map(data.map((d) => [d.key, d.data]));
+    for (const f of frames) {
+      const d = bytes.get(f.key);
+      if (d) yield { ...f, data: d };
+    }
+    after = last;
+  }
+}
+
+/** A job's failures with their reasons. */
+export async function getFailures(jobId: string): Promise<FailureRecord[]> {
+  return (await openDb()).getAllFromIndex('failures', 'byJob', jobId);
+}

@@ -103,7 +103,7 @@ export async function prepareJob(req: PlanRequest): Promise<PreparedJob> {
     const doc = await fetchMetadata(client, set.datastoreId, set.imageSetId);
     sources = [
       ...sources,
-      { name: `metadata of ${set.imageSetId}`, content: JSON.stringify(doc), role: 'metadata' },
+      { name: `${set.imageSetId}-metadata.json`, content: JSON.stringify(doc), role: 'metadata' },
     ];
   }
   if (sources.some((s) => s.role === 'metadata')) plan = planFromSources(sources);

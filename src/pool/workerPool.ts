@@ -5,7 +5,6 @@
  */
 import { releaseProxy, transfer, wrap, type Remote } from 'comlink';
 import type {
-  DecodedPixels,
   CodecInfo,
   Credentials,
   FrameTask,
@@ -128,13 +127,17 @@ export class WorkerPool {
     void w.remote.enqueue(tasks);
   }
 
-  /** Takes back tasks the workers have not started; with `abort`, aborts the ones in flight. */
-  async recall(abort: boolean): Promise<FrameTask[]> {
+  /**
+   * Takes back tasks the workers have not started (all, or those in `keys`); with `abort`,
+   * aborts the ones in flight too.
+   */
+  async recall(abort: boolean, keys?: string[]): Promise<FrameTask[]> {
     const back: FrameTask[] = [];
     await Promise.all(
       this.workers.map(async (w) => {
-        const keys = await w.remote.recall(undefined, abort);
-        for (const k of keys) {
+        if (keys && !keys.some((k) => w.assigned.has(k))) return;
+        const taken = await w.remote.recall(keys, abort);
+        for (const k of taken) {
           const t = w.assigned.get(k);
           if (t) {
             back.push(t);
@@ -144,14 +147,6 @@ export class WorkerPool {
       }),
     );
     return back;
-  }
-
-  /** A thumbnail of a stored frame, decoded by the least busy ready worker. */
-  async thumbnail(jobId: string, key: string, maxSize: number): Promise<DecodedPixels | undefined> {
-    const ready = this.workers.filter((w) => w.ready);
-    if (ready.length === 0) return undefined;
-    const w = ready.reduce((a, b) => ((b.stats?.inFlight ?? 0) < (a.stats?.inFlight ?? 0) ? b : a));
-    return w.remote.thumbnail(jobId, key, maxSize);
   }
 
   async setCredentials(credentials: Credentials): Promise<void> {
