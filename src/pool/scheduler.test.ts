@@ -42,6 +42,8 @@ class FakePool {
     );
   }
   running = new Map<PoolWorker, Set<string>>();
+  /** tasks in the order they started, with the worker that ran each */
+  started: { worker: number; key: string }[] = [];
   queues = new Map<PoolWorker, FrameTask[]>();
   setLimit(total: number) {
     this.limitTotal = total;
@@ -52,7 +54,9 @@ class FakePool {
   }
   enqueue(w: PoolWorker, tasks: FrameTask[]) {
     for (const t of tasks) w.assigned.set(t.key, t);
-    this.queues.set(w, [...(this.queues.get(w) ?? []), ...tasks]);
+    const urgent = tasks.filter((t) => t.urgent);
+    const rest = tasks.filter((t) => !t.urgent);
+    this.queues.set(w, [...urgent, ...(this.queues.get(w) ?? []), ...rest]);
     this.pump(w);
   }
   pump(w: PoolWorker) {
@@ -62,6 +66,7 @@ class FakePool {
     while (running.size < w.limit && q.length > 0) {
       const t = q.shift()!;
       running.add(t.key);
+      this.started.push({ worker: w.id, key: t.key });
       this.inFlight++;
       this.peak = Math.max(this.peak, this.inFlight);
       setTimeout(
@@ -76,14 +81,20 @@ class FakePool {
       );
     }
   }
-  recall(abort: boolean): Promise<FrameTask[]> {
+  recall(abort: boolean, keys?: string[]): Promise<FrameTask[]> {
     const back: FrameTask[] = [];
+    const wanted = keys && new Set(keys);
     for (const w of this.workers) {
+      const kept: FrameTask[] = [];
       for (const t of this.queues.get(w) ?? []) {
+        if (wanted && !wanted.has(t.key)) {
+          kept.push(t);
+          continue;
+        }
         back.push(t);
         w.assigned.delete(t.key);
       }
-      this.queues.set(w, []);
+      this.queues.set(w, kept);
       if (abort) {
         const running = this.running.get(w) ?? new Set();
         for (const key of running) {
@@ -267,5 +278,45 @@ describe('scheduler', () => {
     await finished;
     expect(ended.get('s/30')).toBe(1);
     expect(ended.size).toBe(60);
+  });
+});
+
+describe('scheduler priority', () => {
+  it('starts prioritised frames next, taking them back from worker backlogs', async () => {
+    let done = 0;
+    let startedBefore = -1;
+    let pool: FakePool | undefined;
+    const wanted = ['s/900', 's/899', 's/901', 's/2'];
+    const { ended } = await run(
+      1000,
+      2,
+      8,
+      (t) => {
+        if (++done === 100) {
+          startedBefore = pool!.started.length;
+          // s/2 is long done by now: asking for it again must not fetch it twice
+          void pool!.scheduler.prioritise(wanted);
+        }
+        return ok(t);
+      },
+      3,
+      (p) => (pool = p),
+    );
+    expect(ended.size).toBe(1000);
+    expect([...ended.values()].every((n) => n === 1)).toBe(true);
+    // About 100 done, 8 in flight and ~2 × 24 queued in the workers when the click comes. On
+    // each worker the wanted frames start before anything from its backlog, except one task a
+    // slot freed during the recall may have started first.
+    const after = pool!.started.slice(startedBefore);
+    for (const key of ['s/900', 's/899', 's/901']) {
+      const i = after.findIndex((s) => s.key === key);
+      expect(i, key).toBeGreaterThanOrEqual(0);
+      const worker = after[i]!.worker;
+      const before = after
+        .slice(0, i)
+        .filter((s) => s.worker === worker && !wanted.includes(s.key));
+      expect(before.length, key).toBeLessThanOrEqual(1);
+    }
+    expect(pool!.started.filter((s) => s.key === 's/2')).toHaveLength(1);
   });
 });

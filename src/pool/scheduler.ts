@@ -40,6 +40,8 @@ export class Scheduler {
   /** frames waiting; the next one is at the end (pop) */
   private queue: PlannedFrame[];
   private readonly frames = new Map<string, PlannedFrame>();
+  /** frames that reached their final state */
+  private readonly ended = new Set<string>();
   private readonly attempts = new Map<string, number>();
   private readonly retryTimers = new Set<ReturnType<typeof setTimeout>>();
   private readonly retry: RetryPolicy;
@@ -109,13 +111,38 @@ export class Scheduler {
     await this.pool.recall(true);
   }
 
-  /** Moves frames to the front of the queue (a viewer's priority). */
-  prioritise(keys: string[]): void {
-    const wanted = new Set(keys);
-    const front = this.queue.filter((f) => wanted.has(f.key));
-    if (front.length === 0) return;
-    this.queue = this.queue.filter((f) => !wanted.has(f.key)).concat(front.reverse());
-    this.refillAll();
+  /** True for a frame of this run that has not reached its final state yet. */
+  isPending(key: string): boolean {
+    return this.frames.has(key) && !this.ended.has(key);
+  }
+
+  /**
+   * Moves frames to the front of the queue in the order given (a viewer's priority: the frame
+   * looked at, then its neighbours). Frames a worker holds but has not started are taken back
+   * first, so they do not wait behind that worker's backlog. Frames in flight stay where they are.
+   */
+  async prioritise(keys: string[]): Promise<void> {
+    const wanted = new Set(keys.filter((k) => this.isPending(k)));
+    if (wanted.size === 0) return;
+    const recalled = await this.pool.recall(false, [...wanted]);
+    const available = new Set([...this.queue, ...recalled].map((f) => f.key));
+    const front = keys
+      .filter((k) => wanted.has(k) && available.has(k) && this.isPending(k))
+      .map((k) => this.frames.get(k)!);
+    this.queue = this.queue.filter((f) => !wanted.has(f.key));
+    const ready = this.pool.workers.filter((w) => w.ready);
+    if (this.paused || this.probing || ready.length === 0) {
+      this.queue.push(...front.reverse());
+      return;
+    }
+    // Straight to the workers, ahead of their backlogs: the first frame to the least busy one.
+    const byLoad = ready.sort((a, b) => a.assigned.size - b.assigned.size);
+    const batches = new Map<PoolWorker, FrameTask[]>();
+    front.forEach((f, i) => {
+      const w = byLoad[i % byLoad.length]!;
+      batches.set(w, [...(batches.get(w) ?? []), { ...this.task(f), urgent: true }]);
+    });
+    for (const [w, tasks] of batches) this.pool.enqueue(w, tasks);
   }
 
   /** Handles a worker's batch of results, then tops its backlog up. */
@@ -240,6 +267,7 @@ export class Scheduler {
   }
 
   private complete(frame: PlannedFrame, result: FrameResult, attempts: number): void {
+    this.ended.add(frame.key);
     this.events.frameDone(frame, result, attempts);
     this.remaining--;
     if (this.remaining === 0) this.events.finished();
