@@ -35,6 +35,7 @@ for (const format of formats.split(',')) {
         `document.querySelector('.numbers')?.textContent ?? ''`,
       );
       const longest = await evaluate<number>(`Math.max(0, ...window.__longTasks)`);
+      const longTasks = await evaluate<number[]>(`window.__longTasks.map(Math.round)`);
       const frames = Number(/of (\d+) frames/.exec(text)?.[1] ?? 0);
       const marks = await evaluate<{ first: number; done: number } | null>(
         `(() => { const f = performance.getEntriesByName('ahi:first-frame')[0]; const d = performance.getEntriesByName('ahi:done')[0]; const s = performance.getEntriesByName('ahi:running')[0]; return f && d && s ? { first: f.startTime - s.startTime, done: d.startTime - s.startTime } : null; })()`,
@@ -49,6 +50,7 @@ for (const format of formats.split(',')) {
           .join(', ')}`,
       );
       console.log(`   ${text} | ${numbers}`);
+      console.log(`   long tasks (ms): ${longTasks.join(', ') || 'none'}`);
     } finally {
       await browser.close();
     }

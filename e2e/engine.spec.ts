@@ -189,5 +189,7 @@ test('by image set ID: metadata fetched (a 409 ConflictException waited out), a 
     /^Done: 16 of 16 frames, 14 verified, 1 stored unverified, 1 failed/,
     { timeout: 60_000 },
   );
-  await expect(page.getByText(/NotFound.*ImageFrame e{32} not found/)).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Problems' }).locator('.failures li')).toHaveText([
+    /NotFound.*ImageFrame e{32} not found/,
+  ]);
 });

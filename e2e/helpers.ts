@@ -36,6 +36,9 @@ export const demoIndex = () =>
     }[];
   }>('GET', '/demo/');
 
+/** A demo image set's metadata document, as GetImageSetMetadata would return it. */
+export const demoMetadata = (name: string) => api<unknown>('GET', `/demo/${name}/metadata.json`);
+
 /** Opens the app and waits until the local config has prefilled the form. */
 export async function openApp(page: Page): Promise<void> {
   await page.goto('/');

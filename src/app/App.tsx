@@ -1,11 +1,14 @@
 /** The page: inputs on the left, status, numbers and preview on the right. */
 import { useEffect } from 'react';
 import { ConnectionForm } from '../ui/ConnectionForm';
-import { FramePreview } from '../ui/FramePreview';
+import { FrameViewer } from '../ui/FrameViewer';
 import { JobControls } from '../ui/JobControls';
 import { JobsList } from '../ui/JobsList';
 import { ManifestInput } from '../ui/ManifestInput';
+import { ProblemsPanel } from '../ui/ProblemsPanel';
+import { SeriesStrip } from '../ui/SeriesStrip';
 import { StatusLine } from '../ui/StatusLine';
+import { ThroughputChart } from '../ui/ThroughputChart';
 import { WorkerTable } from '../ui/WorkerTable';
 import { initialise, terminateWorker } from './commands';
 
@@ -37,8 +40,11 @@ export function App() {
         </div>
         <div className="outputs">
           <StatusLine />
+          <ThroughputChart />
+          <ProblemsPanel />
+          <FrameViewer />
+          <SeriesStrip />
           <WorkerTable />
-          <FramePreview />
           <JobsList />
         </div>
       </div>

@@ -7,6 +7,7 @@ import type { Plan } from '../core/plan';
 import { CredentialManager, checkStatic, type CredentialInput } from '../io/credentials';
 import {
   deleteJob as dbDeleteJob,
+  getFailures,
   listJobs,
   storedFrameKeys,
   type JobRecord,
@@ -14,15 +15,24 @@ import {
 } from '../io/db';
 import { checkEndpoint, checkRegion } from '../io/endpoint';
 import { readManifestFile } from '../io/files';
+import { exportFolder, exportZip } from '../pool/libraryWorker';
+import type { BundleSummary } from '../core/protocol';
+import { formatBytes } from '../core/format';
+import type { JobMetrics } from '../state/metrics';
+import * as viewer from './viewer';
 import {
   appStore,
   initialJob,
+  initialViewer,
   REMEMBERED_SETTINGS,
   setJobs,
   setPreview,
+  setStorage,
   updateCredentials,
+  updateExport,
   updateJob,
   updateSettings,
+  updateViewer,
   type DemoImageSet,
   type SettingsSlice,
 } from '../state/store';
@@ -30,8 +40,16 @@ import { inPlanWorker } from '../pool/planWorker';
 import { JobRunner } from './jobRunner';
 
 const SETTINGS_KEY = 'ahi-web-retrieve:settings';
+const LIST_REFRESH_MS = 5000;
 
 let runner: JobRunner | undefined;
+/** the latest run's metrics: the chart keeps showing a finished run */
+let lastMetrics: JobMetrics | undefined;
+
+/** Live metrics of the current (or last) run, for the chart's animation loop. */
+export function liveMetrics(): JobMetrics | undefined {
+  return lastMetrics;
+}
 
 function credentialInput(): CredentialInput {
   const { settings, credentials } = appStore.getState();
@@ -66,11 +84,32 @@ async function run(record: JobRecord, plan: Plan, credentials: CredentialManager
   const stored = await storedFrameKeys(record.id);
   const todo = plan.frames.filter((f) => !stored.has(f.key));
   // The runner refreshes the stored-jobs list itself whenever it saves a new state.
-  const r = new JobRunner(record, plan, todo, credentials, () => void refreshJobs());
+  const r = new JobRunner(
+    record,
+    plan,
+    todo,
+    credentials,
+    () => void refreshJobs(),
+    viewer.frameArrived,
+  );
+  // The stored-jobs list and the storage line follow a long run every few seconds.
+  const refresher = setInterval(() => {
+    void refreshJobs();
+    void refreshStorage();
+  }, LIST_REFRESH_MS);
   runner = r;
+  lastMetrics = r.metrics;
+  viewer.openJob(record.id, plan, record.settings.format, stored, {
+    pending: (k) => r.pending(k),
+    prioritise: (keys) => r.prioritise(keys),
+  });
   updateJob({ duplicates: plan.duplicates.reduce((n, d) => n + d.extra, 0) });
   void r.ended.then(() => {
-    if (runner === r) runner = undefined;
+    clearInterval(refresher);
+    if (runner !== r) return;
+    runner = undefined;
+    viewer.detachJob();
+    void refreshStorage();
   });
   await r.start();
 }
@@ -143,14 +182,166 @@ export function setInFlight(n: number): void {
   runner?.setInFlight(n);
 }
 
-/** Moves frames to the front of the queue (for a viewer's "show this now"). */
-export function prioritise(keys: string[]): void {
-  runner?.prioritise(keys);
+/** Fetches a finished job's failed (and any missing) frames again. */
+export async function retryFailed(): Promise<void> {
+  await resume(appStore.getState().job.id);
 }
 
-/** A thumbnail of a frame the running job has stored (for previews), or undefined. */
-export function thumbnail(key: string, maxSize = 128) {
-  return runner?.thumbnail(key, maxSize) ?? Promise.resolve(undefined);
+/** Opens a stored job in the viewer (its plan is rebuilt from the stored sources, off-thread). */
+export async function viewStoredJob(id: string): Promise<void> {
+  if (runner?.record.id === id) return;
+  try {
+    const { record, plan } = await inPlanWorker((api) => api.reload(id));
+    const [stored, failures] = await Promise.all([storedFrameKeys(id), getFailures(id)]);
+    viewer.openJob(id, plan, record.settings.format, stored);
+    const frames = appStore.getState().viewer.frames;
+    for (const f of failures) if (!stored.has(f.key)) frames.set(f.key, 'failed');
+  } catch (e) {
+    updateViewer({ status: 'missing', message: toErrorInfo(e).message });
+  }
+}
+
+export const selectFrame = viewer.select;
+export const stepFrame = viewer.step;
+export const framePainted = viewer.painted;
+export const setViewerWindow = viewer.setWindow;
+export const setViewerFit = viewer.setFit;
+export const storedThumbnailOf = viewer.thumbnail;
+
+/** The stored job's name for messages. */
+function exportMessage(s: BundleSummary, where: string): string {
+  const mb = s.bytes / 1e6;
+  const secs = s.ms / 1000;
+  let text = `Exported ${s.frames} frames (${formatBytes(s.bytes)}) ${where} in ${secs.toFixed(1)} s (${(mb / Math.max(secs, 1e-3)).toFixed(0)} MB/s).`;
+  if (s.partial)
+    text += ` The job is ${s.state === 'done' ? 'done with frames missing' : s.state}: the bundle holds the ${s.frames} of ${s.totalFrames} frames stored so far.`;
+  return text;
+}
+
+type SavePicker = (options: {
+  suggestedName: string;
+  types: { description: string; accept: Record<string, string[]> }[];
+}) => Promise<FileSystemFileHandle>;
+type FolderPicker = (options: { mode: 'readwrite' }) => Promise<FileSystemDirectoryHandle>;
+
+/**
+ * Exports a stored job as a zip: streamed to a file the user picks where the browser can
+ * (File System Access), else built as a download. Works for unfinished jobs (what is stored).
+ */
+export async function exportJobZip(jobId: string): Promise<void> {
+  const job = appStore.getState().jobs.find((j) => j.id === jobId);
+  const suggestedName = `${(job?.name ?? 'ahi-frames').replace(/\.json(\.gz)?$/i, '')}.zip`;
+  const picker = (window as unknown as { showSaveFilePicker?: SavePicker }).showSaveFilePicker;
+  let target: FileSystemFileHandle | undefined;
+  if (picker) {
+    try {
+      target = await picker({
+        suggestedName,
+        types: [{ description: 'Zip bundle', accept: { 'application/zip': ['.zip'] } }],
+      });
+    } catch (e) {
+      if ((e as Error).name === 'AbortError') return;
+      target = undefined; // the picker is unavailable here (policy, headless): download instead
+    }
+  }
+  updateExport({ jobId, kind: 'zip', phase: 'running', frames: 0, bytes: 0, message: undefined });
+  try {
+    const { summary, blob } = await exportZip(jobId, target, (frames, bytes) =>
+      updateExport({ frames, bytes }),
+    );
+    if (blob) {
+      const url = URL.createObjectURL(blob);
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = `${summary.name}.zip`;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    }
+    updateExport({
+      phase: 'done',
+      frames: summary.frames,
+      bytes: summary.bytes,
+      message: exportMessage(summary, blob ? 'as a download' : `to ${target?.name ?? 'the file'}`),
+    });
+  } catch (e) {
+    updateExport({ phase: 'failed', message: `Export failed: ${exportError(e)}` });
+  }
+}
+
+/** Exports a stored job into a folder the user picks, in the same layout as the zip. */
+export async function exportJobFolder(jobId: string): Promise<void> {
+  const picker = (window as unknown as { showDirectoryPicker?: FolderPicker }).showDirectoryPicker;
+  if (!picker) {
+    updateExport({
+      jobId,
+      kind: 'folder',
+      phase: 'failed',
+      message: 'This browser cannot write to folders (File System Access API): use Export zip.',
+    });
+    return;
+  }
+  let root: FileSystemDirectoryHandle;
+  try {
+    root = await picker({ mode: 'readwrite' });
+  } catch (e) {
+    if ((e as Error).name !== 'AbortError')
+      updateExport({ jobId, kind: 'folder', phase: 'failed', message: exportError(e) });
+    return;
+  }
+  updateExport({
+    jobId,
+    kind: 'folder',
+    phase: 'running',
+    frames: 0,
+    bytes: 0,
+    message: undefined,
+  });
+  try {
+    const summary = await exportFolder(jobId, root, (frames, bytes) =>
+      updateExport({ frames, bytes }),
+    );
+    updateExport({
+      phase: 'done',
+      frames: summary.frames,
+      bytes: summary.bytes,
+      message: exportMessage(summary, `to the folder ${root.name}`),
+    });
+  } catch (e) {
+    updateExport({ phase: 'failed', message: `Export failed: ${exportError(e)}` });
+  }
+}
+
+function exportError(e: unknown): string {
+  const err = e as Error;
+  if (err.name === 'QuotaExceededError') return 'the disk is full.';
+  if (err.name === 'NotAllowedError') return 'the browser refused to write there.';
+  return err.message || String(e);
+}
+
+/** Storage used and available, and whether the browser keeps it under pressure. */
+export async function refreshStorage(): Promise<void> {
+  try {
+    const [estimate, persisted] = await Promise.all([
+      navigator.storage.estimate(),
+      navigator.storage.persisted(),
+    ]);
+    setStorage({
+      ...(estimate.usage !== undefined ? { usage: estimate.usage } : {}),
+      ...(estimate.quota !== undefined ? { quota: estimate.quota } : {}),
+      persisted,
+    });
+  } catch {
+    setStorage({});
+  }
+}
+
+/** Asks the browser not to evict stored frames under storage pressure. */
+export async function persistStorage(): Promise<void> {
+  try {
+    await navigator.storage.persist();
+  } finally {
+    await refreshStorage();
+  }
 }
 
 /** Terminates one worker as a crash would (exposed for the fault tests). */
@@ -161,7 +352,12 @@ export function terminateWorker(id: number): void {
 export async function deleteStoredJob(id: string): Promise<void> {
   if (runner?.record.id === id) await cancel();
   await dbDeleteJob(id);
+  if (appStore.getState().viewer.jobId === id) {
+    updateViewer(initialViewer());
+    setPreview(undefined);
+  }
   await refreshJobs();
+  await refreshStorage();
 }
 
 /** Re-reads the stored jobs into the list; returns them (none when storage is unavailable). */
@@ -240,8 +436,10 @@ export async function initialise(): Promise<void> {
   restoreSettings();
   await loadLocalConfig();
   const jobs = await refreshJobs();
+  void refreshStorage();
   if (await autostart()) return;
   await offerUnfinishedJob(jobs);
+  if (jobs[0] && !runner) await viewStoredJob(jobs[0].id);
 }
 
 /**

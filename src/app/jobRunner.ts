@@ -12,7 +12,7 @@ import { putFailures, saveJob, type FailureRecord, type JobRecord, type JobState
 import { Scheduler } from '../pool/scheduler';
 import { WorkerPool } from '../pool/workerPool';
 import { JobMetrics, SAMPLE_MS } from '../state/metrics';
-import { appStore, setPreview, updateJob, type JobPhase } from '../state/store';
+import { appStore, updateJob, type JobPhase } from '../state/store';
 
 const MAX_LISTED_FAILURES = 200;
 const SAVE_MS = 2000;
@@ -22,6 +22,9 @@ export class JobRunner {
   private pool: WorkerPool | undefined;
   private scheduler: Scheduler | undefined;
   private failures: { key: string; error: ErrorInfo }[] = [];
+  private problems: Record<string, { failed: number; retried: number; message: string }> = {};
+  /** frames whose decoded pixels the viewer wants as soon as they land */
+  private readonly wanted = new Set<string>();
   private unsavedFailures: FailureRecord[] = [];
   private sampler: ReturnType<typeof setInterval> | undefined;
   private lastSave = 0;
@@ -40,6 +43,8 @@ export class JobRunner {
     readonly credentials: CredentialManager,
     /** told after the job's state is saved (the stored-jobs list refreshes) */
     private readonly onStateSaved: () => void = () => {},
+    /** told of every frame's final result (the viewer) */
+    private readonly onFrame: (frame: PlannedFrame, result: FrameResult) => void = () => {},
   ) {
     this.metrics = new JobMetrics(performance.now());
     this.skipped = plan.frames.length - todo.length;
@@ -77,11 +82,14 @@ export class JobRunner {
       this.todo,
       {
         frameDone: (frame, result) => this.frameDone(frame, result),
-        retrying: (_f, error) => this.metrics.retry(error.code),
+        retrying: (_f, error) => {
+          this.metrics.retry(error.code);
+          this.problem(error).retried++;
+        },
         blocked: (error) => void this.blocked(error),
         finished: () => void this.finish('done'),
       },
-      { inFlight: s.inFlight, wantPixels: (f) => f.key === previewKey },
+      { inFlight: s.inFlight, wantPixels: (f) => f.key === previewKey || this.wanted.has(f.key) },
     );
     this.sampler = setInterval(() => this.tick(), SAMPLE_MS);
     await this.save('running');
@@ -95,6 +103,7 @@ export class JobRunner {
       performance.mark('ahi:first-frame');
     this.metrics.frameDone(result.outcome, result.bytes, result.checksum !== undefined);
     if (result.outcome === 'failed' && result.error) {
+      this.problem(result.error).failed++;
       if (this.failures.length < MAX_LISTED_FAILURES)
         this.failures.push({ key: frame.key, error: result.error });
       this.unsavedFailures.push({
@@ -105,12 +114,14 @@ export class JobRunner {
         at: Date.now(),
       });
     }
-    if (result.pixels)
-      setPreview({
-        key: frame.key,
-        pixels: result.pixels,
-        ...(frame.pixel ? { description: frame.pixel } : {}),
-      });
+    this.wanted.delete(frame.key);
+    this.onFrame(frame, result);
+  }
+
+  private problem(error: ErrorInfo) {
+    const p = (this.problems[error.code] ??= { failed: 0, retried: 0, message: '' });
+    p.message = error.message;
+    return p;
   }
 
   private tick(): void {
@@ -138,7 +149,9 @@ export class JobRunner {
       framesPerSecond: this.metrics.rate.framesPerSecond,
       inFlight: this.metrics.series.inFlight.last() ?? 0,
       queued: this.scheduler?.queued ?? 0,
+      elapsedMs: performance.now() - this.metrics.startedAt,
       failures: this.failures.slice(),
+      problems: structuredClone(this.problems),
       workers: (this.pool?.workers ?? []).flatMap((w) => (w.stats ? [w.stats] : [])),
     });
   }
@@ -215,12 +228,18 @@ export class JobRunner {
     this.scheduler?.setInFlightLimit(n);
   }
 
+  /**
+   * Moves frames to the front of the queue; the first of them (the one looked at) comes back
+   * with its decoded pixels.
+   */
   prioritise(keys: string[]): void {
-    this.scheduler?.prioritise(keys);
+    if (keys[0]) this.wanted.add(keys[0]);
+    void this.scheduler?.prioritise(keys);
   }
 
-  thumbnail(key: string, maxSize: number) {
-    return this.pool?.thumbnail(this.record.id, key, maxSize) ?? Promise.resolve(undefined);
+  /** True while the frame is still to be fetched by this run. */
+  pending(key: string): boolean {
+    return this.scheduler?.isPending(key) ?? false;
   }
 
   /** For tests and recovery drills: kill one worker as a crash would. */

@@ -157,6 +157,7 @@ function walk(doc: unknown, problems: Problems, out: PlannedFrame[], sets: PlanI
       problems.add(sPath, `expected an object with Instances, got ${describeValue(s)}`);
       continue;
     }
+    const seriesLabel = describeSeries(s['DICOM']);
     const instances = s['Instances'];
     if (!isObject(instances)) {
       problems.add(
@@ -228,6 +229,7 @@ function walk(doc: unknown, problems: Problems, out: PlannedFrame[], sets: PlanI
           frameIndex,
         };
         if (instanceNumber !== undefined) planned.instanceNumber = instanceNumber;
+        if (seriesLabel) planned.seriesLabel = seriesLabel;
         if (typeof size === 'number') planned.sizeHint = size;
         if (checksum !== undefined) planned.checksum = checksum;
         if (typeof f['MinPixelValue'] === 'number') planned.minPixel = f['MinPixelValue'];
@@ -310,6 +312,15 @@ export function buildPlan(sources: ManifestSource[]): Plan {
  * Adds what a metadata document knows (checksums, pixel descriptions, syntax) to frames of `plan`
  * that lack it. Frames the metadata does not list are left as they are.
  */
+/** "CT 3: Chest" style label from a series' DICOM attributes, when it has any. */
+function describeSeries(dicom: unknown): string | undefined {
+  if (!isObject(dicom)) return undefined;
+  const text = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
+  const head = [text(dicom['Modality']), text(dicom['SeriesNumber'])].filter(Boolean).join(' ');
+  const description = text(dicom['SeriesDescription']);
+  return [head, description].filter(Boolean).join(': ') || undefined;
+}
+
 export function enrichPlan(plan: Plan, metadata: Plan): Plan {
   const byKey = new Map(metadata.frames.map((f) => [f.key, f]));
   const frames = plan.frames.map((f) => {

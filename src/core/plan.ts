@@ -25,6 +25,8 @@ export interface PlannedFrame {
   imageSetId: string;
   frameId: string;
   seriesUid: string;
+  /** modality, number and description of the series, when the source has them */
+  seriesLabel?: string;
   instanceUid: string;
   instanceNumber?: number;
   /** index of the frame within its instance (multi-frame instances) */

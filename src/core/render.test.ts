@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DecodedPixels } from './protocol';
-import { fullRangeWindow, toRgba } from './render';
+import { defaultWindow, fullRangeWindow, minMaxWindow, toRgba } from './render';
 
 const grey16 = (values: number[], signed = false): DecodedPixels => ({
   width: values.length,
@@ -67,5 +67,31 @@ describe('rendering decoded pixels', () => {
     expect(
       fullRangeWindow(grey16([100, 300]), { rescaleSlope: 2, rescaleIntercept: -100 }),
     ).toEqual({ center: 300, width: 400 });
+  });
+});
+
+describe('default windows', () => {
+  const pixels = {
+    width: 2,
+    height: 1,
+    bitsPerSample: 16,
+    signed: false,
+    components: 1,
+    data: new Uint16Array([100, 300]).buffer,
+  };
+  const desc = { rescaleSlope: 2, rescaleIntercept: -1000, windows: [] };
+
+  it('prefers the first DICOM preset', () => {
+    expect(defaultWindow(pixels, { ...desc, windows: [{ center: 40, width: 400 }] })).toEqual({
+      center: 40,
+      width: 400,
+    });
+  });
+
+  it('falls back to the metadata range, rescaled, then to the pixels', () => {
+    // MinPixelValue 0, MaxPixelValue 1000 → -1000 … 1000
+    expect(defaultWindow(pixels, desc, { min: 0, max: 1000 })).toEqual({ center: 0, width: 2000 });
+    // pixels 100 … 300 → -800 … -400
+    expect(minMaxWindow(pixels, desc)).toEqual({ center: -600, width: 400 });
   });
 });

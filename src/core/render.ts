@@ -73,3 +73,26 @@ export function toRgba(
     out[o + 3] = 255;
   }
 }
+
+/** The data range (from the metadata's MinPixelValue/MaxPixelValue, else the pixels), rescaled. */
+export function minMaxWindow(
+  p: DecodedPixels,
+  desc?: Pick<PixelDescription, 'rescaleSlope' | 'rescaleIntercept'>,
+  range?: { min: number; max: number },
+): Window {
+  if (!range) return fullRangeWindow(p, desc);
+  const slope = desc?.rescaleSlope ?? 1;
+  const intercept = desc?.rescaleIntercept ?? 0;
+  const a = range.min * slope + intercept;
+  const b = range.max * slope + intercept;
+  return { center: (a + b) / 2, width: Math.max(1, Math.abs(b - a)) };
+}
+
+/** The window used until the user picks one: the first DICOM preset, else min/max. */
+export function defaultWindow(
+  p: DecodedPixels,
+  desc?: Pick<PixelDescription, 'rescaleSlope' | 'rescaleIntercept' | 'windows'>,
+  range?: { min: number; max: number },
+): Window {
+  return desc?.windows[0] ?? minMaxWindow(p, desc, range);
+}

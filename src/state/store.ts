@@ -67,10 +67,14 @@ export interface JobSlice {
   framesPerSecond: number;
   startedAt?: number;
   finishedAt?: number;
+  /** time this run has been going (updated with the numbers, a few times a second) */
+  elapsedMs: number;
   /** why the job stopped or paused itself, or the last input error */
   error?: ErrorInfo;
   /** failed frames with their reasons (bounded list for display) */
   failures: { key: string; error: ErrorInfo }[];
+  /** failures and retries grouped by error code, with the last message of each */
+  problems: Record<string, { failed: number; retried: number; message: string }>;
   duplicates: number;
   workers: WorkerStats[];
 }
@@ -89,6 +93,65 @@ export interface PreviewSlice {
   key: string;
   pixels: DecodedPixels;
   description?: PixelDescription;
+  /** data range of the frame, from the metadata (for the min/max window) */
+  range?: { min: number; max: number };
+}
+
+export interface SeriesSummary {
+  uid: string;
+  label: string;
+  /** frame keys in display order (instance number, then frame index) */
+  keys: string[];
+}
+
+export type FrameState = 'stored' | 'failed' | 'seen';
+
+export type ViewerStatus =
+  /** nothing selected */
+  | 'none'
+  /** reading and decoding a stored frame */
+  | 'loading'
+  /** not downloaded yet: moved to the front of the queue, shown when it lands */
+  | 'waiting'
+  | 'shown'
+  /** not stored, and nothing will fetch it now */
+  | 'missing'
+  | 'failed';
+
+export interface ViewerSlice {
+  jobId?: string;
+  series: SeriesSummary[];
+  seriesIndex: number;
+  index: number;
+  status: ViewerStatus;
+  message?: string;
+  /** the window in use; undefined = automatic (the first DICOM preset, else min/max) */
+  window?: { center: number; width: number };
+  /** fit the frame to the viewer, or show it 1:1 */
+  fit: boolean;
+  /** the last click on a frame not yet downloaded: time until its pixels were on screen */
+  clickToPixelsMs?: number;
+  /**
+   * What is known of each frame (absent = pending). Mutated in place by the app, which bumps
+   * `progress` a few times a second: a copy per frame would cost more than the strip's redraw.
+   */
+  frames: Map<string, FrameState>;
+  progress: number;
+}
+
+export interface ExportSlice {
+  jobId?: string;
+  kind?: 'zip' | 'folder';
+  phase: 'idle' | 'running' | 'done' | 'failed';
+  frames: number;
+  bytes: number;
+  message?: string;
+}
+
+export interface StorageSlice {
+  usage?: number;
+  quota?: number;
+  persisted?: boolean;
 }
 
 export interface AppState {
@@ -97,6 +160,9 @@ export interface AppState {
   job: JobSlice;
   jobs: StoredJobSummary[];
   preview?: PreviewSlice;
+  viewer: ViewerSlice;
+  exporting: ExportSlice;
+  storage: StorageSlice;
 }
 
 export const initialJob = (): JobSlice => ({
@@ -113,7 +179,9 @@ export const initialJob = (): JobSlice => ({
   queued: 0,
   bytesPerSecond: 0,
   framesPerSecond: 0,
+  elapsedMs: 0,
   failures: [],
+  problems: {},
   duplicates: 0,
   workers: [],
 });
@@ -138,12 +206,25 @@ export const initialSettings = (): SettingsSlice => ({
   demo: [],
 });
 
+export const initialViewer = (): ViewerSlice => ({
+  series: [],
+  seriesIndex: 0,
+  index: 0,
+  status: 'none',
+  fit: true,
+  frames: new Map(),
+  progress: 0,
+});
+
 export function createAppStore() {
   return createStore<AppState>()(() => ({
     settings: initialSettings(),
     credentials: { accessKeyId: '', secretAccessKey: '', sessionToken: '' },
     job: initialJob(),
     jobs: [],
+    viewer: initialViewer(),
+    exporting: { phase: 'idle', frames: 0, bytes: 0 },
+    storage: {},
   }));
 }
 
@@ -170,6 +251,15 @@ export function setJobs(jobs: StoredJobSummary[]) {
 }
 export function setPreview(preview: PreviewSlice | undefined) {
   appStore.setState({ preview });
+}
+export function updateViewer(patch: Partial<ViewerSlice>) {
+  appStore.setState((s) => ({ viewer: { ...s.viewer, ...patch } }));
+}
+export function updateExport(patch: Partial<ExportSlice>) {
+  appStore.setState((s) => ({ exporting: { ...s.exporting, ...patch } }));
+}
+export function setStorage(storage: StorageSlice) {
+  appStore.setState({ storage });
 }
 
 /** Settings other than secrets, remembered between visits (explicit allowlist). */

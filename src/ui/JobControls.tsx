@@ -1,5 +1,15 @@
 /** Format, verification, concurrency and the Start / Pause / Resume / Cancel buttons. */
-import { cancel, pause, resume, setInFlight, start, updateSettings } from '../app/commands';
+import {
+  cancel,
+  exportJobFolder,
+  exportJobZip,
+  pause,
+  resume,
+  setInFlight,
+  start,
+  updateSettings,
+} from '../app/commands';
+import { formatBytes } from '../core/format';
 import type { Format } from '../core/protocol';
 import { useApp } from '../state/store';
 
@@ -9,7 +19,10 @@ export function JobControls() {
   const workers = useApp((s) => s.settings.workers);
   const inFlight = useApp((s) => s.settings.inFlight);
   const phase = useApp((s) => s.job.phase);
-  const hasJob = useApp((s) => s.job.id !== undefined);
+  const jobId = useApp((s) => s.job.id);
+  const hasJob = jobId !== undefined;
+  const exporting = useApp((s) => s.exporting);
+  const exportBusy = exporting.phase === 'running';
   const busy = phase === 'preparing' || phase === 'running';
   const resumable = hasJob && (phase === 'paused' || phase === 'failed' || phase === 'cancelled');
   return (
@@ -77,6 +90,31 @@ export function JobControls() {
           Cancel
         </button>
       </div>
+      <div className="buttons export">
+        <button
+          type="button"
+          className="secondary"
+          disabled={!jobId || exportBusy}
+          onClick={() => jobId && void exportJobZip(jobId)}
+        >
+          Export zip
+        </button>
+        <button
+          type="button"
+          className="secondary"
+          disabled={!jobId || exportBusy}
+          onClick={() => jobId && void exportJobFolder(jobId)}
+        >
+          Export to folder
+        </button>
+      </div>
+      {exporting.phase !== 'idle' && (
+        <p className={`export-status ${exporting.phase}`} aria-live="polite">
+          {exporting.phase === 'running'
+            ? `Exporting${exporting.kind === 'folder' ? ' to the folder' : ''}… ${exporting.frames} frames (${formatBytes(exporting.bytes)})`
+            : exporting.message}
+        </p>
+      )}
     </fieldset>
   );
 }

@@ -29,6 +29,56 @@ function statusText(job: JobSlice): string {
   }
 }
 
+function duration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
+}
+
+/** Done / total, bytes, elapsed, ETA, average and current rate. */
+function Totals({ job }: { job: JobSlice }) {
+  const done = job.skipped + job.verified + job.stored + job.failed;
+  const elapsed = job.elapsedMs;
+  const average = elapsed > 0 ? (job.bytes * 1000) / elapsed : 0;
+  const left = job.total - done;
+  const eta =
+    job.phase === 'running' && job.framesPerSecond > 0 && left > 0
+      ? duration((left / job.framesPerSecond) * 1000)
+      : undefined;
+  return (
+    <dl className="totals">
+      <div>
+        <dt>Frames</dt>
+        <dd>
+          {done} / {job.total}
+        </dd>
+      </div>
+      <div>
+        <dt>Received</dt>
+        <dd>{formatBytes(job.bytes)}</dd>
+      </div>
+      <div>
+        <dt>Elapsed</dt>
+        <dd>{duration(elapsed)}</dd>
+      </div>
+      <div>
+        <dt>Left</dt>
+        <dd>{eta ?? (left > 0 ? '–' : 'none')}</dd>
+      </div>
+      <div>
+        <dt>Average</dt>
+        <dd>{formatRate(average)}</dd>
+      </div>
+      <div>
+        <dt>Now</dt>
+        <dd>{job.phase === 'running' ? formatRate(job.bytesPerSecond) : '–'}</dd>
+      </div>
+    </dl>
+  );
+}
+
 export function StatusLine() {
   const job = useApp((s) => s.job);
   const running = job.phase === 'running' || job.phase === 'paused';
@@ -41,6 +91,7 @@ export function StatusLine() {
         (job.phase === 'failed' || job.phase === 'paused') &&
         job.error.code !== 'Cancelled' && <p className="advice">{ERROR_ADVICE[job.error.code]}</p>}
       {job.error && job.phase === 'idle' && <p className="advice">{job.error.message}</p>}
+      {(running || job.phase === 'done' || job.phase === 'cancelled') && <Totals job={job} />}
       {(running || job.phase === 'done') && (
         <p className="numbers">
           {formatRate(job.bytesPerSecond)} · {job.framesPerSecond.toFixed(0)} frames/s ·{' '}
@@ -53,18 +104,6 @@ export function StatusLine() {
       )}
       {job.duplicates > 0 && (
         <p className="hint">{job.duplicates} duplicate frame listings were fetched once.</p>
-      )}
-      {job.failures.length > 0 && (
-        <details open>
-          <summary>{job.failed} failed frames</summary>
-          <ul className="failures">
-            {job.failures.map((f) => (
-              <li key={f.key}>
-                <strong>{f.error.code}</strong> {f.error.message}
-              </li>
-            ))}
-          </ul>
-        </details>
       )}
     </section>
   );

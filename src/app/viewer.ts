@@ -1,0 +1,276 @@
+/**
+ * The viewer's logic: which frame is looked at, where its pixels come from, and priority. A frame
+ * that is stored is read and decoded by the library worker; one that is not downloaded yet is
+ * moved, with a block of neighbours, to the front of the running job's queue (as a viewer's
+ * cache fetches the display region first), and shown from the pixels its worker sends back.
+ */
+import type { PixelDescription, Plan, PlannedFrame } from '../core/plan';
+import { defaultWindow, type Window } from '../core/render';
+import type { DecodedPixels, Format, FrameResult } from '../core/protocol';
+import { storedFrame, storedThumbnail } from '../pool/libraryWorker';
+import {
+  appStore,
+  initialViewer,
+  setPreview,
+  updateViewer,
+  type FrameState,
+  type SeriesSummary,
+} from '../state/store';
+
+/** Frames moved to the front with the one clicked: a few before it, more after (scroll ahead). */
+const BLOCK_BEFORE = 4;
+const BLOCK_AFTER = 12;
+const PROGRESS_MS = 250;
+
+export interface ViewerHost {
+  /** still to be fetched by the running job */
+  pending(key: string): boolean;
+  prioritise(keys: string[]): void;
+}
+
+let planFrames = new Map<string, PlannedFrame>();
+let format: Format = 'raw';
+let host: ViewerHost | undefined;
+/** the user asked for this frame at t0 (performance.now()) and waits for its pixels */
+let asked: { key: string; t0: number } | undefined;
+let loadSeq = 0;
+let progressTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** Orders a plan's frames into series for display. */
+export function seriesOf(plan: Plan): SeriesSummary[] {
+  const bySeries = new Map<string, PlannedFrame[]>();
+  for (const f of plan.frames) {
+    const list = bySeries.get(f.seriesUid) ?? [];
+    list.push(f);
+    bySeries.set(f.seriesUid, list);
+  }
+  return [...bySeries.entries()].map(([uid, frames], i) => {
+    frames.sort(
+      (a, b) =>
+        (a.instanceNumber ?? 0) - (b.instanceNumber ?? 0) ||
+        a.instanceUid.localeCompare(b.instanceUid) ||
+        a.frameIndex - b.frameIndex,
+    );
+    return {
+      uid,
+      label: `${frames[0]?.seriesLabel ?? `Series ${i + 1}`} (${frames.length} frame${frames.length === 1 ? '' : 's'})`,
+      keys: frames.map((f) => f.key),
+    };
+  });
+}
+
+/** Shows a job's frames in the viewer: those stored, and those a running job will bring. */
+export function openJob(
+  jobId: string,
+  plan: Plan,
+  jobFormat: Format,
+  stored: Set<string>,
+  runningHost?: ViewerHost,
+): void {
+  planFrames = new Map(plan.frames.map((f) => [f.key, f]));
+  format = jobFormat;
+  host = runningHost;
+  asked = undefined;
+  const frames = new Map<string, FrameState>();
+  for (const k of stored) frames.set(k, 'stored');
+  const series = seriesOf(plan);
+  updateViewer({ ...initialViewer(), jobId, series, frames });
+  setPreview(undefined);
+  // A job that has frames already: show the first stored one.
+  for (let s = 0; s < series.length; s++) {
+    const i = series[s]!.keys.findIndex((k) => stored.has(k));
+    if (i >= 0) {
+      void select(s, i, 'auto');
+      return;
+    }
+  }
+}
+
+/** The running job ended: frames not fetched stay missing until the job is resumed. */
+export function detachJob(): void {
+  host = undefined;
+  const v = appStore.getState().viewer;
+  if (v.status === 'waiting') updateViewer({ status: 'missing', message: notFetched });
+}
+
+const notFetched = 'Not downloaded: press Resume (or Retry failed frames) to fetch it.';
+
+/** A frame of the running job reached its final state. */
+export function frameArrived(frame: PlannedFrame, result: FrameResult): void {
+  const v = appStore.getState().viewer;
+  const state: FrameState =
+    result.outcome === 'failed' ? 'failed' : format === 'mem' ? 'seen' : 'stored';
+  v.frames.set(frame.key, state);
+  progressTimer ??= setTimeout(() => {
+    progressTimer = undefined;
+    updateViewer({ progress: appStore.getState().viewer.progress + 1 });
+  }, PROGRESS_MS);
+  const current = currentKey();
+  if (current === frame.key) {
+    if (result.pixels) show(frame.key, result.pixels);
+    else void select(v.seriesIndex, v.index, 'auto');
+  } else if (v.status === 'none' && result.pixels) {
+    // Nothing chosen yet: the job's first decoded frame is shown as it lands.
+    const at = locate(frame.key);
+    if (at) {
+      updateViewer({ seriesIndex: at[0], index: at[1] });
+      show(frame.key, result.pixels);
+    }
+  }
+}
+
+function currentKey(): string | undefined {
+  const v = appStore.getState().viewer;
+  return v.series[v.seriesIndex]?.keys[v.index];
+}
+
+function locate(key: string): [number, number] | undefined {
+  const { series } = appStore.getState().viewer;
+  for (let s = 0; s < series.length; s++) {
+    const i = series[s]!.keys.indexOf(key);
+    if (i >= 0) return [s, i];
+  }
+  return undefined;
+}
+
+/**
+ * Looks at frame `index` of series `seriesIndex`: `click` and `key` are a person asking (the
+ * frame and its neighbours jump the queue; click-to-pixels is timed), `auto` is the app.
+ */
+export async function select(
+  seriesIndex: number,
+  index: number,
+  how: 'click' | 'key' | 'auto',
+): Promise<void> {
+  const v = appStore.getState().viewer;
+  const series = v.series[seriesIndex];
+  if (!series || series.keys.length === 0) return;
+  index = Math.max(0, Math.min(series.keys.length - 1, index));
+  const key = series.keys[index]!;
+  const seq = ++loadSeq;
+  if (how !== 'auto') asked = { key, t0: performance.now() };
+  updateViewer({ seriesIndex, index });
+  const state = v.frames.get(key);
+  if (state === 'stored') {
+    updateViewer({ status: 'loading', message: undefined });
+    const pixels = await storedFrame(v.jobId ?? '', key).catch(() => undefined);
+    if (seq !== loadSeq) return;
+    if (pixels) show(key, pixels);
+    else
+      updateViewer({
+        status: 'missing',
+        message: `This frame is stored as ${planFrames.get(key)?.syntax ?? 'a syntax'} this viewer cannot decode (HTJ2K and uncompressed only); it is in exports as received.`,
+      });
+    return;
+  }
+  if (state === 'failed') {
+    const failure = appStore.getState().job.failures.find((f) => f.key === key);
+    updateViewer({
+      status: 'failed',
+      message: `This frame failed${failure ? `: ${failure.error.message}` : '.'}`,
+    });
+    return;
+  }
+  if (state === 'seen') {
+    updateViewer({
+      status: 'missing',
+      message: 'The mem format keeps no frames: choose jph or raw to look at them later.',
+    });
+    return;
+  }
+  if (host?.pending(key)) {
+    if (how !== 'auto') {
+      const block = [key];
+      for (let d = 1; d <= Math.max(BLOCK_BEFORE, BLOCK_AFTER); d++) {
+        if (d <= BLOCK_AFTER && series.keys[index + d]) block.push(series.keys[index + d]!);
+        if (d <= BLOCK_BEFORE && series.keys[index - d]) block.push(series.keys[index - d]!);
+      }
+      host.prioritise(block.filter((k) => !v.frames.has(k)));
+    }
+    updateViewer({ status: 'waiting', message: 'Not downloaded yet: fetching it first…' });
+    return;
+  }
+  updateViewer({ status: 'missing', message: notFetched });
+}
+
+/** Steps through the current series (arrow keys); single steps past its ends go to the next one. */
+export function step(delta: number): void {
+  const v = appStore.getState().viewer;
+  const n = v.series[v.seriesIndex]?.keys.length ?? 0;
+  const to = v.index + delta;
+  if (Math.abs(delta) === 1 && to >= n && v.seriesIndex + 1 < v.series.length)
+    void select(v.seriesIndex + 1, 0, 'key');
+  else if (Math.abs(delta) === 1 && to < 0 && v.seriesIndex > 0)
+    void select(v.seriesIndex - 1, (v.series[v.seriesIndex - 1]?.keys.length ?? 1) - 1, 'key');
+  else void select(v.seriesIndex, to, 'key');
+}
+
+function show(key: string, pixels: DecodedPixels): void {
+  const frame = planFrames.get(key);
+  setPreview({
+    key,
+    pixels,
+    ...(frame?.pixel ? { description: frame.pixel } : {}),
+    ...(frame?.minPixel !== undefined && frame.maxPixel !== undefined
+      ? { range: { min: frame.minPixel, max: frame.maxPixel } }
+      : {}),
+  });
+  updateViewer({ status: 'shown', message: undefined });
+}
+
+/** The viewer painted `key`: if someone asked for it, record how long it took. */
+export function painted(key: string): void {
+  if (asked?.key !== key) return;
+  const ms = performance.now() - asked.t0;
+  performance.measure('ahi:click-to-pixels', { start: asked.t0, duration: ms });
+  asked = undefined;
+  updateViewer({ clickToPixelsMs: ms });
+}
+
+const thumbQueue: (() => Promise<void>)[] = [];
+let thumbsRunning = 0;
+/** Thumbnails decoded at a time: enough to fill the strip, little enough to leave the job alone. */
+const THUMB_CONCURRENCY = 2;
+
+function pumpThumbs(): void {
+  while (thumbsRunning < THUMB_CONCURRENCY && thumbQueue.length > 0) {
+    thumbsRunning++;
+    void thumbQueue.shift()!().finally(() => {
+      thumbsRunning--;
+      pumpThumbs();
+    });
+  }
+}
+
+/** A stored frame's thumbnail with its description and default window, or undefined. */
+export function thumbnail(
+  jobId: string,
+  key: string,
+  maxSize: number,
+): Promise<{ pixels: DecodedPixels; description?: PixelDescription; window: Window } | undefined> {
+  return new Promise((resolve) => {
+    thumbQueue.push(async () => {
+      const pixels = await storedThumbnail(jobId, key, maxSize).catch(() => undefined);
+      if (!pixels) return resolve(undefined);
+      const f = planFrames.get(key);
+      const range =
+        f?.minPixel !== undefined && f.maxPixel !== undefined
+          ? { min: f.minPixel, max: f.maxPixel }
+          : undefined;
+      resolve({
+        pixels,
+        ...(f?.pixel ? { description: f.pixel } : {}),
+        window: defaultWindow(pixels, f?.pixel, range),
+      });
+    });
+    pumpThumbs();
+  });
+}
+
+export function setWindow(window: { center: number; width: number } | undefined): void {
+  updateViewer({ window });
+}
+
+export function setFit(fit: boolean): void {
+  updateViewer({ fit });
+}

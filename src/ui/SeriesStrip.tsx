@@ -1,0 +1,164 @@
+/**
+ * Per series: progress (a bar with one column per frame: stored, failed or still to come; click
+ * anywhere to look at that frame, which jumps the queue if it is not downloaded yet) and a strip
+ * of thumbnails from sub-resolution decodes that fill in as their frames arrive.
+ */
+import { useEffect, useRef, type MouseEvent } from 'react';
+import { selectFrame, storedThumbnailOf } from '../app/commands';
+import { toRgba } from '../core/render';
+import { useApp, type FrameState, type SeriesSummary } from '../state/store';
+
+const THUMBS = 10;
+const THUMB_SIZE = 64;
+const COLORS: Record<FrameState | 'pending', string> = {
+  stored: '#2f9e44',
+  seen: '#868e96',
+  failed: '#e03131',
+  pending: '#dee2e6',
+};
+
+/** Evenly spaced frame indexes for the thumbnails of a series of `n` frames. */
+export function thumbIndexes(n: number, count = THUMBS): number[] {
+  if (n <= count) return Array.from({ length: n }, (_, i) => i);
+  return Array.from({ length: count }, (_, i) => Math.round((i * (n - 1)) / (count - 1)));
+}
+
+function ProgressBar({
+  series,
+  index,
+  seriesIndex,
+}: {
+  series: SeriesSummary;
+  index: number | undefined;
+  seriesIndex: number;
+}) {
+  const frames = useApp((s) => s.viewer.frames);
+  const progress = useApp((s) => s.viewer.progress);
+  const canvas = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    const c = canvas.current;
+    const ctx = c?.getContext('2d');
+    if (!c || !ctx) return;
+    const width = Math.max(100, Math.floor(c.clientWidth * devicePixelRatio));
+    const height = 14;
+    c.width = width;
+    c.height = height;
+    const n = series.keys.length;
+    ctx.fillStyle = COLORS.pending;
+    ctx.fillRect(0, 0, width, height);
+    for (let i = 0; i < n; i++) {
+      const state = frames.get(series.keys[i]!);
+      if (!state) continue;
+      ctx.fillStyle = COLORS[state];
+      const x0 = Math.floor((i * width) / n);
+      const x1 = Math.max(x0 + 1, Math.floor(((i + 1) * width) / n));
+      ctx.fillRect(x0, 0, x1 - x0, height);
+    }
+    if (index !== undefined) {
+      ctx.fillStyle = '#1d232b';
+      ctx.fillRect(Math.floor(((index + 0.5) * width) / n) - 1, 0, 3, height);
+    }
+  }, [frames, progress, series, index]);
+
+  function onClick(e: MouseEvent<HTMLCanvasElement>) {
+    const r = e.currentTarget.getBoundingClientRect();
+    const i = Math.floor(((e.clientX - r.left) / r.width) * series.keys.length);
+    void selectFrame(seriesIndex, i, 'click');
+    document.querySelector<HTMLElement>('.viewport')?.focus();
+  }
+
+  return (
+    <canvas
+      ref={canvas}
+      className="progress-bar"
+      aria-label={`Frames of ${series.label}: click to view one`}
+      onClick={onClick}
+    />
+  );
+}
+
+function Thumbnail({
+  jobId,
+  frameKey,
+  label,
+  onClick,
+}: {
+  jobId: string;
+  frameKey: string;
+  label: string;
+  onClick: () => void;
+}) {
+  const state = useApp((s) => s.viewer.frames.get(frameKey));
+  useApp((s) => s.viewer.progress);
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const drawn = useRef(false);
+  useEffect(() => {
+    if (state !== 'stored' || drawn.current) return;
+    let live = true;
+    void storedThumbnailOf(jobId, frameKey, THUMB_SIZE).then((t) => {
+      const c = canvas.current;
+      const ctx = c?.getContext('2d');
+      if (!live || !t || !c || !ctx) return;
+      c.width = t.pixels.width;
+      c.height = t.pixels.height;
+      const img = ctx.createImageData(t.pixels.width, t.pixels.height);
+      toRgba(t.pixels, t.description, t.window, img.data);
+      ctx.putImageData(img, 0, 0);
+      drawn.current = true;
+    });
+    return () => {
+      live = false;
+    };
+  }, [state, jobId, frameKey]);
+  return (
+    <button
+      type="button"
+      className={`thumb ${state ?? 'pending'}`}
+      aria-label={label}
+      onClick={onClick}
+    >
+      <canvas ref={canvas} width={THUMB_SIZE} height={THUMB_SIZE} />
+    </button>
+  );
+}
+
+export function SeriesStrip() {
+  const viewer = useApp((s) => s.viewer);
+  if (!viewer.jobId || viewer.series.length === 0) return null;
+  return (
+    <section className="panel strips" aria-label="Series">
+      {viewer.series.map((series, s) => {
+        const done = series.keys.reduce((n, k) => n + (viewer.frames.has(k) ? 1 : 0), 0);
+        return (
+          <div key={series.uid} className="strip">
+            <div className="strip-head">
+              <strong>{series.label}</strong>
+              <span className="hint">
+                {done} of {series.keys.length} done
+              </span>
+            </div>
+            <ProgressBar
+              series={series}
+              seriesIndex={s}
+              index={viewer.seriesIndex === s ? viewer.index : undefined}
+            />
+            <div className="thumbs">
+              {thumbIndexes(series.keys.length).map((i) => (
+                <Thumbnail
+                  key={`${viewer.jobId}/${series.keys[i]}`}
+                  jobId={viewer.jobId!}
+                  frameKey={series.keys[i]!}
+                  label={`Frame ${i + 1} of ${series.label}`}
+                  onClick={() => {
+                    void selectFrame(s, i, 'click');
+                    document.querySelector<HTMLElement>('.viewport')?.focus();
+                  }}
+                />
+              ))}
+            </div>
+          </div>
+        );
+      })}
+    </section>
+  );
+}

@@ -1,0 +1,113 @@
+/**
+ * Live throughput: two uPlot charts created once and fed with setData from one
+ * requestAnimationFrame loop (never through React state): MB/s and frames/s downloaded and
+ * decoded over the last five minutes; below, requests in flight and retries per second.
+ */
+import { useEffect, useRef } from 'react';
+import uPlot, { type AlignedData, type Options } from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { liveMetrics } from '../app/commands';
+import { useApp } from '../state/store';
+
+const HEIGHT = 150;
+const HEALTH_HEIGHT = 90;
+
+function rateChart(width: number): Options {
+  return {
+    width,
+    height: HEIGHT,
+    legend: { live: false },
+    cursor: { drag: { x: false, y: false } },
+    scales: { x: { time: false }, mbps: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+    axes: [
+      { label: 's', size: 30 },
+      { scale: 'mbps', label: 'MB/s', size: 50 },
+      {
+        scale: 'fps',
+        label: 'frames/s',
+        side: 1,
+        size: 50,
+        grid: { show: false },
+      },
+    ],
+    series: [
+      {},
+      { label: 'MB/s', scale: 'mbps', stroke: '#0b6bcb', width: 2 },
+      { label: 'frames/s downloaded', scale: 'fps', stroke: '#2f9e44', width: 1.5 },
+      { label: 'frames/s decoded', scale: 'fps', stroke: '#e8590c', width: 1.5, dash: [4, 3] },
+    ],
+  };
+}
+
+function healthChart(width: number): Options {
+  return {
+    width,
+    height: HEALTH_HEIGHT,
+    legend: { live: false },
+    cursor: { drag: { x: false, y: false } },
+    scales: { x: { time: false } },
+    axes: [
+      { size: 24 },
+      { scale: 'n', label: 'in flight', size: 50 },
+      { scale: 'r', label: 'retries/s', side: 1, size: 50, grid: { show: false } },
+    ],
+    series: [
+      {},
+      { label: 'in flight', scale: 'n', stroke: '#5f3dc4', width: 1.5 },
+      { label: 'retries/s', scale: 'r', stroke: '#c92a2a', width: 1.5 },
+    ],
+  };
+}
+
+const empty = (n: number): AlignedData =>
+  Array.from({ length: n }, () => [] as number[]) as unknown as AlignedData;
+
+export function ThroughputChart() {
+  const rateBox = useRef<HTMLDivElement>(null);
+  const healthBox = useRef<HTMLDivElement>(null);
+  const hasRun = useApp((s) => s.job.phase !== 'idle' && s.job.phase !== 'preparing');
+
+  useEffect(() => {
+    const a = rateBox.current;
+    const b = healthBox.current;
+    if (!a || !b) return;
+    const width = Math.max(200, a.clientWidth);
+    const rates = new uPlot(rateChart(width), empty(4), a);
+    const health = new uPlot(healthChart(width), empty(3), b);
+    const resize = new ResizeObserver(() => {
+      const w = Math.max(200, a.clientWidth);
+      rates.setSize({ width: w, height: HEIGHT });
+      health.setSize({ width: w, height: HEALTH_HEIGHT });
+    });
+    resize.observe(a);
+    // One loop; it redraws only when a new sample exists (4 per second).
+    let seen: unknown;
+    let seenLength = -1;
+    let frame = requestAnimationFrame(function loop() {
+      frame = requestAnimationFrame(loop);
+      const m = liveMetrics();
+      if (!m) return;
+      const s = m.series;
+      if (m === seen && s.t.length === seenLength && s.t.last() === rates.data[0].at(-1)) return;
+      seen = m;
+      seenLength = s.t.length;
+      const t = s.t.toArray();
+      rates.setData([t, s.mbps.toArray(), s.frames.toArray(), s.decoded.toArray()]);
+      health.setData([t, s.inFlight.toArray(), s.retries.toArray()]);
+    });
+    return () => {
+      cancelAnimationFrame(frame);
+      resize.disconnect();
+      rates.destroy();
+      health.destroy();
+    };
+  }, []);
+
+  return (
+    <section className="panel chart" aria-label="Throughput">
+      <div ref={rateBox} role="img" aria-label="Download rate and frames per second" />
+      <div ref={healthBox} role="img" aria-label="Requests in flight and retries per second" />
+      {!hasRun && <p className="hint chart-empty">Throughput appears here when a job runs.</p>}
+    </section>
+  );
+}
