@@ -133,6 +133,9 @@ async function writeFile(
   }
 }
 
+/** Files written at a time: each write is a few IPC round trips, so some overlap pays. */
+const FOLDER_WRITES = 4;
+
 /** Writes a job's bundle into `root` (a folder the user picked), one write per file. */
 export async function exportFolder(
   jobId: string,
@@ -141,26 +144,36 @@ export async function exportFolder(
 ): Promise<BundleSummary> {
   const t0 = performance.now();
   const summary = await startSummary(jobId);
-  const dirs = new Map<string, FileSystemDirectoryHandle>();
+  const dirs = new Map<string, Promise<FileSystemDirectoryHandle>>();
+  const dirOf = (path: string[]): Promise<FileSystemDirectoryHandle> => {
+    if (path.length === 0) return Promise.resolve(root);
+    const key = path.join('/');
+    let d = dirs.get(key);
+    if (!d) {
+      d = dirOf(path.slice(0, -1)).then((parent) =>
+        parent.getDirectoryHandle(path[path.length - 1]!, { create: true }),
+      );
+      dirs.set(key, d);
+    }
+    return d;
+  };
+  const writing = new Set<Promise<void>>();
+  let failure: Error | undefined;
   for await (const entry of bundleEntries(jobId, summary, progress)) {
+    if (failure) break;
     const parts = entry.name.split('/');
     const file = parts.pop()!;
-    let dir = root;
-    let path = '';
-    for (const part of parts) {
-      path += `${part}/`;
-      let d = dirs.get(path);
-      if (!d) {
-        d = await dir.getDirectoryHandle(part, { create: true });
-        dirs.set(path, d);
-      }
-      dir = d;
-    }
-    await writeFile(
-      dir,
-      file,
-      typeof entry.data === 'string' ? entry.data : (entry.data as ArrayBuffer),
-    );
+    const data = typeof entry.data === 'string' ? entry.data : (entry.data as ArrayBuffer);
+    const w: Promise<void> = dirOf(parts)
+      .then((dir) => writeFile(dir, file, data))
+      .catch((e: unknown) => {
+        failure ??= e instanceof Error ? e : new Error(String(e));
+      })
+      .finally(() => writing.delete(w));
+    writing.add(w);
+    if (writing.size >= FOLDER_WRITES) await Promise.race(writing);
   }
+  await Promise.all(writing);
+  if (failure) throw failure;
   return finishSummary(summary, t0);
 }
