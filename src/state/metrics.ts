@@ -80,8 +80,13 @@ export class JobMetrics {
     this.retriesByCode[code] = (this.retriesByCode[code] ?? 0) + 1;
   }
 
-  /** Takes one sample; call every SAMPLE_MS. */
+  /**
+   * Takes one sample; call every SAMPLE_MS. A sample closer than half a period to the previous one
+   * (the final one, when a job ends just after a tick) is skipped: over so short a span a few
+   * frames would read as a spike of hundreds per second.
+   */
   sample(now: number, inFlight: number): void {
+    if (this.series.t.length > 0 && now - this.last.t < SAMPLE_MS / 2) return;
     const dt = Math.max(1e-3, (now - this.last.t) / 1000);
     const s = this.series;
     s.t.push((now - this.startedAt) / 1000);
