@@ -259,7 +259,7 @@ export class JobRunner {
     performance.mark('ahi:done');
     this.metrics.sample(performance.now(), 0);
     this.publish();
-    updateJob({ phase, finishedAt: performance.now() });
+    updateJob({ phase, finishedAt: performance.now(), inFlight: 0, queued: 0 });
     await this.save(phase);
     this.dispose();
     this.done();
