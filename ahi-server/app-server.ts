@@ -22,6 +22,27 @@ const MIME: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
+/**
+ * The production build's Content-Security-Policy: scripts only from the app's origin (plus
+ * WebAssembly compilation for the codecs), connections only to the app, AWS endpoints
+ * (HealthImaging, Cognito) and the origins given (the local AHI server). A deployment serving
+ * dist/ elsewhere should send the same header with its own AHI endpoints in connect-src.
+ */
+export function contentSecurityPolicy(connectOrigins: string[]): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self' 'wasm-unsafe-eval'",
+    `connect-src 'self' https://*.amazonaws.com ${connectOrigins.join(' ')}`.trim(),
+    "img-src 'self' blob: data:",
+    "style-src 'self'",
+    "worker-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
 export interface AppServer {
   url: string;
   close(): Promise<void>;
@@ -34,6 +55,8 @@ export async function startAppServer(options: {
   tls: { key: Buffer; cert: Buffer };
   /** the prefill document, for the host name the page was requested with */
   localConfig: (host: string) => unknown;
+  /** origins the page may connect to besides its own and AWS (the local API), per host name */
+  connectOrigins?: (host: string) => string[];
 }): Promise<AppServer> {
   const root = resolve(options.dir);
   try {
@@ -64,7 +87,12 @@ export async function startAppServer(options: {
         body = await readFile(file);
       }
       const immutable = file.includes(`${root}/assets/`);
+      const host = String(req.headers[':authority'] ?? req.headers.host ?? 'localhost').replace(
+        /:\d+$/,
+        '',
+      );
       res.writeHead(200, {
+        'content-security-policy': contentSecurityPolicy(options.connectOrigins?.(host) ?? []),
         'content-type': MIME[extname(file)] ?? 'application/octet-stream',
         'content-length': String(body.length),
         'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',

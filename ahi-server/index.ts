@@ -79,6 +79,7 @@ export async function startLocalAhi(
         // The API is addressed with the host name the page was loaded from, so one certificate
         // exception (per host name) covers both, and tests on 127.0.0.1 stay on 127.0.0.1.
         localConfig: (apiHost: string) => localConfig(config, api.port, imageSets, apiHost),
+        connectOrigins: (apiHost: string) => [`https://${apiHost}:${api.port}`],
       });
     } catch (e) {
       await api.close();
