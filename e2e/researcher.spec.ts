@@ -329,8 +329,16 @@ test('the viewer windows real frames as DICOM says: presets, rescale, MONOCHROME
   // The classic JPEG 2000 frame failed in raw mode: the viewer says why.
   await page.getByRole('button', { name: /NEMA CT1 as classic JPEG 2000/ }).click();
   await expect(page.getByText(/This frame failed: .*image\/j2c/)).toBeVisible();
-  await page.setViewportSize({ width: 1280, height: 720 });
   await page.screenshot({ path: `${SCREENS}/viewer-failed-frame.png` });
+
+  // Retry failed frames fetches exactly the failed one again (it fails again, for the same reason).
+  const framesAsked = (await serverStats()).byOperation['getImageFrame'] ?? 0;
+  await page.getByRole('button', { name: 'Retry failed frames' }).click();
+  await expect(page.getByRole('status')).toHaveText(
+    /^Done: 16 of 16 frames, 0 verified, 15 already stored, 1 failed/,
+    { timeout: 30_000 },
+  );
+  expect((await serverStats()).byOperation['getImageFrame']).toBe(framesAsked + 1);
 });
 
 test('zip and folder exports hold exactly what the server sent, in ahi-retrieve layout', async ({

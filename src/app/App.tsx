@@ -10,15 +10,15 @@ import { SeriesStrip } from '../ui/SeriesStrip';
 import { StatusLine } from '../ui/StatusLine';
 import { ThroughputChart } from '../ui/ThroughputChart';
 import { WorkerTable } from '../ui/WorkerTable';
-import { initialise, terminateWorker } from './commands';
+import { initialise, snapshot, terminateWorker } from './commands';
 
 // Diagnostics for fault drills and scripts: kill a worker as a crash would (its frames are requeued).
 declare global {
   interface Window {
-    ahiDiagnostics?: { terminateWorker(id: number): void };
+    ahiDiagnostics?: { terminateWorker(id: number): void; snapshot: typeof snapshot };
   }
 }
-window.ahiDiagnostics = { terminateWorker };
+window.ahiDiagnostics = { terminateWorker, snapshot };
 
 export function App() {
   useEffect(() => {

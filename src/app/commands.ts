@@ -344,6 +344,12 @@ export async function persistStorage(): Promise<void> {
   }
 }
 
+/** The job's numbers and per-worker statistics, for benchmarks and scripts. */
+export function snapshot() {
+  const { job } = appStore.getState();
+  return { job, workers: job.workers };
+}
+
 /** Terminates one worker as a crash would (exposed for the fault tests). */
 export function terminateWorker(id: number): void {
   runner?.terminateWorker(id);
