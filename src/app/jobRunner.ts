@@ -83,7 +83,7 @@ export class JobRunner {
       {
         frameDone: (frame, result) => this.frameDone(frame, result),
         retrying: (_f, error) => {
-          this.metrics.retry(error.code);
+          this.metrics.retry();
           this.problem(error).retried++;
         },
         blocked: (error) => void this.blocked(error),
@@ -144,7 +144,6 @@ export class JobRunner {
       failed: t.failed,
       bytes: t.bytes,
       retries: t.retries,
-      retriesByCode: { ...this.metrics.retriesByCode },
       bytesPerSecond: this.metrics.rate.bytesPerSecond,
       framesPerSecond: this.metrics.rate.framesPerSecond,
       inFlight: this.metrics.series.inFlight.last() ?? 0,

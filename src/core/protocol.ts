@@ -8,6 +8,16 @@ import type { ErrorInfo } from './errors';
 /** ahi-retrieve's output formats: keep the codestream, keep decoded pixels, or decode and discard. */
 export type Format = 'jph' | 'raw' | 'mem';
 
+/** How a job runs: what the settings form holds and what a stored job keeps (never credentials). */
+export interface JobSettings {
+  endpoint: string;
+  region: string;
+  format: Format;
+  verify: boolean;
+  workers: number;
+  inFlight: number;
+}
+
 export interface Credentials {
   accessKeyId: string;
   secretAccessKey: string;

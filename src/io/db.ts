@@ -6,7 +6,7 @@
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { ErrorInfo } from '../core/errors';
-import type { Format } from '../core/protocol';
+import type { JobSettings } from '../core/protocol';
 
 export const DB_NAME = 'ahi-web-retrieve';
 const DB_VERSION = 1;
@@ -14,14 +14,7 @@ const DB_VERSION = 1;
 export type JobState = 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
 
 /** Settings a job keeps. An explicit allowlist: never credentials. */
-export interface PersistedSettings {
-  endpoint: string;
-  region: string;
-  format: Format;
-  verify: boolean;
-  workers: number;
-  inFlight: number;
-}
+export type PersistedSettings = JobSettings;
 
 export interface JobRecord {
   id: string;

@@ -52,7 +52,6 @@ export class JobMetrics {
     decoded: 0,
     retries: 0,
   };
-  readonly retriesByCode: Record<string, number> = {};
   readonly series = {
     t: new Ring(CAPACITY),
     mbps: new Ring(CAPACITY),
@@ -75,9 +74,9 @@ export class JobMetrics {
     if (outcome !== 'failed') this.totals.frames++;
   }
 
-  retry(code: string): void {
+  /** One attempt failed and will be retried (counts by cause live with the job's problems). */
+  retry(): void {
     this.totals.retries++;
-    this.retriesByCode[code] = (this.retriesByCode[code] ?? 0) + 1;
   }
 
   /**

@@ -7,7 +7,7 @@ import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import type { ErrorInfo } from '../core/errors';
 import type { PixelDescription } from '../core/plan';
-import type { DecodedPixels, Format, WorkerStats } from '../core/protocol';
+import type { DecodedPixels, JobSettings, WorkerStats } from '../core/protocol';
 
 export interface DemoImageSet {
   name: string;
@@ -18,13 +18,7 @@ export interface DemoImageSet {
   manifest: string;
 }
 
-export interface SettingsSlice {
-  endpoint: string;
-  region: string;
-  format: Format;
-  verify: boolean;
-  workers: number;
-  inFlight: number;
+export interface SettingsSlice extends JobSettings {
   /** where frames come from: manifest files / pasted JSON, or image set IDs */
   source: 'manifest' | 'ids';
   manifestText: string;
@@ -60,7 +54,6 @@ export interface JobSlice {
   failed: number;
   bytes: number;
   retries: number;
-  retriesByCode: Record<string, number>;
   inFlight: number;
   queued: number;
   bytesPerSecond: number;
@@ -174,7 +167,6 @@ export const initialJob = (): JobSlice => ({
   failed: 0,
   bytes: 0,
   retries: 0,
-  retriesByCode: {},
   inFlight: 0,
   queued: 0,
   bytesPerSecond: 0,

@@ -97,8 +97,9 @@ export function StatusLine() {
           {formatRate(job.bytesPerSecond)} · {job.framesPerSecond.toFixed(0)} frames/s ·{' '}
           {job.inFlight} in flight · {job.queued} queued · {job.retries} retries
           {job.retries > 0 &&
-            ` (${Object.entries(job.retriesByCode)
-              .map(([k, v]) => `${k} ${v}`)
+            ` (${Object.entries(job.problems)
+              .filter(([, p]) => p.retried > 0)
+              .map(([code, p]) => `${code} ${p.retried}`)
               .join(', ')})`}
         </p>
       )}
