@@ -77,9 +77,9 @@ async function appRun(appUrl: string, format: string): Promise<AppRun> {
       workers: Record<string, number>[];
     }>(`(() => {
       const m = (n) => performance.getEntriesByName(n)[0]?.startTime ?? NaN;
-      const d = window.ahiDiagnostics.snapshot();
+      const job = window.ahiDiagnostics.snapshot();
       return { first: m('ahi:first-frame'), done: m('ahi:done'), running: m('ahi:running'),
-        tasks: window.__longTasks, job: d.job, workers: d.workers };
+        tasks: window.__longTasks, job, workers: job.workers };
     })()`);
     const n = r.job.verified + r.job.stored;
     const seconds = (r.done - r.running) / 1000;

@@ -15,8 +15,9 @@ import {
 } from '../io/db';
 import { checkEndpoint, checkRegion } from '../io/endpoint';
 import { readManifestFile } from '../io/files';
-import { exportFolder, exportZip } from '../pool/libraryWorker';
+import { exportFolder, exportZip, type ExportProgress } from '../pool/libraryWorker';
 import type { BundleSummary } from '../core/protocol';
+import { bundleBaseName } from '../core/bundleName';
 import { formatBytes } from '../core/format';
 import type { JobMetrics } from '../state/metrics';
 import * as viewer from './viewer';
@@ -208,7 +209,7 @@ export const setViewerWindow = viewer.setWindow;
 export const setViewerFit = viewer.setFit;
 export const storedThumbnailOf = viewer.thumbnail;
 
-/** The stored job's name for messages. */
+/** What an export wrote, where, how fast, and whether the bundle is partial. */
 function exportMessage(s: BundleSummary, where: string): string {
   const mb = s.bytes / 1e6;
   const secs = s.ms / 1000;
@@ -224,19 +225,38 @@ type SavePicker = (options: {
 }) => Promise<FileSystemFileHandle>;
 type FolderPicker = (options: { mode: 'readwrite' }) => Promise<FileSystemDirectoryHandle>;
 
+/** Runs one export with its progress, outcome and message in the export slice. */
+async function runExport(
+  jobId: string,
+  kind: 'zip' | 'folder',
+  write: (progress: ExportProgress) => Promise<{ summary: BundleSummary; where: string }>,
+): Promise<void> {
+  updateExport({ jobId, kind, phase: 'running', frames: 0, bytes: 0, message: undefined });
+  try {
+    const { summary, where } = await write((frames, bytes) => updateExport({ frames, bytes }));
+    updateExport({
+      phase: 'done',
+      frames: summary.frames,
+      bytes: summary.bytes,
+      message: exportMessage(summary, where),
+    });
+  } catch (e) {
+    updateExport({ phase: 'failed', message: `Export failed: ${exportError(e)}` });
+  }
+}
+
 /**
  * Exports a stored job as a zip: streamed to a file the user picks where the browser can
  * (File System Access), else built as a download. Works for unfinished jobs (what is stored).
  */
 export async function exportJobZip(jobId: string): Promise<void> {
   const job = appStore.getState().jobs.find((j) => j.id === jobId);
-  const suggestedName = `${(job?.name ?? 'ahi-frames').replace(/\.json(\.gz)?$/i, '')}.zip`;
   const picker = (window as unknown as { showSaveFilePicker?: SavePicker }).showSaveFilePicker;
   let target: FileSystemFileHandle | undefined;
   if (picker) {
     try {
       target = await picker({
-        suggestedName,
+        suggestedName: `${bundleBaseName(job?.name ?? '')}.zip`,
         types: [{ description: 'Zip bundle', accept: { 'application/zip': ['.zip'] } }],
       });
     } catch (e) {
@@ -244,28 +264,17 @@ export async function exportJobZip(jobId: string): Promise<void> {
       target = undefined; // the picker is unavailable here (policy, headless): download instead
     }
   }
-  updateExport({ jobId, kind: 'zip', phase: 'running', frames: 0, bytes: 0, message: undefined });
-  try {
-    const { summary, blob } = await exportZip(jobId, target, (frames, bytes) =>
-      updateExport({ frames, bytes }),
-    );
-    if (blob) {
-      const url = URL.createObjectURL(blob);
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = `${summary.name}.zip`;
-      a.click();
-      setTimeout(() => URL.revokeObjectURL(url), 60_000);
-    }
-    updateExport({
-      phase: 'done',
-      frames: summary.frames,
-      bytes: summary.bytes,
-      message: exportMessage(summary, blob ? 'as a download' : `to ${target?.name ?? 'the file'}`),
-    });
-  } catch (e) {
-    updateExport({ phase: 'failed', message: `Export failed: ${exportError(e)}` });
-  }
+  await runExport(jobId, 'zip', async (progress) => {
+    const { summary, blob } = await exportZip(jobId, target, progress);
+    if (!blob) return { summary, where: `to ${target?.name ?? 'the file'}` };
+    const url = URL.createObjectURL(blob);
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = `${summary.name}.zip`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    return { summary, where: 'as a download' };
+  });
 }
 
 /** Exports a stored job into a folder the user picks, in the same layout as the zip. */
@@ -288,27 +297,10 @@ export async function exportJobFolder(jobId: string): Promise<void> {
       updateExport({ jobId, kind: 'folder', phase: 'failed', message: exportError(e) });
     return;
   }
-  updateExport({
-    jobId,
-    kind: 'folder',
-    phase: 'running',
-    frames: 0,
-    bytes: 0,
-    message: undefined,
-  });
-  try {
-    const summary = await exportFolder(jobId, root, (frames, bytes) =>
-      updateExport({ frames, bytes }),
-    );
-    updateExport({
-      phase: 'done',
-      frames: summary.frames,
-      bytes: summary.bytes,
-      message: exportMessage(summary, `to the folder ${root.name}`),
-    });
-  } catch (e) {
-    updateExport({ phase: 'failed', message: `Export failed: ${exportError(e)}` });
-  }
+  await runExport(jobId, 'folder', async (progress) => ({
+    summary: await exportFolder(jobId, root, progress),
+    where: `to the folder ${root.name}`,
+  }));
 }
 
 function exportError(e: unknown): string {
@@ -344,10 +336,9 @@ export async function persistStorage(): Promise<void> {
   }
 }
 
-/** The job's numbers and per-worker statistics, for benchmarks and scripts. */
+/** The job's numbers, per-worker statistics included, for benchmarks and scripts. */
 export function snapshot() {
-  const { job } = appStore.getState();
-  return { job, workers: job.workers };
+  return appStore.getState().job;
 }
 
 /** Terminates one worker as a crash would (exposed for the fault tests). */

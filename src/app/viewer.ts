@@ -205,15 +205,21 @@ export function step(delta: number): void {
   else void select(v.seriesIndex, to, 'key');
 }
 
+/** A frame's data range from the metadata (MinPixelValue/MaxPixelValue), when it has one. */
+function rangeOf(f: PlannedFrame | undefined): { min: number; max: number } | undefined {
+  return f?.minPixel !== undefined && f.maxPixel !== undefined
+    ? { min: f.minPixel, max: f.maxPixel }
+    : undefined;
+}
+
 function show(key: string, pixels: DecodedPixels): void {
   const frame = planFrames.get(key);
+  const range = rangeOf(frame);
   setPreview({
     key,
     pixels,
     ...(frame?.pixel ? { description: frame.pixel } : {}),
-    ...(frame?.minPixel !== undefined && frame.maxPixel !== undefined
-      ? { range: { min: frame.minPixel, max: frame.maxPixel } }
-      : {}),
+    ...(range ? { range } : {}),
   });
   updateViewer({ status: 'shown', message: undefined });
 }
@@ -253,14 +259,10 @@ export function thumbnail(
       const pixels = await storedThumbnail(jobId, key, maxSize).catch(() => undefined);
       if (!pixels) return resolve(undefined);
       const f = planFrames.get(key);
-      const range =
-        f?.minPixel !== undefined && f.maxPixel !== undefined
-          ? { min: f.minPixel, max: f.maxPixel }
-          : undefined;
       resolve({
         pixels,
         ...(f?.pixel ? { description: f.pixel } : {}),
-        window: defaultWindow(pixels, f?.pixel, range),
+        window: defaultWindow(pixels, f?.pixel, rangeOf(f)),
       });
     });
     pumpThumbs();

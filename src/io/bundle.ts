@@ -5,6 +5,7 @@
  * from and `checksums.csv`. Frames are read from IndexedDB a batch at a time and written out as
  * they are read, to a zip stream or to a folder: memory stays flat whatever the job's size.
  */
+import { bundleName } from '../core/bundleName';
 import type { BundleSummary } from '../core/protocol';
 import { getJob, getJobSources, readStoredFrames, type StoredFrame } from './db';
 import { rechunk, zipStream, type ZipEntry } from './zip';
@@ -42,12 +43,6 @@ function checksumLine(f: StoredFrame): string {
 export function sourceFileName(name: string): string {
   const base = name.split(/[\\/]/).pop()!.trim().replace(/\s+/g, '-') || 'source';
   return /\.json(\.gz)?$/i.test(base) ? base.replace(/\.gz$/i, '') : `${base}.json`;
-}
-
-/** A file-system-safe name for the bundle, saying when it holds only part of the job. */
-function bundleName(name: string, frames: number, total: number): string {
-  const base = name.replace(/\.json(\.gz)?$/i, '').replace(/[^\w.-]+/g, '-') || 'ahi-frames';
-  return frames < total ? `${base}-partial-${frames}-of-${total}` : base;
 }
 
 export interface BundleProgress {
