@@ -194,9 +194,14 @@ export async function viewStoredJob(id: string): Promise<void> {
   try {
     const { record, plan } = await inPlanWorker((api) => api.reload(id));
     const [stored, failures] = await Promise.all([storedFrameKeys(id), getFailures(id)]);
-    viewer.openJob(id, plan, record.settings.format, stored);
-    const frames = appStore.getState().viewer.frames;
-    for (const f of failures) if (!stored.has(f.key)) frames.set(f.key, 'failed');
+    viewer.openJob(
+      id,
+      plan,
+      record.settings.format,
+      stored,
+      undefined,
+      failures.map((f) => f.key),
+    );
   } catch (e) {
     updateViewer({ status: 'missing', message: toErrorInfo(e).message });
   }

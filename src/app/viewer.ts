@@ -66,12 +66,15 @@ export function openJob(
   jobFormat: Format,
   stored: Set<string>,
   runningHost?: ViewerHost,
+  /** frames that failed in an earlier run and are not stored */
+  failed: Iterable<string> = [],
 ): void {
   planFrames = new Map(plan.frames.map((f) => [f.key, f]));
   format = jobFormat;
   host = runningHost;
   asked = undefined;
   const frames = new Map<string, FrameState>();
+  for (const k of failed) frames.set(k, 'failed');
   for (const k of stored) frames.set(k, 'stored');
   const series = seriesOf(plan);
   updateViewer({ ...initialViewer(), jobId, series, frames });

@@ -88,8 +88,8 @@ function Thumbnail({
   label: string;
   onClick: () => void;
 }) {
+  // The map is mutated in place; every store update re-runs this selector.
   const state = useApp((s) => s.viewer.frames.get(frameKey));
-  useApp((s) => s.viewer.progress);
   const canvas = useRef<HTMLCanvasElement>(null);
   const drawn = useRef(false);
   useEffect(() => {
