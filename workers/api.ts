@@ -83,7 +83,8 @@ function pump(): void {
     // One request over the limit for a frame someone is waiting to look at.
     (inFlight.size < limit || (queue[0]?.urgent === true && inFlight.size <= limit)) &&
     queue.length > 0 &&
-    (writer?.pendingBytes ?? 0) < MAX_PENDING_WRITE_BYTES
+    (writer?.pendingBytes ?? 0) < MAX_PENDING_WRITE_BYTES &&
+    takeSendToken()
   ) {
     const task = queue.shift()!;
     const abort = new AbortController();
@@ -94,6 +95,33 @@ function pump(): void {
       pump();
     });
   }
+}
+
+/**
+ * The send-rate cap (set after throttling), as a token bucket: a little burst, then one request
+ * per 1/rate s. Without a cap every call says yes.
+ */
+let rate = 0;
+let tokens = 0;
+let refilledAt = 0;
+let rateTimer: ReturnType<typeof setTimeout> | undefined;
+function takeSendToken(): boolean {
+  if (rate <= 0) return true;
+  const now = performance.now();
+  tokens = Math.min(Math.max(1, rate / 10), tokens + ((now - refilledAt) / 1000) * rate);
+  refilledAt = now;
+  if (tokens >= 1) {
+    tokens -= 1;
+    return true;
+  }
+  rateTimer ??= setTimeout(
+    () => {
+      rateTimer = undefined;
+      pump();
+    },
+    Math.ceil(((1 - tokens) / rate) * 1000),
+  );
+  return false;
 }
 
 function decodeBody(task: FrameTask, bytes: Uint8Array, contentType: string): DecodedView {
@@ -221,6 +249,16 @@ export const api = {
   },
   setLimit(n: number) {
     limit = Math.max(1, Math.floor(n));
+    pump();
+  },
+  setRate(perSecond: number) {
+    if (rate <= 0 && perSecond > 0) {
+      tokens = 1;
+      refilledAt = performance.now();
+    }
+    rate = Math.max(0, perSecond);
+    if (rateTimer !== undefined) clearTimeout(rateTimer);
+    rateTimer = undefined;
     pump();
   },
   enqueue(tasks: FrameTask[]) {

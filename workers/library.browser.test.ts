@@ -101,6 +101,7 @@ describe('stored frames and thumbnails', () => {
           verify: true,
           workers: 1,
           inFlight: 1,
+          autoTune: false,
         },
         totals: { frames: 3, verified: 2, stored: 0, failed: 0, bytes: 0 },
       },

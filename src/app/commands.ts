@@ -78,6 +78,7 @@ function persistedSettings(
     verify: settings.verify,
     workers: Math.max(1, Math.min(16, Math.floor(settings.workers))),
     inFlight: Math.max(1, Math.min(500, Math.floor(settings.inFlight))),
+    autoTune: settings.autoTune,
   };
 }
 
@@ -445,7 +446,7 @@ export async function initialise(): Promise<void> {
 }
 
 /**
- * `?autostart=<demo name>[&format=jph|raw|mem][&workers=N][&inflight=N]` starts a demo job at
+ * `?autostart=<demo name>[&format=jph|raw|mem][&workers=N][&inflight=N|auto]` starts a demo job at
  * once: for benchmarks and scripts that drive a browser without clicking (and without the
  * instrumentation a click-driving tool adds).
  */
@@ -463,11 +464,13 @@ async function autostart(): Promise<boolean> {
   }
   const format = params.get('format');
   const workers = Number(params.get('workers'));
-  const inFlight = Number(params.get('inflight'));
+  const inFlightParam = params.get('inflight');
+  const inFlight = Number(inFlightParam);
   updateSettings({
     ...(format === 'jph' || format === 'raw' || format === 'mem' ? { format } : {}),
     ...(workers > 0 ? { workers } : {}),
-    ...(inFlight > 0 ? { inFlight } : {}),
+    ...(inFlight > 0 ? { inFlight, autoTune: false } : {}),
+    ...(inFlightParam === 'auto' ? { autoTune: true } : {}),
   });
   await loadDemoManifest(set);
   void start();

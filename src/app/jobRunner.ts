@@ -89,7 +89,11 @@ export class JobRunner {
         blocked: (error) => void this.blocked(error),
         finished: () => void this.finish('done'),
       },
-      { inFlight: s.inFlight, wantPixels: (f) => f.key === previewKey || this.wanted.has(f.key) },
+      {
+        inFlight: s.inFlight,
+        autoTune: s.autoTune,
+        wantPixels: (f) => f.key === previewKey || this.wanted.has(f.key),
+      },
     );
     this.sampler = setInterval(() => this.tick(), SAMPLE_MS);
     await this.save('running');
@@ -126,6 +130,7 @@ export class JobRunner {
 
   private tick(): void {
     const now = performance.now();
+    this.scheduler?.tune(now);
     const inFlight = this.pool?.workers.reduce((n, w) => n + (w.stats?.inFlight ?? 0), 0) ?? 0;
     this.metrics.sample(now, inFlight);
     this.publish();
@@ -147,6 +152,8 @@ export class JobRunner {
       bytesPerSecond: this.metrics.rate.bytesPerSecond,
       framesPerSecond: this.metrics.rate.framesPerSecond,
       inFlight: this.metrics.series.inFlight.last() ?? 0,
+      limit: this.scheduler?.inFlightLimit ?? 0,
+      rateCap: this.scheduler?.rateCap ?? 0,
       queued: this.scheduler?.queued ?? 0,
       elapsedMs: performance.now() - this.metrics.startedAt,
       failures: this.failures.slice(),

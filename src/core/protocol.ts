@@ -15,7 +15,10 @@ export interface JobSettings {
   format: Format;
   verify: boolean;
   workers: number;
+  /** requests in flight: the fixed limit, or where auto-tuning starts */
   inFlight: number;
+  /** adapt the in-flight limit to measured throughput (AIMD) */
+  autoTune: boolean;
 }
 
 export interface Credentials {
@@ -128,6 +131,8 @@ export interface RetrieveWorkerApi {
   setCredentials(credentials: Credentials): void;
   /** This worker's share of the global in-flight limit. */
   setLimit(limit: number): void;
+  /** This worker's share of the global send-rate cap, requests/s; 0 = no cap. */
+  setRate(perSecond: number): void;
   /** Adds tasks to the worker's queue; each ends in exactly one reported result. */
   enqueue(tasks: FrameTask[]): void;
   /**

@@ -10,7 +10,7 @@ import type { PlannedFrame } from '../core/plan';
 import type { FrameResult, FrameTask } from '../core/protocol';
 import { DEFAULT_RETRY, RetryPolicy } from '../core/retry';
 import { mulberry32 } from '../../ahi-server/phantom';
-import { Scheduler } from './scheduler';
+import { Scheduler, type SchedulerOptions } from './scheduler';
 import type { PoolWorker, WorkerPool } from './workerPool';
 
 const frames = (n: number): PlannedFrame[] =>
@@ -51,6 +51,13 @@ class FakePool {
     this.workers.forEach(
       (w, i) => (w.limit = Math.max(1, base + (i < total % this.workers.length ? 1 : 0))),
     );
+  }
+  rate = 0;
+  setRate(total: number) {
+    this.rate = total;
+  }
+  get limit() {
+    return this.limitTotal;
   }
   enqueue(w: PoolWorker, tasks: FrameTask[]) {
     for (const t of tasks) w.assigned.set(t.key, t);
@@ -144,6 +151,7 @@ function run(
   outcome: (t: FrameTask) => FrameResult,
   seed = 1,
   during?: (pool: FakePool, s: Scheduler) => void,
+  extra: Partial<SchedulerOptions> = {},
 ) {
   const rand = mulberry32(seed);
   const pool = new FakePool(workers, outcome, rand);
@@ -171,6 +179,7 @@ function run(
           { ...DEFAULT_RETRY, baseMs: 1, throttleBaseMs: 2, refillPerSecond: 5000 },
           rand,
         ),
+        ...extra,
       },
     );
   });
@@ -318,5 +327,33 @@ describe('scheduler priority', () => {
       expect(before.length, key).toBeLessThanOrEqual(1);
     }
     expect(pool!.started.filter((s) => s.key === 's/2')).toHaveLength(1);
+  });
+});
+
+describe('scheduler flow control', () => {
+  it('throttling caps the send rate and, when auto-tuning, cuts the in-flight limit', async () => {
+    let n = 0;
+    const { ended, pool, scheduler } = await run(
+      400,
+      2,
+      20,
+      (t) => (++n % 10 === 0 && n < 200 ? fail(t, 'Throttled') : ok(t)),
+      4,
+      undefined,
+      { autoTune: true },
+    );
+    expect(ended.size).toBe(400);
+    expect(scheduler.rateCap).toBeGreaterThan(0);
+    expect(pool.rate).toBe(scheduler.rateCap);
+    expect(pool.limitTotal).toBeLessThan(20);
+  });
+
+  it('with a fixed limit, throttling caps the rate but leaves the limit alone', async () => {
+    let n = 0;
+    const { pool } = await run(200, 2, 20, (t) =>
+      ++n % 10 === 0 && n < 100 ? fail(t, 'Throttled') : ok(t),
+    );
+    expect(pool.rate).toBeGreaterThan(0);
+    expect(pool.limitTotal).toBe(20);
   });
 });

@@ -9,6 +9,7 @@ import type { ErrorCode, ErrorInfo } from '../core/errors';
 import type { PlannedFrame } from '../core/plan';
 import type { FrameResult, FrameTask } from '../core/protocol';
 import { RetryPolicy } from '../core/retry';
+import { InFlightTuner, SendRate } from '../core/tuning';
 import type { PoolWorker, WorkerPool } from './workerPool';
 
 export interface SchedulerEvents {
@@ -23,7 +24,10 @@ export interface SchedulerEvents {
 }
 
 export interface SchedulerOptions {
+  /** the in-flight limit, or where auto-tuning starts */
   inFlight: number;
+  /** adapt the in-flight limit to throughput (AIMD); throttling always caps the send rate */
+  autoTune?: boolean;
   retry?: RetryPolicy;
   /** frames whose decoded pixels the page wants */
   wantPixels?: (frame: PlannedFrame) => boolean;
@@ -54,6 +58,10 @@ export class Scheduler {
    * region then costs one request, not a burst of them.
    */
   private probing = true;
+  private readonly tuner: InFlightTuner | undefined;
+  private readonly sendRate = new SendRate();
+  /** when recent requests got through (not throttled), for the accepted rate */
+  private accepted: number[] = [];
 
   constructor(
     private readonly pool: WorkerPool,
@@ -65,7 +73,37 @@ export class Scheduler {
     this.queue = frames.slice().reverse();
     this.remaining = frames.length;
     this.retry = options.retry ?? new RetryPolicy();
-    pool.setLimit(options.inFlight);
+    if (options.autoTune) {
+      const min = Math.max(2, pool.workers.length);
+      this.tuner = new InFlightTuner({ start: Math.max(min, options.inFlight), min });
+    }
+    pool.setLimit(this.tuner?.limit ?? options.inFlight);
+  }
+
+  /** The in-flight limit now (auto-tuning moves it). */
+  get inFlightLimit(): number {
+    return this.pool.limit;
+  }
+
+  /** The send-rate cap after throttling, requests/s; 0 when there is none. */
+  get rateCap(): number {
+    return this.sendRate.rate;
+  }
+
+  /** Moves the tuned limit and the rate cap along; call a few times a second. */
+  tune(now = performance.now()): void {
+    const limit = this.tuner?.tick(now);
+    if (limit !== undefined) this.setInFlightLimit(limit);
+    const rate = this.sendRate.tick(now, this.acceptedRate(now));
+    if (rate !== undefined) this.pool.setRate(rate);
+  }
+
+  /** Requests per second that got through over the last second. */
+  private acceptedRate(now: number): number {
+    let i = 0;
+    while (i < this.accepted.length && this.accepted[i]! < now - 1000) i++;
+    if (i > 0) this.accepted = this.accepted.slice(i);
+    return this.accepted.length;
   }
 
   get queued(): number {
@@ -84,7 +122,9 @@ export class Scheduler {
     this.resume();
   }
 
+  /** Sets the limit by hand (auto-tuning, if on, carries on from there). */
   setInFlightLimit(n: number): void {
+    if (this.tuner) this.tuner.limit = n;
     this.pool.setLimit(n);
     this.refillAll();
   }
@@ -221,6 +261,16 @@ export class Scheduler {
     const frame = this.frames.get(result.key);
     if (!frame || this.stopped) return;
     const attempt = this.attempts.get(frame.key) ?? 1;
+    const now = performance.now();
+    if (result.error?.code === 'Throttled') {
+      const limit = this.tuner?.throttled(now);
+      if (limit !== undefined) this.setInFlightLimit(limit);
+      const rate = this.sendRate.throttled(now, this.acceptedRate(now));
+      if (rate !== undefined) this.pool.setRate(rate);
+    } else if (result.error?.code !== 'Cancelled') {
+      this.accepted.push(now);
+      this.tuner?.observe(now, result.bytes);
+    }
     if (result.outcome !== 'failed' && this.probing) {
       this.probing = false;
       queueMicrotask(() => this.refillAll());

@@ -46,6 +46,7 @@ export class WorkerPool {
   readonly workers: PoolWorker[] = [];
   private credentials: Credentials;
   private totalLimit = 1;
+  private totalRate = 0;
   private closed = false;
 
   private constructor(
@@ -118,6 +119,12 @@ export class WorkerPool {
     });
   }
 
+  /** Splits a send-rate cap (requests/s, 0 = none) over the workers. */
+  setRate(total: number): void {
+    this.totalRate = Math.max(0, total);
+    for (const w of this.workers) void w.remote.setRate(this.totalRate / this.workers.length);
+  }
+
   get limit(): number {
     return this.totalLimit;
   }
@@ -174,6 +181,7 @@ export class WorkerPool {
       async (nw) => {
         nw.limit = w.limit;
         await nw.remote.setLimit(nw.limit);
+        await nw.remote.setRate(this.totalRate / this.workers.length);
         this.events.workerReady(nw);
       },
       (e: unknown) =>

@@ -55,6 +55,10 @@ export interface JobSlice {
   bytes: number;
   retries: number;
   inFlight: number;
+  /** the in-flight limit now (auto-tuning moves it) */
+  limit: number;
+  /** send-rate cap after throttling, requests/s; 0 = none */
+  rateCap: number;
   queued: number;
   bytesPerSecond: number;
   framesPerSecond: number;
@@ -168,6 +172,8 @@ export const initialJob = (): JobSlice => ({
   bytes: 0,
   retries: 0,
   inFlight: 0,
+  limit: 0,
+  rateCap: 0,
   queued: 0,
   bytesPerSecond: 0,
   framesPerSecond: 0,
@@ -185,6 +191,7 @@ export const initialSettings = (): SettingsSlice => ({
   verify: true,
   workers: Math.max(1, (globalThis.navigator?.hardwareConcurrency || 2) - 1),
   inFlight: 20,
+  autoTune: true,
   source: 'manifest',
   manifestText: '',
   manifestFiles: [],
@@ -262,6 +269,7 @@ export const REMEMBERED_SETTINGS = [
   'verify',
   'workers',
   'inFlight',
+  'autoTune',
   'credentialKind',
   'identityPoolId',
   'cognitoEndpoint',

@@ -18,6 +18,7 @@ export function JobControls() {
   const verify = useApp((s) => s.settings.verify);
   const workers = useApp((s) => s.settings.workers);
   const inFlight = useApp((s) => s.settings.inFlight);
+  const autoTune = useApp((s) => s.settings.autoTune);
   const phase = useApp((s) => s.job.phase);
   const jobId = useApp((s) => s.job.id);
   const hasJob = jobId !== undefined;
@@ -62,6 +63,18 @@ export function JobControls() {
           value={inFlight}
           onChange={(e) => setInFlight(Math.max(1, Math.min(500, Number(e.target.value) || 1)))}
         />
+      </label>
+      <label
+        className="inline"
+        title="Adapts the in-flight limit while running: raises it while throughput grows, cuts it on throttling or falling throughput; the number above is where it starts"
+      >
+        <input
+          type="checkbox"
+          checked={autoTune}
+          disabled={busy}
+          onChange={(e) => updateSettings({ autoTune: e.target.checked })}
+        />
+        Auto-tune
       </label>
       <label className="inline">
         <input

@@ -95,7 +95,9 @@ export function StatusLine() {
       {(running || job.phase === 'done') && (
         <p className="numbers">
           {formatRate(job.bytesPerSecond)} · {job.framesPerSecond.toFixed(0)} frames/s ·{' '}
-          {job.inFlight} in flight · {job.queued} queued · {job.retries} retries
+          {job.inFlight} in flight (limit {job.limit}) · {job.queued} queued ·{' '}
+          {job.rateCap > 0 && `slowed to ${job.rateCap.toFixed(0)} requests/s after throttling · `}
+          {job.retries} retries
           {job.retries > 0 &&
             ` (${Object.entries(job.problems)
               .filter(([, p]) => p.retried > 0)

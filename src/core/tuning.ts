@@ -1,0 +1,197 @@
+/**
+ * Flow control without knobs: how many requests to keep in flight, and how fast to send them once
+ * the service has said "slow down". Both are pure (time is passed in) so tests can drive them.
+ *
+ * - InFlightTuner: AIMD on the in-flight limit. Every window it compares throughput with the window
+ *   before; a raise that paid off is followed by another, one that did not is taken back and the
+ *   limit holds (probing again later). Throttling, or throughput falling hard at the same limit,
+ *   cuts the limit by a factor.
+ * - SendRate: a client-side rate cap that exists only after throttling, in the spirit of the AWS
+ *   SDKs' "adaptive" retry mode: on a 429 the cap becomes a fraction of the rate just measured,
+ *   then grows back a little every second without throttling, and goes away once it is far above
+ *   what the job sends anyway. In-flight limits alone cannot do this: 429s come back fast, so even
+ *   one request in flight can exceed a quota.
+ */
+
+export interface TunerConfig {
+  min: number;
+  max: number;
+  start: number;
+  /** additive step */
+  step: number;
+  /** multiplicative decrease factor */
+  decrease: number;
+  windowMs: number;
+  /** a raise counts as paying off when throughput grows by more than this fraction */
+  gain: number;
+  /** throughput falling by more than this fraction, two windows running, cuts the limit */
+  fall: number;
+  /** after a raise that did not pay off, hold this long before probing again */
+  holdMs: number;
+}
+
+export const DEFAULT_TUNER: TunerConfig = {
+  min: 2,
+  max: 96,
+  start: 16,
+  step: 4,
+  decrease: 0.7,
+  windowMs: 1000,
+  gain: 0.04,
+  fall: 0.3,
+  holdMs: 8000,
+};
+
+export type TunerMove = 'up' | 'back' | 'hold' | 'cut';
+
+export class InFlightTuner {
+  limit: number;
+  private readonly config: TunerConfig;
+  private windowStart: number | undefined;
+  private windowBytes = 0;
+  private previous: number | undefined;
+  private lastMove: TunerMove = 'hold';
+  private holdUntil = 0;
+  private lastCut = -Infinity;
+  private falling = 0;
+  /** what the last window decided (for the UI and tests) */
+  move: TunerMove = 'hold';
+
+  constructor(config: Partial<TunerConfig> = {}) {
+    this.config = { ...DEFAULT_TUNER, ...config };
+    this.limit = clamp(this.config.start, this.config.min, this.config.max);
+  }
+
+  /** Bytes of frames that finished (the first call starts the first window). */
+  observe(now: number, bytes: number): void {
+    this.windowStart ??= now;
+    this.windowBytes += bytes;
+  }
+
+  /** A 429: cut at once, at most once per window. Returns the new limit, or undefined. */
+  throttled(now: number): number | undefined {
+    if (now - this.lastCut < this.config.windowMs) return undefined;
+    return this.cut(now);
+  }
+
+  /** Call often (e.g. every 250 ms). Returns the new limit when it changes. */
+  tick(now: number): number | undefined {
+    if (this.windowStart === undefined || now - this.windowStart < this.config.windowMs)
+      return undefined;
+    const rate = (this.windowBytes * 1000) / (now - this.windowStart);
+    this.windowStart = now;
+    this.windowBytes = 0;
+    const before = this.limit;
+    const prev = this.previous;
+    this.previous = rate;
+    const c = this.config;
+    if (prev === undefined || now - this.lastCut < c.windowMs) {
+      this.move = 'hold';
+    } else if (this.lastMove === 'up') {
+      if (rate > prev * (1 + c.gain)) this.raise();
+      else {
+        // The raise bought nothing: take it back and stay there for a while.
+        this.limit = clamp(this.limit - c.step, c.min, c.max);
+        this.move = 'back';
+        this.holdUntil = now + c.holdMs;
+      }
+    } else if (rate < prev * (1 - c.fall) && ++this.falling >= 2) {
+      this.cut(now);
+    } else if (now >= this.holdUntil && this.limit < c.max) {
+      this.raise();
+    } else {
+      this.move = 'hold';
+    }
+    if (this.move !== 'cut' && rate >= prev! * (1 - c.fall)) this.falling = 0;
+    this.lastMove = this.move;
+    return this.limit !== before ? this.limit : undefined;
+  }
+
+  private raise(): void {
+    const next = clamp(this.limit + this.config.step, this.config.min, this.config.max);
+    // At the ceiling a raise changes nothing, so there is nothing to judge next window.
+    this.move = next > this.limit ? 'up' : 'hold';
+    this.limit = next;
+  }
+
+  private cut(now: number): number {
+    this.limit = clamp(
+      Math.floor(this.limit * this.config.decrease),
+      this.config.min,
+      this.config.max,
+    );
+    this.move = 'cut';
+    this.lastMove = 'cut';
+    this.lastCut = now;
+    this.falling = 0;
+    this.holdUntil = now + this.config.windowMs * 2;
+    return this.limit;
+  }
+}
+
+export interface SendRateConfig {
+  /** the cap after a 429 is this fraction of the rate measured then */
+  decrease: number;
+  /** growth per second without throttling, as a fraction of the cap (at least 1 request/s) */
+  growth: number;
+  /** cuts at most this often, ms: the 429s of one burst count once */
+  cooldownMs: number;
+  /** the cap goes away when it is this many times the measured rate */
+  liftAt: number;
+  minRate: number;
+}
+
+export const DEFAULT_SEND_RATE: SendRateConfig = {
+  decrease: 0.7,
+  growth: 0.05,
+  cooldownMs: 500,
+  liftAt: 2,
+  minRate: 1,
+};
+
+/** Requests per second allowed; 0 means no cap. */
+export class SendRate {
+  rate = 0;
+  private readonly config: SendRateConfig;
+  private lastCut = -Infinity;
+  private lastTick: number | undefined;
+
+  constructor(config: Partial<SendRateConfig> = {}) {
+    this.config = { ...DEFAULT_SEND_RATE, ...config };
+  }
+
+  /**
+   * A 429 while `measured` requests/s were getting through (accepted, not throttled). Returns the
+   * new cap, or undefined.
+   */
+  throttled(now: number, measured: number): number | undefined {
+    if (now - this.lastCut < this.config.cooldownMs) return undefined;
+    this.lastCut = now;
+    // Nothing got through in the last second: halve what we had (or start from a modest guess).
+    const base =
+      measured > 0
+        ? this.rate > 0
+          ? Math.min(this.rate, measured)
+          : measured
+        : this.rate / 2 || 10;
+    this.rate = Math.max(this.config.minRate, base * this.config.decrease);
+    this.lastTick = now;
+    return this.rate;
+  }
+
+  /** Grows the cap back; lifts it when it no longer binds. Returns the cap when it changes. */
+  tick(now: number, measured: number): number | undefined {
+    if (this.rate === 0) return undefined;
+    const dt = (now - (this.lastTick ?? now)) / 1000;
+    this.lastTick = now;
+    if (now - this.lastCut < this.config.cooldownMs * 2) return undefined;
+    const before = this.rate;
+    this.rate += Math.max(1, this.rate * this.config.growth) * dt;
+    if (measured > 0 && this.rate > measured * this.config.liftAt) this.rate = 0;
+    return this.rate !== before ? this.rate : undefined;
+  }
+}
+
+function clamp(n: number, lo: number, hi: number): number {
+  return Math.max(lo, Math.min(hi, n));
+}
