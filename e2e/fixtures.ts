@@ -10,17 +10,24 @@ import { APP_URL } from '../playwright.config';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
+/** Chromium on a profile directory: launching it again on the same directory is a browser restart. */
+export function launchProfile(dir: string): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM,
+    args: ['--disable-gpu', '--disable-quic'],
+    ignoreHTTPSErrors: true,
+    baseURL: APP_URL,
+    viewport: { width: 1280, height: 720 },
+  });
+}
+
+export const newProfileDir = () => mkdtemp(join(tmpdir(), 'ahi-e2e-'));
+
 export const test = base.extend<{ persistent: { context: BrowserContext; page: Page } }>({
   // eslint-disable-next-line no-empty-pattern
   persistent: async ({}, use) => {
-    const dir = await mkdtemp(join(tmpdir(), 'ahi-e2e-'));
-    const context = await chromium.launchPersistentContext(dir, {
-      executablePath: CHROMIUM,
-      args: ['--disable-gpu', '--disable-quic'],
-      ignoreHTTPSErrors: true,
-      baseURL: APP_URL,
-      viewport: { width: 1280, height: 720 },
-    });
+    const dir = await newProfileDir();
+    const context = await launchProfile(dir);
     const page = context.pages()[0] ?? (await context.newPage());
     await use({ context, page });
     await context.close();

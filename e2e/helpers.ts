@@ -6,13 +6,18 @@ import type { Stats } from '../ahi-server/server';
 
 export type ServerStats = Stats;
 
-async function api<T>(method: 'GET' | 'POST', path: string, data?: unknown): Promise<T> {
+async function api<T>(
+  method: 'GET' | 'POST',
+  path: string,
+  data?: unknown,
+  base = API_URL,
+): Promise<T> {
   const ctx = await request.newContext({ ignoreHTTPSErrors: true });
   try {
     const response =
       method === 'GET'
-        ? await ctx.get(`${API_URL}${path}`)
-        : await ctx.post(`${API_URL}${path}`, { data: data ?? {} });
+        ? await ctx.get(`${base}${path}`)
+        : await ctx.post(`${base}${path}`, { data: data ?? {} });
     if (!response.ok())
       throw new Error(`${method} ${path}: ${response.status()} ${await response.text()}`);
     return (await response.json()) as T;
@@ -21,7 +26,8 @@ async function api<T>(method: 'GET' | 'POST', path: string, data?: unknown): Pro
   }
 }
 
-export const serverStats = () => api<ServerStats>('GET', '/__ahi/stats');
+export const serverStats = (base = API_URL) =>
+  api<ServerStats>('GET', '/__ahi/stats', undefined, base);
 export const resetServer = () => api<ServerStats>('POST', '/__ahi/reset');
 export const setKnobs = (knobs: Record<string, number>) =>
   api<Record<string, number>>('POST', '/__ahi/knobs', knobs);
@@ -39,9 +45,26 @@ export const demoIndex = () =>
 /** A demo image set's metadata document, as GetImageSetMetadata would return it. */
 export const demoMetadata = (name: string) => api<unknown>('GET', `/demo/${name}/metadata.json`);
 
-/** Opens the app and waits until the local config has prefilled the form. */
-export async function openApp(page: Page): Promise<void> {
-  await page.goto('/');
+/** Temporary credentials (ASIA key, secret, session token) from the local server, valid `ttlSeconds`. */
+export const mintCredentials = (ttlSeconds: number) =>
+  api<{ accessKeyId: string; secretAccessKey: string; sessionToken: string; expiration: string }>(
+    'POST',
+    `/demo/credentials?ttlSeconds=${ttlSeconds}`,
+  );
+
+/** Types static credentials into the form. */
+export async function fillCredentials(
+  page: Page,
+  c: { accessKeyId: string; secretAccessKey: string; sessionToken?: string },
+): Promise<void> {
+  await page.getByLabel('Access key ID').fill(c.accessKeyId);
+  await page.getByLabel('Secret access key').fill(c.secretAccessKey);
+  await page.getByLabel('Session token').fill(c.sessionToken ?? '');
+}
+
+/** Opens the app (at `url`, default the test server's) and waits until the local config has prefilled the form. */
+export async function openApp(page: Page, url = '/'): Promise<void> {
+  await page.goto(url);
   await page.getByLabel('Access key ID').and(page.locator('[value="AKIDEXAMPLE"]')).waitFor();
   await page.getByText('Using 1 file: nema-manifest.json').waitFor();
 }

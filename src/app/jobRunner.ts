@@ -88,6 +88,8 @@ export class JobRunner {
         },
         blocked: (error) => void this.blocked(error),
         finished: () => void this.finish('done'),
+        waiting: (error, delayMs) => updateJob({ waiting: { message: error.message, delayMs } }),
+        reconnected: () => updateJob({ waiting: undefined }),
       },
       {
         inFlight: s.inFlight,
@@ -265,7 +267,13 @@ export class JobRunner {
     performance.mark('ahi:done');
     this.metrics.sample(performance.now(), 0);
     this.publish();
-    updateJob({ phase, finishedAt: performance.now(), inFlight: 0, queued: 0 });
+    updateJob({
+      phase,
+      finishedAt: performance.now(),
+      inFlight: 0,
+      queued: 0,
+      waiting: undefined,
+    });
     await this.save(phase);
     this.dispose();
     this.done();

@@ -71,7 +71,8 @@ export const ERROR_ADVICE: Record<ErrorCode, string> = {
   Validation: 'AHI rejected the request as malformed.',
   Conflict: 'The image set is being updated; retry in a few seconds.',
   ServerError: 'AHI answered with a server error; the app retries these.',
-  Network: 'The connection failed; the app retries these.',
+  Network:
+    'The connection to the endpoint failed: check its address and the network. While a job runs, the app retries and waits out outages.',
   Truncated: 'A frame arrived shorter than announced; it is fetched again.',
   ChecksumMismatch: 'Decoded pixels do not match the checksum AHI published.',
   UnsupportedSyntax:

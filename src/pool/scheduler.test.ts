@@ -357,3 +357,35 @@ describe('scheduler flow control', () => {
     expect(pool.limitTotal).toBe(20);
   });
 });
+
+describe('scheduler outage', () => {
+  it('waits out an unreachable endpoint: no attempts spent, one probe at a time, every frame done', async () => {
+    let down = false;
+    let downRequests = 0;
+    const waits: number[] = [];
+    const { ended, failed } = await run(
+      300,
+      2,
+      8,
+      (t) => {
+        if (!down) return ok(t);
+        downRequests++;
+        return fail(t, 'Network');
+      },
+      5,
+      (_pool, s) => {
+        setTimeout(() => (down = true), 30);
+        setTimeout(() => (down = false), 1500);
+        // The event that tells the UI the job is waiting, with the delay before the next probe.
+        const events = (s as unknown as { events: { waiting?: (e: unknown, d: number) => void } })
+          .events;
+        events.waiting = (_e, d) => waits.push(d);
+      },
+    );
+    expect(ended.size).toBe(300);
+    expect(failed.size).toBe(0);
+    // What was in flight and the first few retries, then one probe after 1 s (and 2 s).
+    expect(waits.slice(0, 2)).toEqual([1000, 2000]);
+    expect(downRequests).toBeLessThan(40);
+  });
+});

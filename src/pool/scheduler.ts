@@ -21,7 +21,19 @@ export interface SchedulerEvents {
   blocked(error: ErrorInfo): void;
   /** every frame is done or failed */
   finished(): void;
+  /** the endpoint is unreachable: nothing is sent but one probe every `delayMs` */
+  waiting?(error: ErrorInfo, delayMs: number): void;
+  /** the endpoint answered again after waiting */
+  reconnected?(): void;
 }
+
+/**
+ * Network failures of this many different frames, with no answer from the endpoint between them,
+ * mean an outage (one frame failing again and again is that frame's problem).
+ */
+const OUTAGE_STREAK = 8;
+const OUTAGE_FIRST_DELAY_MS = 1000;
+const OUTAGE_MAX_DELAY_MS = 15_000;
 
 export interface SchedulerOptions {
   /** the in-flight limit, or where auto-tuning starts */
@@ -60,6 +72,22 @@ export class Scheduler {
   private probing = true;
   private readonly tuner: InFlightTuner | undefined;
   private readonly sendRate = new SendRate();
+  /** frames that failed with a network error since the last answer from the endpoint */
+  private readonly networkStreak = new Set<string>();
+  /** the endpoint has answered in this run (an outage is waited out only after that) */
+  private reached = false;
+  /**
+   * The endpoint is unreachable (server down, network gone, laptop asleep): frames wait without
+   * spending attempts and one probe goes out after a growing delay, until something answers.
+   */
+  private outage:
+    | {
+        delayMs: number;
+        nextProbeAt: number;
+        probeKey?: string;
+        timer?: ReturnType<typeof setTimeout>;
+      }
+    | undefined;
   /** when recent requests got through (not throttled), for the accepted rate */
   private accepted: number[] = [];
 
@@ -146,6 +174,8 @@ export class Scheduler {
   async stop(): Promise<void> {
     this.stopped = true;
     this.paused = true;
+    if (this.outage?.timer !== undefined) clearTimeout(this.outage.timer);
+    this.outage = undefined;
     for (const t of this.retryTimers) clearTimeout(t);
     this.retryTimers.clear();
     await this.pool.recall(true);
@@ -219,8 +249,18 @@ export class Scheduler {
     if (this.paused || !w.ready) return;
     if (this.probing) {
       const outstanding = this.pool.workers.reduce((n, x) => n + x.assigned.size, 0);
-      if (outstanding === 0 && this.queue.length > 0)
-        this.pool.enqueue(w, [this.task(this.queue.pop()!)]);
+      if (outstanding > 0 || this.queue.length === 0) return;
+      const o = this.outage;
+      if (o && performance.now() < o.nextProbeAt) {
+        o.timer ??= setTimeout(() => {
+          o.timer = undefined;
+          this.refillAll();
+        }, o.nextProbeAt - performance.now());
+        return;
+      }
+      const task = this.task(this.queue.pop()!);
+      if (o) o.probeKey = task.key;
+      this.pool.enqueue(w, [task]);
       return;
     }
     const target = w.limit * 2 + 16;
@@ -267,9 +307,36 @@ export class Scheduler {
       if (limit !== undefined) this.setInFlightLimit(limit);
       const rate = this.sendRate.throttled(now, this.acceptedRate(now));
       if (rate !== undefined) this.pool.setRate(rate);
-    } else if (result.error?.code !== 'Cancelled') {
+    } else if (result.error?.code !== 'Cancelled' && result.error?.code !== 'Network') {
       this.accepted.push(now);
       this.tuner?.observe(now, result.bytes);
+    }
+    if (result.error?.code === 'Network' && !this.reached) {
+      // Never reached in this run (wrong host, no network): say so now rather than wait.
+      this.block(frame, attempt, {
+        ...result.error,
+        message: `Cannot reach the endpoint: ${result.error.message}`,
+      });
+      return;
+    }
+    if (result.error?.code === 'Network') {
+      this.networkStreak.add(frame.key);
+      const probe = this.outage?.probeKey === frame.key;
+      const outage =
+        this.outage !== undefined || this.probing || this.networkStreak.size >= OUTAGE_STREAK;
+      // A probe spends its frame's attempt (so a frame that alone keeps failing ends failed);
+      // the others wait for the endpoint without spending one.
+      if (outage && !(probe && attempt >= this.retry.config.maxAttempts)) {
+        if (!probe) this.attempts.set(frame.key, attempt - 1);
+        // To the back of the line: the next probe is another frame.
+        this.queue.unshift(frame);
+        this.unreachable(result.error, frame.key);
+        return;
+      }
+    } else if (result.error?.code !== 'Cancelled') {
+      this.reached = true;
+      this.networkStreak.clear();
+      if (this.outage) this.reachable();
     }
     if (result.outcome !== 'failed' && this.probing) {
       this.probing = false;
@@ -287,13 +354,7 @@ export class Scheduler {
       return;
     }
     if (BLOCKING.has(error.code)) {
-      // One reason, once; the frame waits with the others. Its attempt does not count.
-      this.attempts.set(frame.key, attempt - 1);
-      this.queue.push(frame);
-      if (!this.blockedBy) {
-        this.blockedBy = error;
-        void this.pause().then(() => this.events.blocked(error));
-      }
+      this.block(frame, attempt, error);
       return;
     }
     // A checksum mismatch may be a corrupted transfer: fetch once more before believing it.
@@ -304,6 +365,37 @@ export class Scheduler {
     const decision = this.retry.decide(error, attempt);
     if (decision.retry) this.retryAfter(frame, error, decision.delayMs);
     else this.complete(frame, result, attempt);
+  }
+
+  /** Pauses the job with one reason, once; the frame waits with the others, its attempt unspent. */
+  private block(frame: PlannedFrame, attempt: number, error: ErrorInfo): void {
+    this.attempts.set(frame.key, attempt - 1);
+    this.queue.push(frame);
+    if (!this.blockedBy) {
+      this.blockedBy = error;
+      void this.pause().then(() => this.events.blocked(error));
+    }
+  }
+
+  /** A network failure during (or starting) an outage: back to one probe, after a longer wait. */
+  private unreachable(error: ErrorInfo, key: string): void {
+    const o = this.outage;
+    if (o && key !== o.probeKey) return; // requests that were in flight when it started
+    const delayMs = o ? Math.min(o.delayMs * 2, OUTAGE_MAX_DELAY_MS) : OUTAGE_FIRST_DELAY_MS;
+    if (o?.timer !== undefined) clearTimeout(o.timer);
+    this.outage = { delayMs, nextProbeAt: performance.now() + delayMs };
+    this.probing = true;
+    this.events.waiting?.(error, delayMs);
+    // Backlogs come back so nothing else is sent until the probe gets through.
+    void this.pool.recall(false).then((back) => this.requeue(back));
+  }
+
+  private reachable(): void {
+    if (this.outage?.timer !== undefined) clearTimeout(this.outage.timer);
+    this.outage = undefined;
+    this.probing = false;
+    this.events.reconnected?.();
+    queueMicrotask(() => this.refillAll());
   }
 
   private retryAfter(frame: PlannedFrame, error: ErrorInfo, delayMs: number): void {

@@ -74,6 +74,8 @@ export interface JobSlice {
   problems: Record<string, { failed: number; retried: number; message: string }>;
   duplicates: number;
   workers: WorkerStats[];
+  /** the endpoint stopped answering: the job waits and probes (set while it does) */
+  waiting?: { message: string; delayMs: number };
 }
 
 export interface StoredJobSummary {

@@ -91,6 +91,12 @@ export function StatusLine() {
         (job.phase === 'failed' || job.phase === 'paused') &&
         job.error.code !== 'Cancelled' && <p className="advice">{ERROR_ADVICE[job.error.code]}</p>}
       {job.error && job.phase === 'idle' && <p className="advice">{job.error.message}</p>}
+      {job.waiting && job.phase === 'running' && (
+        <p className="advice waiting" role="alert">
+          Waiting for the endpoint to answer again ({job.waiting.message}); next try in{' '}
+          {Math.round(job.waiting.delayMs / 1000)} s. Stored frames are safe and nothing is skipped.
+        </p>
+      )}
       {(running || job.phase === 'done' || job.phase === 'cancelled') && <Totals job={job} />}
       {(running || job.phase === 'done') && (
         <p className="numbers">
