@@ -63,8 +63,8 @@ export async function fillCredentials(
 }
 
 /** Opens the app (at `url`, default the test server's) and waits until the local config has prefilled the form. */
-export async function openApp(page: Page, url = '/'): Promise<void> {
-  await page.goto(url);
+export async function openApp(page: Page, url = '/', navigate = true): Promise<void> {
+  if (navigate) await page.goto(url);
   await page.getByLabel('Access key ID').and(page.locator('[value="AKIDEXAMPLE"]')).waitFor();
   await page.getByText('Using 1 file: nema-manifest.json').waitFor();
 }

@@ -122,10 +122,11 @@ export async function start(): Promise<void> {
   const { settings } = appStore.getState();
   setPreview(undefined);
   updateJob({ ...initialJob(), phase: 'preparing' });
-  rememberSettings();
   try {
     const region = checkRegion(settings.region);
     const endpoint = checkEndpoint(settings.endpoint, region);
+    // Remembered once they make sense: a mistyped endpoint is not there again after a reload.
+    rememberSettings();
     const credentials = await CredentialManager.create(credentialInput());
     // Parsing, metadata and saving happen in a worker: the page stays responsive.
     const { record, plan } = await inPlanWorker((api) =>
