@@ -469,13 +469,24 @@ async function buildNema(): Promise<ImageSet> {
 /** The phantom's slices as decoded: 512×512, one 16-bit unsigned sample (12 bits stored). */
 const SYNTHETIC_GEOMETRY = { width: 512, height: 512, bits: 16, signed: false, samples: 1 };
 
+/**
+ * The synthetic CT series; with `total` above the slice count, "synthetic-long": the slices
+ * repeated, each repeat a new frame with its own ID (memory benchmarks need many frames, not
+ * many encodes).
+ */
 async function buildSynthetic(
   count: number,
   cacheDir: string,
   log: (line: string) => void,
+  total = count,
 ): Promise<ImageSet> {
-  const slices = await loadSyntheticSeries(count, cacheDir, log);
-  const name = 'synthetic-ct';
+  const encoded = await loadSyntheticSeries(count, cacheDir, log);
+  const slices = Array.from({ length: total }, (_, index) => ({
+    ...encoded[index % encoded.length]!,
+    index,
+  }));
+  count = total;
+  const name = total === encoded.length ? 'synthetic-ct' : 'synthetic-long';
   const imageSetId = ahiId(name, count, 'image set');
   const studyUid = dicomUid(name, 'study');
   const seriesUid = dicomUid(name, count, 'series');
@@ -524,7 +535,10 @@ async function buildSynthetic(
   };
   return {
     name,
-    description: `Synthetic CT phantom: ${count} slices of 512×512, 12 bits stored, lossless HTJ2K`,
+    description:
+      total === encoded.length
+        ? `Synthetic CT phantom: ${count} slices of 512×512, 12 bits stored, lossless HTJ2K`
+        : `The synthetic CT's ${encoded.length} slices repeated as ${total} frames, each with its own ID`,
     datastoreId: DATASTORE_ID,
     imageSetId,
     metadata: doc,
@@ -536,6 +550,8 @@ async function buildSynthetic(
 export interface DatasetOptions {
   /** number of synthetic CT slices (default 2000) */
   syntheticSlices: number;
+  /** frames of the repeated "synthetic-long" set; 0 = none */
+  syntheticLong?: number;
   cacheDir: string;
   log: (line: string) => void;
 }
@@ -545,6 +561,16 @@ export async function loadDataset(options: DatasetOptions): Promise<ImageSet[]> 
   return [
     await buildNema(),
     await buildSynthetic(options.syntheticSlices, options.cacheDir, options.log),
+    ...(options.syntheticLong
+      ? [
+          await buildSynthetic(
+            options.syntheticSlices,
+            options.cacheDir,
+            options.log,
+            options.syntheticLong,
+          ),
+        ]
+      : []),
   ];
 }
 

@@ -54,6 +54,7 @@ export async function startLocalAhi(
   if (tls.created) log(`made a self-signed certificate in ${config.cacheDir}/tls`);
   const imageSets = await loadDataset({
     syntheticSlices: config.syntheticSlices,
+    syntheticLong: config.syntheticLong,
     cacheDir: config.cacheDir,
     log,
   });

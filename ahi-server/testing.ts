@@ -14,6 +14,7 @@ export async function startTestServer(knobs: Partial<Knobs> = {}, slices = 6): P
     region: 'us-east-1',
     ...EXAMPLE_CREDENTIALS,
     syntheticSlices: slices,
+    syntheticLong: 0,
     cacheDir: '.cache',
     knobs: { ...DEFAULT_KNOBS, ...knobs },
   });

@@ -345,7 +345,7 @@ export async function persistStorage(): Promise<void> {
 
 /** The job's numbers, per-worker statistics included, for benchmarks and scripts. */
 export function snapshot() {
-  return appStore.getState().job;
+  return { ...appStore.getState().job, latency: lastMetrics?.latency() };
 }
 
 /** Terminates one worker as a crash would (exposed for the fault tests). */

@@ -108,6 +108,8 @@ export class JobRunner {
     if (this.metrics.totals.frames + this.metrics.totals.failed === 0)
       performance.mark('ahi:first-frame');
     this.metrics.frameDone(result.outcome, result.bytes, result.checksum !== undefined);
+    if (result.outcome !== 'failed')
+      this.metrics.requestTimed(result.timings.requestMs + result.timings.bodyMs);
     if (result.outcome === 'failed' && result.error) {
       this.problem(result.error).failed++;
       if (this.failures.length < MAX_LISTED_FAILURES)

@@ -21,6 +21,21 @@ describe('JobMetrics', () => {
     expect(Math.max(...m.series.frames.toArray())).toBeLessThanOrEqual(101);
   });
 
+  it('request latency percentiles, from a bounded sample when there are many', () => {
+    const m = new JobMetrics(0);
+    expect(m.latency().count).toBe(0);
+    for (let i = 1; i <= 100; i++) m.requestTimed(i);
+    expect(m.latency()).toEqual({ p50: 51, p95: 96, count: 100 });
+    // 200,000 more, uniform 0..1000 ms: the sample is bounded but the percentiles hold.
+    const big = new JobMetrics(0);
+    for (let i = 0; i < 200_000; i++) big.requestTimed((i * 7919) % 1000);
+    const l = big.latency();
+    expect(l.count).toBe(200_000);
+    expect(l.p50).toBeGreaterThan(470);
+    expect(l.p50).toBeLessThan(530);
+    expect(l.p95).toBeGreaterThan(930);
+  });
+
   it('keeps the newest samples in a ring', () => {
     const r = new Ring(3);
     [1, 2, 3, 4].forEach((v) => r.push(v));

@@ -6,6 +6,7 @@
 export const SAMPLE_MS = 250;
 /** about five minutes of samples */
 export const CAPACITY = (5 * 60 * 1000) / SAMPLE_MS;
+const LATENCY_SAMPLE = 1 << 15;
 
 export class Ring {
   readonly data: Float64Array;
@@ -64,6 +65,8 @@ export class JobMetrics {
   /** bytes and frames per second over the last few seconds */
   rate = { bytesPerSecond: 0, framesPerSecond: 0 };
   private window: { t: number; bytes: number; frames: number }[] = [];
+  private readonly latencies = new Float64Array(LATENCY_SAMPLE);
+  private latencyCount = 0;
 
   constructor(readonly startedAt: number) {}
 
@@ -72,6 +75,27 @@ export class JobMetrics {
     if (decoded) this.totals.decoded++;
     this.totals[outcome]++;
     if (outcome !== 'failed') this.totals.frames++;
+  }
+
+  /**
+   * A finished request's latency (fetch start to the body's last byte), ms. Kept as a bounded
+   * uniform sample (reservoir), so a 100,000-frame job costs the same memory as a small one.
+   */
+  requestTimed(ms: number): void {
+    const i =
+      this.latencyCount < LATENCY_SAMPLE
+        ? this.latencyCount
+        : Math.floor(Math.random() * (this.latencyCount + 1));
+    if (i < LATENCY_SAMPLE) this.latencies[i] = ms;
+    this.latencyCount++;
+  }
+
+  /** Median and 95th percentile of the request latencies so far, ms. */
+  latency(): { p50: number; p95: number; count: number } {
+    const n = Math.min(this.latencyCount, LATENCY_SAMPLE);
+    const sorted = this.latencies.slice(0, n).sort();
+    const at = (q: number) => (n ? sorted[Math.min(n - 1, Math.floor(q * n))]! : NaN);
+    return { p50: at(0.5), p95: at(0.95), count: this.latencyCount };
   }
 
   /** One attempt failed and will be retried (counts by cause live with the job's problems). */
