@@ -313,10 +313,7 @@ export class Scheduler {
     }
     if (result.error?.code === 'Network' && !this.reached) {
       // Never reached in this run (wrong host, no network): say so now rather than wait.
-      this.block(frame, attempt, {
-        ...result.error,
-        message: `Cannot reach the endpoint: ${result.error.message}`,
-      });
+      this.block(frame, attempt, result.error);
       return;
     }
     if (result.error?.code === 'Network') {
