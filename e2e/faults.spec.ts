@@ -44,6 +44,9 @@ async function expectAllVerified(page: Page, maxRequestsFactor = 1.3) {
   expect(frames.every((f) => f.verified)).toBe(true);
   const stats = await serverStats();
   expect(stats.byOperation['getImageFrame']).toBeLessThanOrEqual(FRAMES * maxRequestsFactor);
+  console.log(
+    `${test.info().title.split(':')[0]}: ${FRAMES} verified, 0 failed, ${stats.byOperation['getImageFrame']} GetImageFrame requests`,
+  );
   return stats;
 }
 
@@ -153,4 +156,7 @@ test('cancel mid-run, then start again: no orphaned requests, no duplicate recor
     expect(new Set(keys).size).toBe(keys.length);
   }
   expect(frames.length).toBe(stored + 2000);
+  console.log(
+    `cancel and start again: ${stored} stored before the cancel, then 2000 verified by the new job; ${(await serverStats()).byOperation['getImageFrame']} requests over both runs`,
+  );
 });

@@ -37,6 +37,22 @@ async function startSynthetic(page: Page, url?: string) {
   await page.getByLabel('Format').selectOption('jph');
 }
 
+/**
+ * Frames stored once a paused job has settled: requests in flight when it paused still land, and
+ * the status line catches up within a sampling period. Returns the count once both agree.
+ */
+async function settledCount(page: Page): Promise<number> {
+  let count = -1;
+  await expect
+    .poll(async () => {
+      const shown = Number(/^Paused: (\d+)/.exec((await status(page).textContent()) ?? '')?.[1]);
+      count = (await readDb(page)).frames.length;
+      return shown === count;
+    })
+    .toBe(true);
+  return count;
+}
+
 /** Done, with `kept` frames stored by an earlier run of the job (after a restart). */
 async function expectDone(page: Page, kept = 0) {
   await expect(status(page)).toHaveText(
@@ -64,9 +80,7 @@ test('static temporary credentials expire mid-run: the job pauses and asks; new 
   await expect(
     page.getByText('The credentials expired: enter new ones (or refresh Cognito) to continue.'),
   ).toBeVisible();
-  const before = (await readDb(page)).frames.length;
-  const shown = Number(/^Paused: (\d+)/.exec((await status(page).textContent()) ?? '')?.[1]);
-  expect(shown).toBe(before);
+  const before = await settledCount(page);
   expect(before).toBeGreaterThan(0);
   const expiredAnswers = (await serverStats()).errorsByType['ExpiredTokenException'] ?? 0;
   // The frames in flight when the token expired, not a storm.
@@ -201,7 +215,7 @@ test('storage quota used up mid-run: the job pauses with a clear message, stored
     { timeout: 120_000 },
   );
   await expect(page.getByText('The browser ran out of storage for this site.')).toBeVisible();
-  const shown = Number(/^Paused: (\d+)/.exec((await status(page).textContent()) ?? '')?.[1]);
+  const shown = await settledCount(page);
   const { frames } = await readDb(page);
   expect(frames.length).toBe(shown);
   expect(shown).toBeGreaterThan(100);
