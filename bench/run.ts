@@ -5,10 +5,15 @@
  * fetch loop from one worker; a decode-only loop per worker) and the app (medians of --runs),
  * then prints one table and writes bench-results/<time>.json.
  *
- *   npm run bench -- [--runs 3] [--frames 2000] [--workers 2] [--inflight 20]
- *                    [--scenarios loopback,home] [--formats jph,raw,mem]
+ *   npm run bench -- [--runs 3] [--frames 2000] [--workers 2] [--inflights auto,8,20,40]
+ *                    [--scenarios loopback,home,memory] [--formats jph,raw,mem]
+ *                    [--latency MS] [--bandwidth MBPS] [--long-frames 10000]
  *
- * "home" is a line of 500 Mbit/s with 20 ms added latency and 20 streams per connection.
+ * "home" is a line of 500 Mbit/s with 20 ms added latency and 20 streams per connection
+ * (--latency and --bandwidth change it). Each format runs with every in-flight setting: "auto" is
+ * the app's own AIMD tuning, the numbers are fixed limits; the table says how auto compares with
+ * the best fixed one. "mem" runs with auto only (it is the no-storage reference). "memory" is one
+ * long jph run (--long-frames, the slices repeated under new IDs) sampling the browser's memory.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
@@ -23,14 +28,19 @@ for (let i = 2; i < process.argv.length; i += 2)
 const runs = Number(args.get('runs') ?? 3);
 const frames = Number(args.get('frames') ?? 2000);
 const workers = Number(args.get('workers') ?? 2);
-const inflight = Number(args.get('inflight') ?? 20);
-const scenarios = (args.get('scenarios') ?? 'loopback,home').split(',');
+const inflights = (args.get('inflights') ?? 'auto,8,20,40').split(',');
+const scenarios = (args.get('scenarios') ?? 'loopback,home,memory').split(',');
 const formats = (args.get('formats') ?? 'jph,raw,mem').split(',');
+const longFrames = Number(args.get('long-frames') ?? 10_000);
+const HOME_MBPS = Number(args.get('bandwidth') ?? 500);
 
 const LINES: Record<string, Record<string, number>> = {
   loopback: {},
-  home: { bandwidthMbps: 500, latencyMs: 20, maxStreams: 20 },
+  memory: {},
+  home: { bandwidthMbps: HOME_MBPS, latencyMs: Number(args.get('latency') ?? 20), maxStreams: 20 },
 };
+/** the in-flight limit of the ceiling's bare fetch loop */
+const CEILING_INFLIGHT = 20;
 
 const LONG_TASKS = `window.__longTasks = []; new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration }); }).observe({ type: 'longtask', buffered: true });`;
 
@@ -40,7 +50,13 @@ const median = (xs: number[]) => {
 };
 
 interface AppRun {
+  frames: number;
   framesPerSecond: number;
+  latencyP50Ms: number;
+  latencyP95Ms: number;
+  /** peak browser memory over the first and the second half of the frames */
+  peakFirstHalfMb: number;
+  peakSecondHalfMb: number;
   mbPerSecond: number;
   firstFrameMs: number;
   retries: number;
@@ -51,29 +67,45 @@ interface AppRun {
   stageMsPerFrame: Record<string, number>;
 }
 
-async function appRun(appUrl: string, format: string): Promise<AppRun> {
+async function appRun(
+  appUrl: string,
+  format: string,
+  inflight: string,
+  set = 'synthetic-ct',
+): Promise<AppRun> {
   const browser = await launch();
   try {
     const cpu0 = sampleCpu();
-    let peak = 0;
-    const rss = setInterval(() => (peak = Math.max(peak, chromiumRssMb())), 200);
-    const url = `${appUrl}?autostart=synthetic-ct&format=${format}&workers=${workers}&inflight=${inflight}`;
+    // Memory against progress: frames done (from the status line) and PSS, every 250 ms.
+    const memory: { done: number; mb: number }[] = [];
+    let done = 0;
+    const url = `${appUrl}?autostart=${set}&format=${format}&workers=${workers}&inflight=${inflight}`;
     const { evaluate } = await openPage(browser, url, LONG_TASKS);
     const t0 = Date.now();
     let text = '';
     while (!/^(Done|Stopped)/.test(text)) {
       await new Promise((r) => setTimeout(r, 250));
       text = await evaluate<string>(`document.querySelector('[role=status]')?.textContent ?? ''`);
-      if (Date.now() - t0 > 600_000) throw new Error(`timed out: ${text}`);
+      done = Number(/^(?:Done: )?(\d+) of/.exec(text)?.[1] ?? done);
+      memory.push({ done, mb: chromiumRssMb() });
+      if (Date.now() - t0 > 1_200_000) throw new Error(`timed out: ${text}`);
     }
-    clearInterval(rss);
+    const total = done || 1;
+    const peakOf = (xs: { mb: number }[]) => Math.max(0, ...xs.map((m) => m.mb));
+    const peak = peakOf(memory);
     const cpu = cpuDelta(cpu0, sampleCpu());
     const r = await evaluate<{
       first: number;
       done: number;
       running: number;
       tasks: { start: number; duration: number }[];
-      job: { bytes: number; retries: number; verified: number; stored: number };
+      job: {
+        bytes: number;
+        retries: number;
+        verified: number;
+        stored: number;
+        latency?: { p50: number; p95: number };
+      };
       workers: Record<string, number>[];
     }>(`(() => {
       const m = (n) => performance.getEntriesByName(n)[0]?.startTime ?? NaN;
@@ -84,9 +116,14 @@ async function appRun(appUrl: string, format: string): Promise<AppRun> {
     const n = r.job.verified + r.job.stored;
     const seconds = (r.done - r.running) / 1000;
     const sum = (k: string) => r.workers.reduce((a, w) => a + (w[k] ?? 0), 0);
-    const done = sum('done') + sum('failed') || 1;
+    const finished = sum('done') + sum('failed') || 1;
     return {
+      frames: n,
       framesPerSecond: n / seconds,
+      latencyP50Ms: r.job.latency?.p50 ?? NaN,
+      latencyP95Ms: r.job.latency?.p95 ?? NaN,
+      peakFirstHalfMb: peakOf(memory.filter((m) => m.done <= total / 2)),
+      peakSecondHalfMb: peakOf(memory.filter((m) => m.done > total / 2)),
       mbPerSecond: r.job.bytes / 1e6 / seconds,
       firstFrameMs: r.first - r.running,
       retries: r.job.retries,
@@ -102,11 +139,11 @@ async function appRun(appUrl: string, format: string): Promise<AppRun> {
           .map(([k, v]) => [k, v / n]),
       ),
       stageMsPerFrame: {
-        wait: sum('requestMs') / done,
-        body: sum('bodyMs') / done,
+        wait: sum('requestMs') / finished,
+        body: sum('bodyMs') / finished,
         decode: sum('decodeMs') / Math.max(1, sum('decoded')),
-        crc: sum('crcMs') / done,
-        store: sum('storeMs') / done,
+        crc: sum('crcMs') / finished,
+        store: sum('storeMs') / finished,
       },
     };
   } finally {
@@ -125,15 +162,23 @@ async function ceiling(appUrl: string) {
       if (ready) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    const fetch = await evaluate<{ frames: number; bytes: number; ms: number }>(
-      `window.ahiBench.fetchLoop('synthetic-ct', ${frames}, ${inflight}, 'reader')`,
-    );
+    // Two ways of reading bodies: a stream reader (what the app does, into one buffer) and
+    // arrayBuffer(); the faster is the ceiling.
+    const loop = (read: string) =>
+      evaluate<{ frames: number; bytes: number; ms: number }>(
+        `window.ahiBench.fetchLoop('synthetic-ct', ${frames}, ${CEILING_INFLIGHT}, '${read}')`,
+      );
+    const reader = await loop('reader');
+    const whole = await loop('arrayBuffer');
+    const fetch = reader.ms / reader.frames <= whole.ms / whole.frames ? reader : whole;
     const decode = await evaluate<{ frames: number; ms: number }[]>(
       `window.ahiBench.decodeLoop('synthetic-ct', 200, ${workers}, 3)`,
     );
     const perWorker = median(decode.map((d) => (d.frames * 1000) / d.ms));
     const fetchRate = (fetch.frames * 1000) / fetch.ms;
     return {
+      readerFramesPerSecond: (reader.frames * 1000) / reader.ms,
+      arrayBufferFramesPerSecond: (whole.frames * 1000) / whole.ms,
       fetchFramesPerSecond: fetchRate,
       fetchMbPerSecond: fetch.bytes / 1e3 / fetch.ms,
       decodeFramesPerSecondPerWorker: perWorker,
@@ -148,17 +193,70 @@ async function ceiling(appUrl: string) {
   }
 }
 
-const config = parseConfig(['--port', '0', '--app-port', '0', '--app', 'dist'], {});
+const config = parseConfig(
+  [
+    '--port',
+    '0',
+    '--app-port',
+    '0',
+    '--app',
+    'dist',
+    ...(scenarios.includes('memory') ? ['--synthetic-long', String(longFrames)] : []),
+  ],
+  {},
+);
 const ahi = await startLocalAhi(config, (l) => console.log(l));
 const appUrl = `${ahi.app!.url.replace('localhost', '127.0.0.1')}/`.replace(/\/+$/, '/');
 const load = () => loadavg()[0]!.toFixed(2);
 console.log(
-  `bench: ${frames} frames of synthetic CT (512×512, 16-bit, ~192 KB HTJ2K), ${workers} workers, ${inflight} in flight, ${runs} runs each; ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load ${load()}`,
+  `bench: ${frames} frames of synthetic CT (512×512, 16-bit, ~192 KB HTJ2K), ${workers} workers, in flight ${inflights.join('/')}, ${runs} runs each; ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load ${load()}`,
 );
 const results: Record<string, unknown> = {};
 const rows: string[][] = [];
+const verdicts: string[] = [];
+const verdict = (what: string, ok: boolean, detail: string) =>
+  verdicts.push(`${ok ? 'MET   ' : 'MISSED'} ${what}: ${detail}`);
+const pct = (x: number) => `${(100 * x).toFixed(0)} %`;
+const row = (scenario: string, what: string, all: AppRun[], bare: number, extra = '') => {
+  const med = (f: (r: AppRun) => number) => median(all.map(f));
+  const fps = med((r) => r.framesPerSecond);
+  const stages = all[0]!.stageMsPerFrame;
+  rows.push([
+    scenario,
+    what,
+    fps.toFixed(0),
+    med((r) => r.mbPerSecond).toFixed(1),
+    (med((r) => r.mbPerSecond) * 8).toFixed(0),
+    bare ? pct(fps / bare) : '',
+    `${med((r) => r.latencyP50Ms).toFixed(0)} / ${med((r) => r.latencyP95Ms).toFixed(0)}`,
+    med((r) => r.firstFrameMs).toFixed(0),
+    med((r) => r.peakMemoryMb).toFixed(0),
+    `${med((r) => r.longestTaskAfterStartMs).toFixed(0)} (${med((r) => r.longestTaskMs).toFixed(0)})`,
+    `${extra}retries ${med((r) => r.retries)}; renderer ${med((r) => r.cpuMsPerFrame['renderer'] ?? 0).toFixed(1)} ms/frame; wait ${stages['wait']!.toFixed(1)} body ${stages['body']!.toFixed(1)} decode ${stages['decode']!.toFixed(1)} crc ${stages['crc']!.toFixed(1)} store ${stages['store']!.toFixed(1)} ms`,
+  ]);
+  return fps;
+};
+const longest: number[] = [];
+const firstFrames: number[] = [];
+
 for (const scenario of scenarios) {
   ahi.api.setKnobs({ ...LINES[scenario] });
+  if (scenario === 'memory') {
+    const r = await appRun(appUrl, 'jph', 'auto', 'synthetic-long');
+    results['memory/jph'] = r;
+    row('loopback', `app jph, ${r.frames} frames`, [r], 0, '');
+    const flat = r.peakSecondHalfMb <= r.peakFirstHalfMb * 1.02;
+    verdict(
+      `memory of a ${r.frames}-frame job ≤ 600 MB and flat`,
+      r.peakMemoryMb <= 600 && flat,
+      `peak ${r.peakMemoryMb.toFixed(0)} MB; first half ${r.peakFirstHalfMb.toFixed(0)}, second half ${r.peakSecondHalfMb.toFixed(0)}`,
+    );
+    longest.push(r.longestTaskAfterStartMs);
+    console.log(
+      `  memory: ${r.framesPerSecond.toFixed(0)} frames/s, peak ${r.peakMemoryMb.toFixed(0)} MB (load ${load()})`,
+    );
+    continue;
+  }
   const c = await ceiling(appUrl);
   results[`${scenario}/ceiling`] = c;
   rows.push([
@@ -171,33 +269,78 @@ for (const scenario of scenarios) {
     '',
     '',
     '',
-    `decode ${c.decodeFramesPerSecondPerWorker.toFixed(0)}/s per worker; ideal verified ${c.idealVerifiedFramesPerSecond.toFixed(0)}/s`,
+    '',
+    `${CEILING_INFLIGHT} in flight, reader ${c.readerFramesPerSecond.toFixed(0)} / arrayBuffer ${c.arrayBufferFramesPerSecond.toFixed(0)} frames/s; decode ${c.decodeFramesPerSecondPerWorker.toFixed(0)}/s per worker; ideal verified ${c.idealVerifiedFramesPerSecond.toFixed(0)}/s`,
   ]);
   for (const format of formats) {
-    const all: AppRun[] = [];
-    for (let i = 0; i < runs; i++) all.push(await appRun(appUrl, format));
-    const med = (f: (r: AppRun) => number) => median(all.map(f));
-    const fps = med((r) => r.framesPerSecond);
-    results[`${scenario}/${format}`] = { runs: all, medianFramesPerSecond: fps };
-    const stages = all[0]!.stageMsPerFrame;
-    rows.push([
-      scenario,
-      `app ${format}`,
-      fps.toFixed(0),
-      med((r) => r.mbPerSecond).toFixed(1),
-      (med((r) => r.mbPerSecond) * 8).toFixed(0),
-      `${((100 * fps) / c.fetchFramesPerSecond).toFixed(0)} %`,
-      med((r) => r.firstFrameMs).toFixed(0),
-      med((r) => r.peakMemoryMb).toFixed(0),
-      `${med((r) => r.longestTaskAfterStartMs).toFixed(0)} (${med((r) => r.longestTaskMs).toFixed(0)})`,
-      `retries ${med((r) => r.retries)}; renderer ${med((r) => r.cpuMsPerFrame['renderer'] ?? 0).toFixed(1)} ms/frame; wait ${stages['wait']!.toFixed(1)} body ${stages['body']!.toFixed(1)} decode ${stages['decode']!.toFixed(1)} crc ${stages['crc']!.toFixed(1)} store ${stages['store']!.toFixed(1)} ms`,
-    ]);
-    console.log(
-      `  ${scenario} ${format}: ${all.map((r) => r.framesPerSecond.toFixed(0)).join(', ')} frames/s (load ${load()})`,
-    );
+    if (scenario === 'home' && format === 'mem') continue;
+    const byLimit: Record<string, number> = {};
+    for (const limit of format === 'mem' ? ['auto'] : inflights) {
+      const all: AppRun[] = [];
+      for (let i = 0; i < runs; i++) all.push(await appRun(appUrl, format, limit));
+      results[`${scenario}/${format}/${limit}`] = { runs: all };
+      byLimit[limit] = row(
+        scenario,
+        `app ${format}, in flight ${limit}`,
+        all,
+        c.fetchFramesPerSecond,
+      );
+      longest.push(...all.map((r) => r.longestTaskAfterStartMs));
+      if (scenario === 'loopback') firstFrames.push(...all.map((r) => r.firstFrameMs));
+      console.log(
+        `  ${scenario} ${format} ${limit}: ${all.map((r) => r.framesPerSecond.toFixed(0)).join(', ')} frames/s (load ${load()})`,
+      );
+    }
+    const auto = byLimit['auto'];
+    const fixed = Object.entries(byLimit).filter(([k]) => k !== 'auto');
+    if (auto !== undefined && fixed.length) {
+      const [bestLimit, best] = fixed.sort((a, b) => b[1] - a[1])[0]!;
+      verdict(
+        `${scenario} ${format}: auto within 5 % of the best fixed limit`,
+        auto >= best * 0.95,
+        `auto ${auto.toFixed(0)} vs ${best.toFixed(0)} frames/s at ${bestLimit} (${pct(auto / best)})`,
+      );
+    }
+    if (auto === undefined) continue;
+    if (scenario === 'loopback' && format === 'jph')
+      verdict(
+        'loopback jph ≥ 90 % of the bare fetch loop',
+        auto >= 0.9 * c.fetchFramesPerSecond,
+        `${auto.toFixed(0)} of ${c.fetchFramesPerSecond.toFixed(0)} frames/s (${pct(auto / c.fetchFramesPerSecond)})`,
+      );
+    if (scenario === 'loopback' && format === 'raw')
+      verdict(
+        'loopback raw ≥ 85 % of the ideal for shared CPU',
+        auto >= 0.85 * c.idealVerifiedFramesPerSecond,
+        `${auto.toFixed(0)} of ${c.idealVerifiedFramesPerSecond.toFixed(0)} frames/s (${pct(auto / c.idealVerifiedFramesPerSecond)})`,
+      );
+    if (scenario === 'home') {
+      const line = (HOME_MBPS * 1e6) / 8 / 1e6;
+      const mb = median(
+        (results[`${scenario}/${format}/auto`] as { runs: AppRun[] }).runs.map(
+          (r) => r.mbPerSecond,
+        ),
+      );
+      verdict(
+        `home ${format} ≥ 95 % of the line rate`,
+        mb >= 0.95 * line,
+        `${mb.toFixed(1)} of ${line.toFixed(1)} MB/s (${pct(mb / line)})`,
+      );
+    }
   }
 }
 await ahi.close();
+if (firstFrames.length)
+  verdict(
+    'first decoded frame ≤ 150 ms after Start (loopback)',
+    median(firstFrames) <= 150,
+    `median ${median(firstFrames).toFixed(0)} ms, worst ${Math.max(...firstFrames).toFixed(0)} ms`,
+  );
+verdict(
+  'no main-thread task > 50 ms after Start',
+  Math.max(0, ...longest) <= 50,
+  `longest ${Math.max(0, ...longest).toFixed(0)} ms over ${longest.length} runs`,
+);
 
 const header = [
   'line',
@@ -206,6 +349,7 @@ const header = [
   'MB/s',
   'Mbps',
   'of bare loop',
+  'latency p50/p95 ms',
   'first frame ms',
   'peak MB',
   'longest task ms (after Start)',
@@ -215,10 +359,13 @@ const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.
 const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ');
 console.log(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}`);
 for (const r of rows) console.log(line(r));
+console.log(
+  `\nTargets (medians; machine load now ${load()}):\n${verdicts.map((v) => `  ${v}`).join('\n')}`,
+);
 await mkdir('bench-results', { recursive: true });
 const file = `bench-results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
 await writeFile(
   file,
-  JSON.stringify({ frames, workers, inflight, runs, load: loadavg(), results }, null, 2),
+  JSON.stringify({ frames, workers, inflights, runs, load: loadavg(), results, verdicts }, null, 2),
 );
 console.log(`\nwrote ${file}; load average now ${load()}`);
