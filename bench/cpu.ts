@@ -58,7 +58,7 @@ export function cpuDelta(a: CpuSample, b: CpuSample): Record<string, number> {
  * Memory of all Chromium processes, MB, as proportional set size (a page shared by n processes
  * counts 1/n in each): summed RSS would count the zygote's shared pages once per process.
  */
-export function chromiumRssMb(): number {
+export function chromiumRssMb(byType?: Record<string, number>): number {
   let kb = 0;
   for (const entry of readdirSync('/proc')) {
     const pid = Number(entry);
@@ -68,6 +68,7 @@ export function chromiumRssMb(): number {
     try {
       const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
       if (m) kb += Number(m[1]);
+      if (m && byType) byType[name] = (byType[name] ?? 0) + Number(m[1]) / 1024;
     } catch {
       // exited
     }

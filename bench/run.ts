@@ -57,6 +57,8 @@ interface AppRun {
   /** peak browser memory over the first and the second half of the frames */
   peakFirstHalfMb: number;
   peakSecondHalfMb: number;
+  /** PSS per Chromium process type at the peak */
+  peakByProcessMb: Record<string, number>;
   mbPerSecond: number;
   firstFrameMs: number;
   retries: number;
@@ -78,6 +80,8 @@ async function appRun(
     const cpu0 = sampleCpu();
     // Memory against progress: frames done (from the status line) and PSS, every 250 ms.
     const memory: { done: number; mb: number }[] = [];
+    let peakMb = 0;
+    let peakByType: Record<string, number> = {};
     let done = 0;
     const url = `${appUrl}?autostart=${set}&format=${format}&workers=${workers}&inflight=${inflight}`;
     const { evaluate } = await openPage(browser, url, LONG_TASKS);
@@ -87,7 +91,13 @@ async function appRun(
       await new Promise((r) => setTimeout(r, 250));
       text = await evaluate<string>(`document.querySelector('[role=status]')?.textContent ?? ''`);
       done = Number(/^(?:Done: )?(\d+) of/.exec(text)?.[1] ?? done);
-      memory.push({ done, mb: chromiumRssMb() });
+      const byType: Record<string, number> = {};
+      const mb = chromiumRssMb(byType);
+      if (mb > peakMb) {
+        peakMb = mb;
+        peakByType = byType;
+      }
+      memory.push({ done, mb });
       if (Date.now() - t0 > 1_200_000) throw new Error(`timed out: ${text}`);
     }
     const total = done || 1;
@@ -128,6 +138,7 @@ async function appRun(
       firstFrameMs: r.first - r.running,
       retries: r.job.retries,
       peakMemoryMb: peak,
+      peakByProcessMb: peakByType,
       longestTaskMs: Math.max(0, ...r.tasks.map((t) => t.duration)),
       longestTaskAfterStartMs: Math.max(
         0,
@@ -244,7 +255,16 @@ for (const scenario of scenarios) {
   if (scenario === 'memory') {
     const r = await appRun(appUrl, 'jph', 'auto', 'synthetic-long');
     results['memory/jph'] = r;
-    row('loopback', `app jph, ${r.frames} frames`, [r], 0, '');
+    row(
+      'loopback',
+      `app jph, ${r.frames} frames`,
+      [r],
+      0,
+      `at peak: ${Object.entries(r.peakByProcessMb)
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+        .join(', ')} MB; `,
+    );
     const flat = r.peakSecondHalfMb <= r.peakFirstHalfMb * 1.02;
     verdict(
       `memory of a ${r.frames}-frame job ≤ 600 MB and flat`,
