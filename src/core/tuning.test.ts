@@ -43,6 +43,15 @@ describe('InFlightTuner', () => {
     expect(mean(rates.slice(-200))).toBeGreaterThan(0.95 * 200);
   });
 
+  it('slow start reaches a distant knee within seconds, then settles near it', () => {
+    // 5 MB/s per request in flight up to 200 MB/s: the knee is at 40; start at 8.
+    const tuner = new InFlightTuner({ start: 8, min: 2 });
+    const { limits } = simulate(tuner, { perRequest: 5, capacity: 200, noise: 0.03, seconds: 60 });
+    expect(limits[4 * 8]).toBeGreaterThanOrEqual(30);
+    expect(Math.max(...limits.slice(-120))).toBeLessThanOrEqual(64);
+    expect(Math.min(...limits.slice(-120))).toBeGreaterThanOrEqual(32);
+  });
+
   it('does not run away above the knee when more in flight buys nothing', () => {
     const tuner = new InFlightTuner({ start: 24, min: 2 });
     const { limits } = simulate(tuner, { perRequest: 50, capacity: 100, noise: 0.1, seconds: 300 });

@@ -28,11 +28,13 @@ export interface TunerConfig {
   fall: number;
   /** after a raise that did not pay off, hold this long before probing again */
   holdMs: number;
+  /** slow start: the limit grows by this factor per window while throughput grows at all */
+  slowStartFactor: number;
 }
 
 export const DEFAULT_TUNER: TunerConfig = {
   min: 2,
-  max: 96,
+  max: 64,
   start: 16,
   step: 4,
   decrease: 0.7,
@@ -40,9 +42,10 @@ export const DEFAULT_TUNER: TunerConfig = {
   gain: 0.04,
   fall: 0.3,
   holdMs: 8000,
+  slowStartFactor: 1.5,
 };
 
-export type TunerMove = 'up' | 'back' | 'hold' | 'cut';
+export type TunerMove = 'up' | 'down' | 'back' | 'hold' | 'cut';
 
 export class InFlightTuner {
   limit: number;
@@ -54,12 +57,21 @@ export class InFlightTuner {
   private holdUntil = 0;
   private lastCut = -Infinity;
   private falling = 0;
+  /**
+   * Slow start: from the first windows, the limit grows by a factor while throughput grows at all;
+   * the first window without growth goes back to the limit before and ends it. Short jobs reach
+   * a good limit in a few seconds instead of one step per probe.
+   */
+  private slowStart = true;
+  private probeDown = true;
+  private beforeRaise: number;
   /** what the last window decided (for the UI and tests) */
   move: TunerMove = 'hold';
 
   constructor(config: Partial<TunerConfig> = {}) {
     this.config = { ...DEFAULT_TUNER, ...config };
     this.limit = clamp(this.config.start, this.config.min, this.config.max);
+    this.beforeRaise = this.limit;
   }
 
   /** Bytes of frames that finished (the first call starts the first window). */
@@ -88,17 +100,31 @@ export class InFlightTuner {
     if (prev === undefined || now - this.lastCut < c.windowMs) {
       this.move = 'hold';
     } else if (this.lastMove === 'up') {
-      if (rate > prev * (1 + c.gain)) this.raise();
+      if (rate > prev * (1 + (this.slowStart ? c.gain / 2 : c.gain))) this.raise();
       else {
         // The raise bought nothing: take it back and stay there for a while.
-        this.limit = clamp(this.limit - c.step, c.min, c.max);
+        this.limit = this.beforeRaise;
+        this.slowStart = false;
         this.move = 'back';
         this.holdUntil = now + c.holdMs;
       }
+    } else if (this.lastMove === 'down') {
+      // A step down that cost throughput goes back up; one that cost nothing stays.
+      if (rate < prev * (1 - c.gain)) {
+        this.limit = this.beforeRaise;
+        this.move = 'back';
+      } else this.move = 'hold';
+      this.holdUntil = now + c.holdMs;
     } else if (rate < prev * (1 - c.fall) && ++this.falling >= 2) {
       this.cut(now);
-    } else if (now >= this.holdUntil && this.limit < c.max) {
-      this.raise();
+    } else if (now >= this.holdUntil) {
+      // Probe, alternately up and down: on a plateau the limit drifts to its low end.
+      this.probeDown = !this.probeDown;
+      if (this.probeDown && this.limit - c.step >= c.min) {
+        this.beforeRaise = this.limit;
+        this.limit -= c.step;
+        this.move = 'down';
+      } else this.raise();
     } else {
       this.move = 'hold';
     }
@@ -108,9 +134,16 @@ export class InFlightTuner {
   }
 
   private raise(): void {
-    const next = clamp(this.limit + this.config.step, this.config.min, this.config.max);
+    const c = this.config;
+    const next = clamp(
+      this.slowStart ? Math.round(this.limit * c.slowStartFactor) : this.limit + c.step,
+      c.min,
+      c.max,
+    );
     // At the ceiling a raise changes nothing, so there is nothing to judge next window.
     this.move = next > this.limit ? 'up' : 'hold';
+    if (this.move === 'hold') this.slowStart = false;
+    this.beforeRaise = this.limit;
     this.limit = next;
   }
 
@@ -122,6 +155,7 @@ export class InFlightTuner {
     );
     this.move = 'cut';
     this.lastMove = 'cut';
+    this.slowStart = false;
     this.lastCut = now;
     this.falling = 0;
     this.holdUntil = now + this.config.windowMs * 2;
