@@ -295,9 +295,14 @@ for (const scenario of scenarios) {
   for (const format of formats) {
     if (scenario === 'home' && format === 'mem') continue;
     const byLimit: Record<string, number> = {};
-    for (const limit of format === 'mem' ? ['auto'] : inflights) {
-      const all: AppRun[] = [];
-      for (let i = 0; i < runs; i++) all.push(await appRun(appUrl, format, limit));
+    const limits = format === 'mem' ? ['auto'] : inflights;
+    // Round robin (auto, 8, 20, 40, auto, 8, …): the load of a shared machine drifts, and
+    // running each setting's runs back to back would compare one load with another.
+    const runsOf = new Map<string, AppRun[]>(limits.map((l) => [l, []]));
+    for (let i = 0; i < runs; i++)
+      for (const limit of limits) runsOf.get(limit)!.push(await appRun(appUrl, format, limit));
+    for (const limit of limits) {
+      const all = runsOf.get(limit)!;
       results[`${scenario}/${format}/${limit}`] = { runs: all };
       byLimit[limit] = row(
         scenario,
