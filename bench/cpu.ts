@@ -26,11 +26,40 @@ function classify(pid: number): string | undefined {
   return undefined;
 }
 
-export function sampleCpu(): CpuSample {
-  const out: CpuSample = new Map();
+/**
+ * A process and all its descendants: the one browser a run launched, not any other Chromium on
+ * the machine (a stray one from an interrupted run once added 250 MB to every number).
+ */
+export function processTree(root: number): Set<number> {
+  const children = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     const pid = Number(entry);
     if (!Number.isInteger(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+    } catch {
+      // exited
+    }
+  }
+  const out = new Set<number>([root]);
+  const todo = [root];
+  while (todo.length) {
+    for (const c of children.get(todo.pop()!) ?? []) {
+      if (out.has(c)) continue;
+      out.add(c);
+      todo.push(c);
+    }
+  }
+  return out;
+}
+
+export function sampleCpu(only?: Set<number>): CpuSample {
+  const out: CpuSample = new Map();
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || (only && !only.has(pid))) continue;
     const name = classify(pid);
     if (!name) continue;
     try {
@@ -58,11 +87,11 @@ export function cpuDelta(a: CpuSample, b: CpuSample): Record<string, number> {
  * Memory of all Chromium processes, MB, as proportional set size (a page shared by n processes
  * counts 1/n in each): summed RSS would count the zygote's shared pages once per process.
  */
-export function chromiumRssMb(byType?: Record<string, number>): number {
+export function chromiumRssMb(byType?: Record<string, number>, only?: Set<number>): number {
   let kb = 0;
   for (const entry of readdirSync('/proc')) {
     const pid = Number(entry);
-    if (!Number.isInteger(pid)) continue;
+    if (!Number.isInteger(pid) || (only && !only.has(pid))) continue;
     const name = classify(pid);
     if (!name || name === 'ahi-server') continue;
     try {

@@ -20,7 +20,7 @@ import { cpus, loadavg } from 'node:os';
 import { parseConfig } from '../ahi-server/knobs';
 import { startLocalAhi } from '../ahi-server/index';
 import { launch, openPage } from './cdp';
-import { chromiumRssMb, cpuDelta, sampleCpu } from './cpu';
+import { chromiumRssMb, cpuDelta, processTree, sampleCpu } from './cpu';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2)
@@ -77,7 +77,8 @@ async function appRun(
 ): Promise<AppRun> {
   const browser = await launch();
   try {
-    const cpu0 = sampleCpu();
+    const tree = () => processTree(browser.process.pid!);
+    const cpu0 = sampleCpu(tree());
     // Memory against progress: frames done (from the status line) and PSS, every 250 ms.
     const memory: { done: number; mb: number }[] = [];
     let peakMb = 0;
@@ -92,7 +93,7 @@ async function appRun(
       text = await evaluate<string>(`document.querySelector('[role=status]')?.textContent ?? ''`);
       done = Number(/^(?:Done: )?(\d+) of/.exec(text)?.[1] ?? done);
       const byType: Record<string, number> = {};
-      const mb = chromiumRssMb(byType);
+      const mb = chromiumRssMb(byType, tree());
       if (mb > peakMb) {
         peakMb = mb;
         peakByType = byType;
@@ -103,7 +104,7 @@ async function appRun(
     const total = done || 1;
     const peakOf = (xs: { mb: number }[]) => Math.max(0, ...xs.map((m) => m.mb));
     const peak = peakOf(memory);
-    const cpu = cpuDelta(cpu0, sampleCpu());
+    const cpu = cpuDelta(cpu0, sampleCpu(tree()));
     const r = await evaluate<{
       first: number;
       done: number;
