@@ -298,8 +298,10 @@ test('bad input: a specific message each, few requests, nothing damaged', async 
   await page.getByLabel('Format').selectOption('jph');
   await page.getByRole('button', { name: 'Start' }).click();
   await expect(page.getByRole('status')).toHaveText(/^Done: 16 of 16 frames/, { timeout: 60_000 });
-  const kept = (await readDb(page)).frames.length;
+  const before = await readDb(page);
+  const kept = before.frames.length;
   expect(kept).toBe(16);
+  const firstJob = before.jobs[0]!.id;
   let jobs = 1;
 
   for (const c of cases) {
@@ -319,8 +321,8 @@ test('bad input: a specific message each, few requests, nothing damaged', async 
       const db = await readDb(page);
       if (c.createsJob) jobs++;
       expect(db.jobs.length, 'stored jobs').toBe(jobs);
-      const first = db.jobs.find((j) => j.state === 'done');
-      expect(db.frames.filter((f) => f.jobId === first?.id).length, 'frames of the first job').toBe(
+      expect(db.jobs.find((j) => j.id === firstJob)?.state, 'first job').toBe('done');
+      expect(db.frames.filter((f) => f.jobId === firstJob).length, 'frames of the first job').toBe(
         kept,
       );
     });
