@@ -3,9 +3,10 @@
  * the service has said "slow down". Both are pure (time is passed in) so tests can drive them.
  *
  * - InFlightTuner: AIMD on the in-flight limit. Every window it compares throughput with the window
- *   before; a raise that paid off is followed by another, one that did not is taken back and the
- *   limit holds (probing again later). Throttling, or throughput falling hard at the same limit,
- *   cuts the limit by a factor.
+ *   before. It starts by growing the limit by a factor while that pays off (slow start); then it
+ *   probes a step up or down now and then, keeping a rise that paid off and a step down that cost
+ *   nothing, and taking back the others. Throttling, or throughput falling hard at the same
+ *   limit, cuts the limit by a factor.
  * - SendRate: a client-side rate cap that exists only after throttling, in the spirit of the AWS
  *   SDKs' "adaptive" retry mode: on a 429 the cap becomes a fraction of the rate just measured,
  *   then grows back a little every second without throttling, and goes away once it is far above
@@ -28,7 +29,7 @@ export interface TunerConfig {
   fall: number;
   /** after a raise that did not pay off, hold this long before probing again */
   holdMs: number;
-  /** slow start: the limit grows by this factor per window while throughput grows at all */
+  /** slow start: the limit grows by this factor per window while throughput grows by gain / 2 */
   slowStartFactor: number;
 }
 
@@ -53,25 +54,25 @@ export class InFlightTuner {
   private windowStart: number | undefined;
   private windowBytes = 0;
   private previous: number | undefined;
+  /** what the last window decided: the next one judges an 'up' or a 'down' */
   private lastMove: TunerMove = 'hold';
   private holdUntil = 0;
   private lastCut = -Infinity;
   private falling = 0;
   /**
-   * Slow start: from the first windows, the limit grows by a factor while throughput grows at all;
-   * the first window without growth goes back to the limit before and ends it. Short jobs reach
-   * a good limit in a few seconds instead of one step per probe.
+   * Slow start: from the first windows, the limit grows by a factor while throughput grows; the
+   * first window without growth goes back to the limit before and ends it. Short jobs reach a good
+   * limit in a few seconds instead of one step per probe.
    */
   private slowStart = true;
   private probeDown = true;
-  private beforeRaise: number;
-  /** what the last window decided (for the UI and tests) */
-  move: TunerMove = 'hold';
+  /** the limit before the last probe (up or down), to go back to */
+  private beforeProbe: number;
 
   constructor(config: Partial<TunerConfig> = {}) {
     this.config = { ...DEFAULT_TUNER, ...config };
     this.limit = clamp(this.config.start, this.config.min, this.config.max);
-    this.beforeRaise = this.limit;
+    this.beforeProbe = this.limit;
   }
 
   /** Bytes of frames that finished (the first call starts the first window). */
@@ -83,7 +84,8 @@ export class InFlightTuner {
   /** A 429: cut at once, at most once per window. Returns the new limit, or undefined. */
   throttled(now: number): number | undefined {
     if (now - this.lastCut < this.config.windowMs) return undefined;
-    return this.cut(now);
+    this.cut(now);
+    return this.limit;
   }
 
   /** Call often (e.g. every 250 ms). Returns the new limit when it changes. */
@@ -97,69 +99,68 @@ export class InFlightTuner {
     const prev = this.previous;
     this.previous = rate;
     const c = this.config;
+    let move: TunerMove = 'hold';
     if (prev === undefined || now - this.lastCut < c.windowMs) {
-      this.move = 'hold';
+      move = 'hold';
     } else if (this.lastMove === 'up') {
-      if (rate > prev * (1 + (this.slowStart ? c.gain / 2 : c.gain))) this.raise();
+      if (rate > prev * (1 + (this.slowStart ? c.gain / 2 : c.gain))) move = this.raise();
       else {
         // The raise bought nothing: take it back and stay there for a while.
-        this.limit = this.beforeRaise;
+        this.limit = this.beforeProbe;
         this.slowStart = false;
-        this.move = 'back';
+        move = 'back';
         this.holdUntil = now + c.holdMs;
       }
     } else if (this.lastMove === 'down') {
       // A step down that cost throughput goes back up; one that cost nothing stays.
       if (rate < prev * (1 - c.gain)) {
-        this.limit = this.beforeRaise;
-        this.move = 'back';
-      } else this.move = 'hold';
+        this.limit = this.beforeProbe;
+        move = 'back';
+      }
       this.holdUntil = now + c.holdMs;
     } else if (rate < prev * (1 - c.fall) && ++this.falling >= 2) {
-      this.cut(now);
+      move = this.cut(now);
     } else if (now >= this.holdUntil) {
       // Probe, alternately up and down: on a plateau the limit drifts to its low end.
       this.probeDown = !this.probeDown;
       if (this.probeDown && this.limit - c.step >= c.min) {
-        this.beforeRaise = this.limit;
+        this.beforeProbe = this.limit;
         this.limit -= c.step;
-        this.move = 'down';
-      } else this.raise();
-    } else {
-      this.move = 'hold';
+        move = 'down';
+      } else move = this.raise();
     }
-    if (this.move !== 'cut' && rate >= prev! * (1 - c.fall)) this.falling = 0;
-    this.lastMove = this.move;
+    if (move !== 'cut' && rate >= prev! * (1 - c.fall)) this.falling = 0;
+    this.lastMove = move;
     return this.limit !== before ? this.limit : undefined;
   }
 
-  private raise(): void {
+  private raise(): TunerMove {
     const c = this.config;
     const next = clamp(
       this.slowStart ? Math.round(this.limit * c.slowStartFactor) : this.limit + c.step,
       c.min,
       c.max,
     );
-    // At the ceiling a raise changes nothing, so there is nothing to judge next window.
-    this.move = next > this.limit ? 'up' : 'hold';
-    if (this.move === 'hold') this.slowStart = false;
-    this.beforeRaise = this.limit;
+    this.beforeProbe = this.limit;
     this.limit = next;
+    if (next > this.beforeProbe) return 'up';
+    // At the ceiling a raise changes nothing, so there is nothing to judge next window.
+    this.slowStart = false;
+    return 'hold';
   }
 
-  private cut(now: number): number {
+  private cut(now: number): 'cut' {
     this.limit = clamp(
       Math.floor(this.limit * this.config.decrease),
       this.config.min,
       this.config.max,
     );
-    this.move = 'cut';
     this.lastMove = 'cut';
     this.slowStart = false;
     this.lastCut = now;
     this.falling = 0;
     this.holdUntil = now + this.config.windowMs * 2;
-    return this.limit;
+    return 'cut';
   }
 }
 
