@@ -301,39 +301,11 @@ export class Scheduler {
     const frame = this.frames.get(result.key);
     if (!frame || this.stopped) return;
     const attempt = this.attempts.get(frame.key) ?? 1;
-    const now = performance.now();
-    if (result.error?.code === 'Throttled') {
-      const limit = this.tuner?.throttled(now);
-      if (limit !== undefined) this.setInFlightLimit(limit);
-      const rate = this.sendRate.throttled(now, this.acceptedRate(now));
-      if (rate !== undefined) this.pool.setRate(rate);
-    } else if (result.error?.code !== 'Cancelled' && result.error?.code !== 'Network') {
-      this.accepted.push(now);
-      this.tuner?.observe(now, result.bytes);
-    }
-    if (result.error?.code === 'Network' && !this.reached) {
-      // Never reached in this run (wrong host, no network): say so now rather than wait.
-      this.block(frame, attempt, result.error);
-      return;
-    }
-    if (result.error?.code === 'Network') {
-      this.networkStreak.add(frame.key);
-      const probe = this.outage?.probeKey === frame.key;
-      const outage =
-        this.outage !== undefined || this.probing || this.networkStreak.size >= OUTAGE_STREAK;
-      // A probe spends its frame's attempt (so a frame that alone keeps failing ends failed);
-      // the others wait for the endpoint without spending one.
-      if (outage && !(probe && attempt >= this.retry.config.maxAttempts)) {
-        if (!probe) this.attempts.set(frame.key, attempt - 1);
-        // To the back of the line: the next probe is another frame.
-        this.queue.unshift(frame);
-        this.unreachable(result.error, frame.key);
-        return;
-      }
-    } else if (result.error?.code !== 'Cancelled') {
-      this.reached = true;
-      this.networkStreak.clear();
-      if (this.outage) this.reachable();
+    const code = result.error?.code;
+    if (code === 'Network') {
+      if (this.networkFailure(frame, attempt, result.error!)) return;
+    } else if (code !== 'Cancelled') {
+      this.answered(code === 'Throttled', result.bytes);
     }
     if (result.outcome !== 'failed' && this.probing) {
       this.probing = false;
@@ -362,6 +334,48 @@ export class Scheduler {
     const decision = this.retry.decide(error, attempt);
     if (decision.retry) this.retryAfter(frame, error, decision.delayMs);
     else this.complete(frame, result, attempt);
+  }
+
+  /** The endpoint answered (a success or an error of its own): flow control and outage state. */
+  private answered(throttled: boolean, bytes: number): void {
+    const now = performance.now();
+    if (throttled) {
+      const limit = this.tuner?.throttled(now);
+      if (limit !== undefined) this.setInFlightLimit(limit);
+      const rate = this.sendRate.throttled(now, this.acceptedRate(now));
+      if (rate !== undefined) this.pool.setRate(rate);
+    } else {
+      this.accepted.push(now);
+      this.tuner?.observe(now, bytes);
+    }
+    this.reached = true;
+    this.networkStreak.clear();
+    if (this.outage) this.reachable();
+  }
+
+  /**
+   * A network failure. Returns true when it is taken care of here: the job paused (the endpoint
+   * never answered in this run) or the frame waiting out an outage; false leaves it to the retry
+   * policy.
+   */
+  private networkFailure(frame: PlannedFrame, attempt: number, error: ErrorInfo): boolean {
+    if (!this.reached) {
+      // Never reached in this run (wrong host, no network): say so now rather than wait.
+      this.block(frame, attempt, error);
+      return true;
+    }
+    this.networkStreak.add(frame.key);
+    const probe = this.outage?.probeKey === frame.key;
+    const outage =
+      this.outage !== undefined || this.probing || this.networkStreak.size >= OUTAGE_STREAK;
+    // A probe spends its frame's attempt (so a frame that alone keeps failing ends failed);
+    // the others wait for the endpoint without spending one.
+    if (!outage || (probe && attempt >= this.retry.config.maxAttempts)) return false;
+    if (!probe) this.attempts.set(frame.key, attempt - 1);
+    // To the back of the line: the next probe is another frame.
+    this.queue.unshift(frame);
+    this.unreachable(error, frame.key);
+    return true;
   }
 
   /** Pauses the job with one reason, once; the frame waits with the others, its attempt unspent. */
