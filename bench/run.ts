@@ -229,6 +229,22 @@ const verdicts: string[] = [];
 const verdict = (what: string, ok: boolean, detail: string) =>
   verdicts.push(`${ok ? 'MET   ' : 'MISSED'} ${what}: ${detail}`);
 const pct = (x: number) => `${(100 * x).toFixed(0)} %`;
+/** A target of the form "`what` ≥ `need` of `reference`". */
+const share = (
+  what: string,
+  need: number,
+  reference: string,
+  got: number,
+  of: number,
+  unit: 'frames/s' | 'MB/s',
+) => {
+  const digits = unit === 'MB/s' ? 1 : 0;
+  verdict(
+    `${what} ≥ ${pct(need)} of ${reference}`,
+    got >= need * of,
+    `${got.toFixed(digits)} of ${of.toFixed(digits)} ${unit} (${pct(got / of)})`,
+  );
+};
 const row = (scenario: string, what: string, all: AppRun[], bare: number, extra = '') => {
   const med = (f: (r: AppRun) => number) => median(all.map(f));
   const fps = med((r) => r.framesPerSecond);
@@ -329,30 +345,25 @@ for (const scenario of scenarios) {
     }
     if (auto === undefined) continue;
     if (scenario === 'loopback' && format === 'jph')
-      verdict(
-        'loopback jph ≥ 90 % of the bare fetch loop',
-        auto >= 0.9 * c.fetchFramesPerSecond,
-        `${auto.toFixed(0)} of ${c.fetchFramesPerSecond.toFixed(0)} frames/s (${pct(auto / c.fetchFramesPerSecond)})`,
-      );
+      share('loopback jph', 0.9, 'the bare fetch loop', auto, c.fetchFramesPerSecond, 'frames/s');
     if (scenario === 'loopback' && format === 'raw')
-      verdict(
-        'loopback raw ≥ 85 % of the ideal for shared CPU',
-        auto >= 0.85 * c.idealVerifiedFramesPerSecond,
-        `${auto.toFixed(0)} of ${c.idealVerifiedFramesPerSecond.toFixed(0)} frames/s (${pct(auto / c.idealVerifiedFramesPerSecond)})`,
+      share(
+        'loopback raw',
+        0.85,
+        'the ideal for shared CPU',
+        auto,
+        c.idealVerifiedFramesPerSecond,
+        'frames/s',
       );
-    if (scenario === 'home') {
-      const line = (HOME_MBPS * 1e6) / 8 / 1e6;
-      const mb = median(
-        (results[`${scenario}/${format}/auto`] as { runs: AppRun[] }).runs.map(
-          (r) => r.mbPerSecond,
-        ),
+    if (scenario === 'home')
+      share(
+        `home ${format}`,
+        0.95,
+        'the line rate',
+        median(runsOf.get('auto')!.map((r) => r.mbPerSecond)),
+        HOME_MBPS / 8,
+        'MB/s',
       );
-      verdict(
-        `home ${format} ≥ 95 % of the line rate`,
-        mb >= 0.95 * line,
-        `${mb.toFixed(1)} of ${line.toFixed(1)} MB/s (${pct(mb / line)})`,
-      );
-    }
   }
 }
 await ahi.close();
