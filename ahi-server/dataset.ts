@@ -485,24 +485,23 @@ async function buildSynthetic(
     ...encoded[index % encoded.length]!,
     index,
   }));
-  count = total;
   const name = total === encoded.length ? 'synthetic-ct' : 'synthetic-long';
-  const imageSetId = ahiId(name, count, 'image set');
+  const imageSetId = ahiId(name, total, 'image set');
   const studyUid = dicomUid(name, 'study');
-  const seriesUid = dicomUid(name, count, 'series');
+  const seriesUid = dicomUid(name, total, 'series');
   const doc = emptyDocument(
     name,
     imageSetId,
     'PHANTOM^CT',
-    `Synthetic CT phantom, ${count} slices`,
+    `Synthetic CT phantom, ${total} slices`,
     studyUid,
   );
   const instances: Record<string, AhiInstance> = {};
   const frames = new Map<string, StoredFrame>();
   const spacing = 0.625;
   for (const s of slices) {
-    const id = ahiId(name, count, s.index, 'frame');
-    const sopUid = dicomUid(name, count, s.index, 'instance');
+    const id = ahiId(name, total, s.index, 'frame');
+    const sopUid = dicomUid(name, total, s.index, 'instance');
     frames.set(id, { id, bytes: s.codestream, contentType: 'image/jph' });
     instances[sopUid] = {
       DICOM: {
@@ -537,7 +536,7 @@ async function buildSynthetic(
     name,
     description:
       total === encoded.length
-        ? `Synthetic CT phantom: ${count} slices of 512×512, 12 bits stored, lossless HTJ2K`
+        ? `Synthetic CT phantom: ${total} slices of 512×512, 12 bits stored, lossless HTJ2K`
         : `The synthetic CT's ${encoded.length} slices repeated as ${total} frames, each with its own ID`,
     datastoreId: DATASTORE_ID,
     imageSetId,
