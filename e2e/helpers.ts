@@ -1,5 +1,9 @@
 /** Shared e2e helpers: the local server's counters and knobs, read over HTTPS like any client. */
-import { request, type Page } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request, type Download, type Page } from '@playwright/test';
 import { API_URL } from '../playwright.config';
 import { DEFAULT_KNOBS } from '../ahi-server/knobs';
 import type { Stats } from '../ahi-server/server';
@@ -91,4 +95,37 @@ export async function waitForFrames(page: Page, n: number): Promise<void> {
       ) >= min,
     n,
   );
+}
+
+/** Runs Info-ZIP's `unzip` (an independent reader of the app's zips). */
+export function unzip(...args: string[]): Buffer {
+  return execFileSync('unzip', args, { maxBuffer: 1 << 30 });
+}
+
+/** Clicks Export zip and waits for the download (the page must have no save picker). */
+export async function downloadZip(page: Page): Promise<Download> {
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export zip', exact: true }).click(),
+  ]);
+  return download;
+}
+
+/**
+ * Saves a downloaded zip to a temporary file, checks it with `unzip -t`, and hands its path and
+ * entry names to `check`; the file is removed afterwards.
+ */
+export async function checkZip(
+  download: Download,
+  check: (path: string, names: string[]) => void | Promise<void>,
+): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'ahi-zip-'));
+  try {
+    const path = join(dir, 'bundle.zip');
+    await download.saveAs(path);
+    unzip('-t', '-qq', path);
+    await check(path, unzip('-Z', '-1', path).toString().trim().split('\n'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

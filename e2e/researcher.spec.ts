@@ -5,22 +5,22 @@
  * rescale, MONOCHROME1, RGB, dragging); zip and folder exports hold exactly what the server sent,
  * in ahi-retrieve's layout, for finished and paused jobs. Screenshots of each state are saved.
  */
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { expect, readDb, test } from './fixtures';
 import {
+  checkZip,
   chooseDemo,
   demoIndex,
   demoMetadata,
+  downloadZip,
   openApp,
   resetKnobs,
   resetServer,
   serverDigests,
   serverStats,
+  unzip,
   waitForFrames,
 } from './helpers';
 
@@ -46,10 +46,6 @@ const chartPixels = (page: Page) =>
 async function framesDone(page: Page): Promise<number> {
   const text = (await page.getByRole('status').textContent()) ?? '';
   return Number(/(\d+) of \d+ frames/.exec(text)?.[1] ?? -1);
-}
-
-function unzip(...args: string[]): Buffer {
-  return execFileSync('unzip', args, { maxBuffer: 1 << 30 });
 }
 
 const sha256 = (b: Buffer | Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -124,10 +120,7 @@ test('watch a run, jump ahead to a frame not downloaded yet, export while paused
   await page.evaluate(() => {
     delete (window as { showSaveFilePicker?: unknown }).showSaveFilePicker;
   });
-  const [download] = await Promise.all([
-    page.waitForEvent('download'),
-    page.getByRole('button', { name: 'Export zip', exact: true }).click(),
-  ]);
+  const download = await downloadZip(page);
   const inName = Number(
     /^synthetic-ct-manifest-partial-(\d+)-of-2000\.zip$/.exec(download.suggestedFilename())?.[1],
   );
@@ -136,16 +129,9 @@ test('watch a run, jump ahead to a frame not downloaded yet, export while paused
   await expect(
     page.getByText(/^Exported \d+ frames .* The job is paused: the bundle holds/),
   ).toBeVisible();
-  const dir = mkdtempSync(join(tmpdir(), 'ahi-zip-'));
-  try {
-    const path = join(dir, 'partial.zip');
-    await download.saveAs(path);
-    unzip('-t', '-qq', path);
-    const names = unzip('-Z', '-1', path).toString().trim().split('\n');
+  await checkZip(download, (_path, names) => {
     expect(names.filter((n) => n.endsWith('.jph'))).toHaveLength(inName);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 
   await page.getByRole('button', { name: 'Resume' }).click();
   await expect(page.getByRole('status')).toHaveText(/^Done: 2000 of 2000 frames, 2000 verified/, {
@@ -364,10 +350,7 @@ test('zip and folder exports hold exactly what the server sent, in ahi-retrieve 
   const { frames } = await readDb(page);
   expect(frames).toHaveLength(16);
 
-  const [download] = await Promise.all([
-    page.waitForEvent('download'),
-    page.getByRole('button', { name: 'Export zip', exact: true }).click(),
-  ]);
+  const download = await downloadZip(page);
   expect(download.suggestedFilename()).toBe('nema-manifest.zip');
   const message = page.getByText(/^Exported 16 frames/);
   await expect(message).toBeVisible();
@@ -377,12 +360,8 @@ test('zip and folder exports hold exactly what the server sent, in ahi-retrieve 
   });
   await page.screenshot({ path: `${SCREENS}/exported.png` });
 
-  const dir = mkdtempSync(join(tmpdir(), 'ahi-zip-'));
-  try {
-    const path = join(dir, 'nema.zip');
-    await download.saveAs(path);
-    unzip('-t', '-qq', path);
-    const names = unzip('-Z', '-1', path).toString().trim().split('\n').sort();
+  await checkZip(download, (path, entries) => {
+    const names = entries.sort();
     const extension: Record<string, string> = {
       'image/jph': 'jph',
       'image/j2c': 'j2c',
@@ -418,9 +397,7 @@ test('zip and folder exports hold exactly what the server sent, in ahi-retrieve 
     };
     expect(manifest.ImageSetID).toBe(nema.imageSetId);
     readFileSync(path); // the download is a complete file
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 
   // The same bundle into a folder (OPFS stands in for the picked folder).
   await page.getByRole('button', { name: 'Export to folder', exact: true }).click();
