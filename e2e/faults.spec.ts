@@ -19,7 +19,7 @@ import {
   serverStats,
   setKnobs,
 } from './helpers';
-import { expect, readDb, test } from './fixtures';
+import { expect, expectAllStoredAndVerified, readDb, test } from './fixtures';
 
 const FRAMES = 2000;
 
@@ -34,14 +34,7 @@ async function startJob(page: Page) {
 }
 
 async function expectAllVerified(page: Page, maxRequestsFactor = 1.3) {
-  await expect(page.getByRole('status')).toHaveText(
-    new RegExp(`^Done: ${FRAMES} of ${FRAMES} frames, ${FRAMES} verified`),
-    { timeout: 240_000 },
-  );
-  const { frames } = await readDb(page);
-  expect(frames).toHaveLength(FRAMES);
-  expect(new Set(frames.map((f) => f.key)).size).toBe(FRAMES);
-  expect(frames.every((f) => f.verified)).toBe(true);
+  await expectAllStoredAndVerified(page, FRAMES, { timeout: 240_000 });
   const stats = await serverStats();
   expect(stats.byOperation['getImageFrame']).toBeLessThanOrEqual(FRAMES * maxRequestsFactor);
   console.log(

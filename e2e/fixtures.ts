@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test as base, chromium, type BrowserContext, type Page } from '@playwright/test';
+import { test as base, chromium, expect, type BrowserContext, type Page } from '@playwright/test';
 import { APP_URL } from '../playwright.config';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -35,7 +35,7 @@ export const test = base.extend<{ persistent: { context: BrowserContext; page: P
   },
 });
 
-export { expect } from '@playwright/test';
+export { expect };
 
 export interface FrameMeta {
   jobId: string;
@@ -94,4 +94,25 @@ export async function storedDigests(page: Page): Promise<Record<string, string>>
     }
     return out;
   });
+}
+
+/**
+ * Waits for "Done: n of n frames, … verified" (with `kept` frames stored by an earlier run of the
+ * job, after a restart), then checks IndexedDB: every frame stored once, every one verified.
+ */
+export async function expectAllStoredAndVerified(
+  page: Page,
+  n: number,
+  { kept = 0, timeout }: { kept?: number; timeout: number },
+): Promise<void> {
+  await expect(page.getByRole('status')).toHaveText(
+    new RegExp(
+      `^Done: ${n} of ${n} frames, ${n - kept} verified${kept ? `, ${kept} already stored` : ''}`,
+    ),
+    { timeout },
+  );
+  const { frames } = await readDb(page);
+  expect(frames).toHaveLength(n);
+  expect(new Set(frames.map((f) => f.key)).size).toBe(n);
+  expect(frames.every((f) => f.verified)).toBe(true);
 }

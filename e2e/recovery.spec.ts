@@ -21,7 +21,14 @@ import {
   setKnobs,
   waitForFrames,
 } from './helpers';
-import { expect, launchProfile, newProfileDir, readDb, test } from './fixtures';
+import {
+  expect,
+  expectAllStoredAndVerified,
+  launchProfile,
+  newProfileDir,
+  readDb,
+  test,
+} from './fixtures';
 import { APP_URL } from '../playwright.config';
 
 const FRAMES = 2000;
@@ -53,18 +60,8 @@ async function settledCount(page: Page): Promise<number> {
 }
 
 /** Done, with `kept` frames stored by an earlier run of the job (after a restart). */
-async function expectDone(page: Page, kept = 0) {
-  await expect(status(page)).toHaveText(
-    new RegExp(
-      `^Done: ${FRAMES} of ${FRAMES} frames, ${FRAMES - kept} verified${kept ? `, ${kept} already stored` : ''}`,
-    ),
-    { timeout: 150_000 },
-  );
-  const { frames } = await readDb(page);
-  expect(frames).toHaveLength(FRAMES);
-  expect(new Set(frames.map((f) => f.key)).size).toBe(FRAMES);
-  expect(frames.every((f) => f.verified)).toBe(true);
-}
+const expectDone = (page: Page, kept = 0) =>
+  expectAllStoredAndVerified(page, FRAMES, { kept, timeout: 150_000 });
 
 test('static temporary credentials expire mid-run: the job pauses and asks; new keys resume it without refetching', async ({
   persistent: { page },
