@@ -3,8 +3,11 @@ import { ERROR_ADVICE } from '../core/errors';
 import { formatBytes, formatRate } from '../core/format';
 import { useApp, type JobSlice } from '../state/store';
 
+/** Frames that reached their end: stored before this run, verified, stored unverified or failed. */
+const framesDone = (job: JobSlice) => job.skipped + job.verified + job.stored + job.failed;
+
 function statusText(job: JobSlice): string {
-  const done = job.skipped + job.verified + job.stored + job.failed;
+  const done = framesDone(job);
   switch (job.phase) {
     case 'idle':
       return 'Ready.';
@@ -39,7 +42,7 @@ function duration(ms: number): string {
 
 /** Done / total, bytes, elapsed, ETA, average and current rate. */
 function Totals({ job }: { job: JobSlice }) {
-  const done = job.skipped + job.verified + job.stored + job.failed;
+  const done = framesDone(job);
   const elapsed = job.elapsedMs;
   const average = elapsed > 0 ? (job.bytes * 1000) / elapsed : 0;
   const left = job.total - done;
