@@ -4,7 +4,6 @@
  * fetch, check the length, decode in WASM, verify the CRC-32, store), so no frame waits for a
  * round trip to the main thread, and reports finished frames in batches.
  */
-import { release } from '../src/core/buffers';
 import { crc32, loadCrc32 } from '../src/core/crc32';
 import { RetrieveError, toErrorInfo } from '../src/core/errors';
 import type {
@@ -208,16 +207,14 @@ async function retrieve(task: FrameTask, signal: AbortSignal): Promise<FrameResu
       const { pixels, ...geometry } = view;
       // Geometry is kept for codestreams too: the viewer reads uncompressed ones without a plan.
       Object.assign(record, { checksum, verified, ...geometry });
-      if (task.wantPixels) result.pixels = { ...geometry, data: pixels.slice().buffer };
       if (config.format === 'raw') {
         const kept = pixels === response.bytes ? response.bytes : pixels.slice();
-        if (kept !== response.bytes) release(response.bytes.buffer);
         data = kept.buffer as ArrayBuffer;
         Object.assign(record, { kind: 'pixels', size: kept.length });
       }
+      if (task.wantPixels) result.pixels = { ...geometry, data: pixels.slice().buffer };
     }
-    if (!writer) release(data);
-    else {
+    if (writer) {
       record.storedAt = Date.now();
       const t = performance.now();
       await writer.put(record, data);

@@ -49,9 +49,8 @@ describe('stored frames and thumbnails', () => {
     const writer = new FrameWriter(await openDb());
     const j2c = await bytesOf('CT1.j2c');
     const raw = await bytesOf('CT1.RAW');
-    const given = j2c.slice().buffer;
     await Promise.all([
-      writer.put({ ...base('a'), size: j2c.length }, given),
+      writer.put({ ...base('a'), size: j2c.length }, j2c.slice().buffer),
       writer.put(
         {
           ...base('b'),
@@ -67,9 +66,6 @@ describe('stored frames and thumbnails', () => {
       ),
     ]);
     expect(writer.pendingBytes).toBe(0);
-    // The writer frees the buffers it was given once IndexedDB has cloned them; the stored copies
-    // are checked against the references below.
-    expect(given.byteLength).toBe(0);
     expect([...(await storedFrameKeys('test-job'))].sort()).toEqual(['a', 'b']);
 
     const fromCodestream = await api.thumbnail('test-job', 'a', 128);

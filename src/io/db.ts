@@ -5,7 +5,6 @@
  * meanwhile rides in the next one, so IndexedDB keeps up without adding latency when idle.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import { release } from '../core/buffers';
 import type { ErrorInfo } from '../core/errors';
 import type { JobSettings } from '../core/protocol';
 
@@ -112,8 +111,7 @@ const jobRange = (jobId: string) => IDBKeyRange.bound([jobId, ''], [jobId, '\uff
 
 /**
  * Group commit for frame records: put() resolves when the transaction holding the frame has
- * committed. A QuotaExceededError rejects every frame of that transaction with it. put() takes
- * the data buffer over: it is released (length 0) as soon as IndexedDB has cloned it.
+ * committed. A QuotaExceededError rejects every frame of that transaction with it.
  */
 export class FrameWriter {
   private pending: {
@@ -148,8 +146,6 @@ export class FrameWriter {
         const failures = tx.objectStore('failures');
         for (const { frame, data } of batch) {
           void frameData.put({ jobId: frame.jobId, key: frame.key, data });
-          // put() has cloned the bytes already (IndexedDB clones at the call): free ours now.
-          release(data);
           void frames.put(frame);
           void failures.delete([frame.jobId, frame.key]);
         }
