@@ -128,17 +128,23 @@ export async function launch(extraArgs: string[] = []): Promise<Browser> {
 }
 
 /**
- * Opens `url` in a new page and returns a function that evaluates expressions in it. `initScript`
- * runs in the page before any of its own scripts (e.g. to observe long tasks from the start).
+ * Opens `url` in the tab Chromium started with (a second tab would be a renderer of ~70 MB that
+ * no user of the app has, counted in every memory number) and returns a function that evaluates
+ * expressions in it. `initScript` runs in the page before any of its own scripts (e.g. to observe
+ * long tasks from the start).
  */
 export async function openPage(
   browser: Browser,
   url: string,
   initScript?: string,
 ): Promise<{ sessionId: string; evaluate: <T>(expr: string) => Promise<T> }> {
-  const { targetId } = await browser.cdp.send<{ targetId: string }>('Target.createTarget', {
-    url: 'about:blank',
-  });
+  const { targetInfos } = await browser.cdp.send<{
+    targetInfos: { targetId: string; type: string }[];
+  }>('Target.getTargets');
+  const started = targetInfos.find((t) => t.type === 'page')?.targetId;
+  const { targetId } = started
+    ? { targetId: started }
+    : await browser.cdp.send<{ targetId: string }>('Target.createTarget', { url: 'about:blank' });
   const { sessionId } = await browser.cdp.send<{ sessionId: string }>('Target.attachToTarget', {
     targetId,
     flatten: true,
