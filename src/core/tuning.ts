@@ -102,18 +102,28 @@ export class InFlightTuner {
     let move: TunerMove = 'hold';
     if (prev === undefined || now - this.lastCut < c.windowMs) {
       move = 'hold';
+    } else if (this.lastMove === 'up' && this.slowStart) {
+      if (rate > prev * (1 + c.gain / 2)) move = this.raise();
+      else {
+        // Slow start ends at the first window without growth, and keeps the limit it reached:
+        // the last factor cost nothing measurable, and on this kind of curve (throughput still
+        // creeping up with more in flight, windows ±10 % noisy) a step back lost more often than
+        // it saved. Throttling or throughput falling hard still cut it.
+        this.slowStart = false;
+        this.holdUntil = now + c.holdMs;
+      }
     } else if (this.lastMove === 'up') {
-      if (rate > prev * (1 + (this.slowStart ? c.gain / 2 : c.gain))) move = this.raise();
+      if (rate > prev * (1 + c.gain)) move = this.raise();
       else {
         // The raise bought nothing: take it back and stay there for a while.
         this.limit = this.beforeProbe;
-        this.slowStart = false;
         move = 'back';
         this.holdUntil = now + c.holdMs;
       }
     } else if (this.lastMove === 'down') {
-      // A step down that cost throughput goes back up; one that cost nothing stays.
-      if (rate < prev * (1 - c.gain)) {
+      // A step down stays only if throughput did not fall: with ±10 % noise per window, keeping
+      // every step down that cost "less than the noise" walked the limit down a gentle slope.
+      if (rate < prev) {
         this.limit = this.beforeProbe;
         move = 'back';
       }
