@@ -73,27 +73,58 @@ export async function readDb(
   });
 }
 
+/**
+ * Runs in the page: each stored frame's bytes, read straight from IndexedDB, not through the app's
+ * code: its entry in its chunk (version 2), or its own frameData record (version 1). With `only`,
+ * just that frame (by its full key). Returns SHA-256 (hex) by frame ID, and the bytes asked for.
+ */
+async function readStoredInPage(
+  only: string | null,
+): Promise<{ digests: Record<string, string>; bytes?: number[] }> {
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const r = indexedDB.open('ahi-web-retrieve');
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error ?? new Error('IndexedDB request failed'));
+  });
+  const all = <T>(store: string) =>
+    new Promise<T[]>((resolve, reject) => {
+      const r = db.transaction(store).objectStore(store).getAll();
+      r.onsuccess = () => resolve(r.result as T[]);
+      r.onerror = () => reject(r.error ?? new Error('IndexedDB request failed'));
+    });
+  type Frame = { key: string; chunk?: string; index?: number };
+  const frames = (await all<Frame>('frames')).filter((f) => only === null || f.key === only);
+  const chunks = new Map(
+    (await all<{ id: string; data: ArrayBuffer[] }>('chunks')).map((c) => [c.id, c.data]),
+  );
+  const legacy = new Map(
+    (await all<{ key: string; data: ArrayBuffer }>('frameData')).map((d) => [d.key, d.data]),
+  );
+  db.close();
+  const digests: Record<string, string> = {};
+  let bytes: number[] | undefined;
+  for (const f of frames) {
+    const chunk = f.chunk === undefined ? undefined : chunks.get(f.chunk);
+    const data = new Uint8Array(
+      (chunk ? chunk[f.index ?? -1] : legacy.get(f.key)) ?? new ArrayBuffer(0),
+    );
+    const d = new Uint8Array(await crypto.subtle.digest('SHA-256', data));
+    digests[f.key.split('/')[1]!] = [...d].map((b) => b.toString(16).padStart(2, '0')).join('');
+    if (only !== null) bytes = Array.from(data);
+  }
+  return { digests, ...(bytes ? { bytes } : {}) };
+}
+
 /** SHA-256 (hex) of each stored frame's bytes, by frame ID. */
 export async function storedDigests(page: Page): Promise<Record<string, string>> {
-  return page.evaluate(async () => {
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const r = indexedDB.open('ahi-web-retrieve');
-      r.onsuccess = () => resolve(r.result);
-      r.onerror = () => reject(r.error ?? new Error('IndexedDB request failed'));
-    });
-    const rows = await new Promise<{ key: string; data: ArrayBuffer }[]>((resolve, reject) => {
-      const r = db.transaction('frameData').objectStore('frameData').getAll();
-      r.onsuccess = () => resolve(r.result as { key: string; data: ArrayBuffer }[]);
-      r.onerror = () => reject(r.error ?? new Error('IndexedDB request failed'));
-    });
-    db.close();
-    const out: Record<string, string> = {};
-    for (const row of rows) {
-      const d = new Uint8Array(await crypto.subtle.digest('SHA-256', row.data));
-      out[row.key.split('/')[1]!] = [...d].map((b) => b.toString(16).padStart(2, '0')).join('');
-    }
-    return out;
-  });
+  return (await page.evaluate(readStoredInPage, null)).digests;
+}
+
+/** One stored frame's bytes (by its full key), straight from IndexedDB. */
+export async function storedBytes(page: Page, key: string): Promise<Uint8Array> {
+  const { bytes } = await page.evaluate(readStoredInPage, key);
+  if (!bytes) throw new Error(`frame ${key} is not stored`);
+  return Uint8Array.from(bytes);
 }
 
 /**

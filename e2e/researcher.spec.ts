@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
-import { expect, readDb, test } from './fixtures';
+import { expect, readDb, storedBytes, test } from './fixtures';
 import {
   checkZip,
   chooseDemo,
@@ -189,34 +189,24 @@ async function nemaAttributes(): Promise<Map<string, Dicom>> {
 
 /** About 100 pixels of the canvas and the same pixels' stored bytes (raw format: pixels). */
 async function shownAndStored(page: Page) {
-  return page.evaluate(async () => {
+  const shown = await page.evaluate(() => {
     const c = document.querySelector<HTMLCanvasElement>('canvas[aria-label="Decoded frame"]')!;
-    const key = c.dataset['frame']!;
     const [center, width] = c.dataset['window']!.split(',').map(Number);
     const rgba = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const r = indexedDB.open('ahi-web-retrieve');
-      r.onsuccess = () => resolve(r.result);
-      r.onerror = () => reject(r.error ?? new Error('open failed'));
-    });
-    const rows = await new Promise<{ key: string; data: ArrayBuffer }[]>((resolve, reject) => {
-      const r = db.transaction('frameData').objectStore('frameData').getAll();
-      r.onsuccess = () => resolve(r.result as { key: string; data: ArrayBuffer }[]);
-      r.onerror = () => reject(r.error ?? new Error('read failed'));
-    });
-    db.close();
-    const stored = new Uint8Array(rows.find((x) => x.key === key)!.data);
     const n = rgba.length / 4;
-    const bytesPerPixel = stored.length / n;
-    const samples: { rgb: number[]; bytes: number[] }[] = [];
-    for (let i = 0; i < n; i += Math.floor(n / 97)) {
-      samples.push({
-        rgb: [rgba[i * 4]!, rgba[i * 4 + 1]!, rgba[i * 4 + 2]!],
-        bytes: Array.from(stored.subarray(i * bytesPerPixel, (i + 1) * bytesPerPixel)),
-      });
-    }
-    return { key, center: center!, width: width!, samples };
+    const rgb: { at: number; rgb: number[] }[] = [];
+    for (let i = 0; i < n; i += Math.floor(n / 97))
+      rgb.push({ at: i, rgb: [rgba[i * 4]!, rgba[i * 4 + 1]!, rgba[i * 4 + 2]!] });
+    return { key: c.dataset['frame']!, center: center!, width: width!, n, rgb };
   });
+  // The stored bytes straight from IndexedDB, not through the app.
+  const stored = await storedBytes(page, shown.key);
+  const bytesPerPixel = stored.length / shown.n;
+  const samples = shown.rgb.map(({ at, rgb }) => ({
+    rgb,
+    bytes: Array.from(stored.subarray(at * bytesPerPixel, (at + 1) * bytesPerPixel)),
+  }));
+  return { key: shown.key, center: shown.center, width: shown.width, samples };
 }
 
 /** DICOM PS3.3 C.11.2.1.2 linear VOI, written out independently of the app. */

@@ -2,14 +2,21 @@
  * The one module that opens IndexedDB. Jobs (settings without secrets, manifest sources, state,
  * totals), stored frames keyed by [jobId, frameKey], and failures with their reasons. Frame writes
  * go through FrameWriter's group commit: one transaction in flight, everything that arrives
- * meanwhile rides in the next one, so IndexedDB keeps up without adding latency when idle.
+ * meanwhile rides in the next one, so IndexedDB keeps up without adding latency when idle. The
+ * bytes of the frames of one commit go into one chunk record (a list of their buffers, up to
+ * CHUNK_BYTES), each frame's record saying which chunk and which entry: Chromium writes every large
+ * value as a blob of its own, and a blob per frame cost the browser process ~1.7 ms of CPU per
+ * frame more (measured by the bench: 4.2-4.5 vs 2.6-2.7 ms per frame).
+ * Frames stored by version 1 keep their bytes in frameData and are read from there.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { ErrorInfo } from '../core/errors';
 import type { JobSettings } from '../core/protocol';
 
 export const DB_NAME = 'ahi-web-retrieve';
-const DB_VERSION = 1;
+const DB_VERSION = 2;
+/** A chunk holds the frames of one commit up to about this many bytes (one frame may be more). */
+export const CHUNK_BYTES = 2 * 1024 * 1024;
 
 export type JobState = 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
 
@@ -41,6 +48,9 @@ export interface StoredFrame {
   /** CRC-32 of the decoded pixels, when decoded */
   checksum?: number;
   verified: boolean;
+  /** the chunk holding the bytes, and their entry in it (absent: in frameData, version 1) */
+  chunk?: string;
+  index?: number;
   /** decoded geometry, for pixels */
   width?: number;
   height?: number;
@@ -58,7 +68,14 @@ export interface FailureRecord {
   at: number;
 }
 
-/** A stored frame's bytes, kept apart from its description. */
+/** The bytes of the frames of one commit: one buffer per frame, one record (and one blob) in all. */
+export interface StoredChunk {
+  jobId: string;
+  id: string;
+  data: ArrayBuffer[];
+}
+
+/** A stored frame's bytes, kept apart from its description (version 1; read, no longer written). */
 export interface StoredFrameData {
   jobId: string;
   key: string;
@@ -79,25 +96,32 @@ interface Schema extends DBSchema {
   jobSources: { key: string; value: { id: string; sources: JobSource[] } };
   frames: { key: [string, string]; value: StoredFrame; indexes: { byJob: string } };
   frameData: { key: [string, string]; value: StoredFrameData };
+  chunks: { key: [string, string]; value: StoredChunk };
   failures: { key: [string, string]; value: FailureRecord; indexes: { byJob: string } };
 }
 
 export type Db = IDBPDatabase<Schema>;
+
+/** Creates what each version added, from the version the database had. */
+export function upgradeSchema(db: Db, oldVersion: number): void {
+  if (oldVersion < 1) {
+    db.createObjectStore('jobs', { keyPath: 'id' });
+    db.createObjectStore('jobSources', { keyPath: 'id' });
+    const frames = db.createObjectStore('frames', { keyPath: ['jobId', 'key'] });
+    frames.createIndex('byJob', 'jobId');
+    db.createObjectStore('frameData', { keyPath: ['jobId', 'key'] });
+    const failures = db.createObjectStore('failures', { keyPath: ['jobId', 'key'] });
+    failures.createIndex('byJob', 'jobId');
+  }
+  if (oldVersion < 2) db.createObjectStore('chunks', { keyPath: ['jobId', 'id'] });
+}
 
 let opening: Promise<Db> | undefined;
 
 /** Opens (once per realm) the database. */
 export function openDb(): Promise<Db> {
   opening ??= openDB<Schema>(DB_NAME, DB_VERSION, {
-    upgrade(db) {
-      db.createObjectStore('jobs', { keyPath: 'id' });
-      db.createObjectStore('jobSources', { keyPath: 'id' });
-      const frames = db.createObjectStore('frames', { keyPath: ['jobId', 'key'] });
-      frames.createIndex('byJob', 'jobId');
-      db.createObjectStore('frameData', { keyPath: ['jobId', 'key'] });
-      const failures = db.createObjectStore('failures', { keyPath: ['jobId', 'key'] });
-      failures.createIndex('byJob', 'jobId');
-    },
+    upgrade: upgradeSchema,
     blocking() {
       // Another tab wants a newer schema: let it.
       void opening?.then((db) => db.close());
@@ -111,7 +135,8 @@ const jobRange = (jobId: string) => IDBKeyRange.bound([jobId, ''], [jobId, '\uff
 
 /**
  * Group commit for frame records: put() resolves when the transaction holding the frame has
- * committed. A QuotaExceededError rejects every frame of that transaction with it.
+ * committed. A QuotaExceededError rejects every frame of that transaction with it. The buffers of a
+ * commit's frames go into chunk records of up to CHUNK_BYTES (no copy: IndexedDB clones them).
  */
 export class FrameWriter {
   private pending: {
@@ -140,14 +165,18 @@ export class FrameWriter {
       const batch = this.pending;
       this.pending = [];
       try {
-        const tx = this.db.transaction(['frames', 'frameData', 'failures'], 'readwrite');
+        const tx = this.db.transaction(['frames', 'chunks', 'failures'], 'readwrite');
         const frames = tx.objectStore('frames');
-        const frameData = tx.objectStore('frameData');
+        const chunks = tx.objectStore('chunks');
         const failures = tx.objectStore('failures');
-        for (const { frame, data } of batch) {
-          void frameData.put({ jobId: frame.jobId, key: frame.key, data });
-          void frames.put(frame);
-          void failures.delete([frame.jobId, frame.key]);
+        for (const group of chunked(batch)) {
+          const jobId = group[0]!.frame.jobId;
+          const id = crypto.randomUUID();
+          for (const [index, { frame, data }] of group.entries()) {
+            void frames.put({ ...frame, chunk: id, index, size: data.byteLength });
+            void failures.delete([frame.jobId, frame.key]);
+          }
+          void chunks.put({ jobId, id, data: group.map((g) => g.data) });
         }
         await tx.done;
         for (const b of batch) b.resolve();
@@ -158,6 +187,27 @@ export class FrameWriter {
     }
     this.committing = false;
   }
+}
+
+/** Splits a commit into runs of one job's frames of up to CHUNK_BYTES (at least one frame each). */
+function chunked<T extends { frame: StoredFrame; data: ArrayBuffer }>(batch: T[]): T[][] {
+  const out: T[][] = [];
+  let bytes = 0;
+  for (const b of batch) {
+    const last = out.at(-1);
+    if (
+      last &&
+      last[0]!.frame.jobId === b.frame.jobId &&
+      bytes + b.data.byteLength <= CHUNK_BYTES
+    ) {
+      last.push(b);
+      bytes += b.data.byteLength;
+    } else {
+      out.push([b]);
+      bytes = b.data.byteLength;
+    }
+  }
+  return out;
 }
 
 export async function saveJob(job: JobRecord): Promise<void> {
@@ -189,11 +239,15 @@ export async function listJobs(): Promise<JobRecord[]> {
 /** Deletes a job and everything stored for it. */
 export async function deleteJob(id: string): Promise<void> {
   const db = await openDb();
-  const tx = db.transaction(['jobs', 'jobSources', 'frames', 'frameData', 'failures'], 'readwrite');
+  const tx = db.transaction(
+    ['jobs', 'jobSources', 'frames', 'frameData', 'chunks', 'failures'],
+    'readwrite',
+  );
   void tx.objectStore('jobs').delete(id);
   void tx.objectStore('jobSources').delete(id);
   void tx.objectStore('frames').delete(jobRange(id));
   void tx.objectStore('frameData').delete(jobRange(id));
+  void tx.objectStore('chunks').delete(jobRange(id));
   void tx.objectStore('failures').delete(jobRange(id));
   await tx.done;
 }
@@ -210,12 +264,21 @@ export async function getStoredFrame(
   key: string,
 ): Promise<(StoredFrame & { data: ArrayBuffer }) | undefined> {
   const db = await openDb();
-  const tx = db.transaction(['frames', 'frameData']);
-  const [frame, data] = await Promise.all([
-    tx.objectStore('frames').get([jobId, key]),
-    tx.objectStore('frameData').get([jobId, key]),
-  ]);
-  return frame && data ? { ...frame, data: data.data } : undefined;
+  const tx = db.transaction(['frames', 'frameData', 'chunks']);
+  const frame = await tx.objectStore('frames').get([jobId, key]);
+  if (!frame) return undefined;
+  if (frame.chunk === undefined) {
+    const legacy = await tx.objectStore('frameData').get([jobId, key]);
+    return legacy ? { ...frame, data: legacy.data } : undefined;
+  }
+  const chunk = await tx.objectStore('chunks').get([jobId, frame.chunk]);
+  const data = chunk && bytesIn(chunk, frame);
+  return data ? { ...frame, data } : undefined;
+}
+
+/** A frame's bytes in its chunk. */
+function bytesIn(chunk: StoredChunk, frame: StoredFrame): ArrayBuffer | undefined {
+  return chunk.data[frame.index ?? -1];
 }
 
 export async function putFailures(failures: FailureRecord[]): Promise<void> {
@@ -235,21 +298,33 @@ export async function* readStoredFrames(
 ): AsyncGenerator<StoredFrame & { data: ArrayBuffer }> {
   const db = await openDb();
   let after: string | undefined;
+  let chunks = new Map<string, StoredChunk>();
   for (;;) {
     const range =
       after === undefined
         ? jobRange(jobId)
         : IDBKeyRange.bound([jobId, after], [jobId, '\uffff'], true, false);
-    const tx = db.transaction(['frames', 'frameData']);
+    const tx = db.transaction(['frames', 'frameData', 'chunks']);
     const frames = await tx.objectStore('frames').getAll(range, batchSize);
     if (frames.length === 0) return;
     const last = frames[frames.length - 1]!.key;
-    const data = await tx
-      .objectStore('frameData')
-      .getAll(IDBKeyRange.bound([jobId, frames[0]!.key], [jobId, last]));
-    const bytes = new Map(data.map((d) => [d.key, d.data]));
+    const legacy = frames.some((f) => f.chunk === undefined)
+      ? await tx
+          .objectStore('frameData')
+          .getAll(IDBKeyRange.bound([jobId, frames[0]!.key], [jobId, last]))
+      : [];
+    const bytes = new Map(legacy.map((d) => [d.key, d.data]));
+    // The chunks this batch needs: kept from the batch before when it read them already.
+    const wanted = new Set(frames.flatMap((f) => (f.chunk === undefined ? [] : [f.chunk])));
+    const next = new Map<string, StoredChunk>();
+    for (const id of wanted) {
+      const c = chunks.get(id) ?? (await tx.objectStore('chunks').get([jobId, id]));
+      if (c) next.set(id, c);
+    }
+    chunks = next;
     for (const f of frames) {
-      const d = bytes.get(f.key);
+      const c = f.chunk === undefined ? undefined : chunks.get(f.chunk);
+      const d = c ? bytesIn(c, f) : bytes.get(f.key);
       if (d) yield { ...f, data: d };
     }
     after = last;

@@ -1,0 +1,159 @@
+/**
+ * The frame store in real Chromium IndexedDB: a commit's frames share chunk records, each frame
+ * reads back byte for byte (alone, and in an export's key order), frames stored by version 1 (one
+ * frameData record each) still read, a version-1 database upgrades in place, and deleting a job
+ * deletes its chunks.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  CHUNK_BYTES,
+  FrameWriter,
+  deleteJob,
+  getStoredFrame,
+  openDb,
+  readStoredFrames,
+  upgradeSchema,
+  type Db,
+  type StoredFrame,
+} from './db';
+
+const frame = (jobId: string, key: string, size: number): StoredFrame => ({
+  jobId,
+  key,
+  datastoreId: 'd'.repeat(32),
+  imageSetId: 'i'.repeat(32),
+  frameId: key,
+  kind: 'codestream',
+  contentType: 'image/jph',
+  size,
+  verified: true,
+  storedAt: Date.now(),
+});
+
+/** Bytes that differ from frame to frame and along each frame. */
+const bytesFor = (seed: number, size: number) => {
+  const b = new Uint8Array(size);
+  for (let i = 0; i < size; i++) b[i] = (seed * 31 + i * 7) & 255;
+  return b;
+};
+
+const count = async (db: Db, store: 'chunks' | 'frames', jobId: string) =>
+  db.count(store, IDBKeyRange.bound([jobId, ''], [jobId, '\uffff']));
+
+describe('frame storage', () => {
+  it('puts the frames of one commit in one chunk and reads each back exactly', async () => {
+    const jobId = `chunks-${crypto.randomUUID()}`;
+    const db = await openDb();
+    const writer = new FrameWriter(db);
+    const sizes = [170_001, 5, 200_000, 1];
+    const keys = ['s/3', 's/1', 's/4', 's/2'];
+    await Promise.all(
+      keys.map((k, i) =>
+        writer.put(frame(jobId, k, sizes[i]!), bytesFor(i + 1, sizes[i]!).slice().buffer),
+      ),
+    );
+    // The first put commits alone; the three that arrived meanwhile ride in one chunk.
+    expect(await count(db, 'chunks', jobId)).toBe(2);
+    for (const [i, k] of keys.entries()) {
+      const got = await getStoredFrame(jobId, k);
+      expect(got?.size).toBe(sizes[i]);
+      expect(new Uint8Array(got!.data)).toEqual(bytesFor(i + 1, sizes[i]!));
+    }
+    const exported: string[] = [];
+    for await (const f of readStoredFrames(jobId, 3)) {
+      const i = keys.indexOf(f.key);
+      expect(new Uint8Array(f.data)).toEqual(bytesFor(i + 1, sizes[i]!));
+      exported.push(f.key);
+    }
+    expect(exported).toEqual(['s/1', 's/2', 's/3', 's/4']);
+    expect(await getStoredFrame(jobId, 's/9')).toBeUndefined();
+
+    await deleteJob(jobId);
+    expect(await count(db, 'chunks', jobId)).toBe(0);
+    expect(await count(db, 'frames', jobId)).toBe(0);
+  });
+
+  it('starts a new chunk past CHUNK_BYTES; a frame larger than that has one of its own', async () => {
+    const jobId = `big-${crypto.randomUUID()}`;
+    const db = await openDb();
+    const writer = new FrameWriter(db);
+    const big = CHUNK_BYTES + 1;
+    const third = Math.floor(CHUNK_BYTES / 3);
+    const sizes = [10, third, third, third, big, 10];
+    await Promise.all(
+      sizes.map((n, i) => writer.put(frame(jobId, `k/${i}`, n), bytesFor(i + 7, n).slice().buffer)),
+    );
+    // [10] alone, then [third, third, third | big | 10]: at most CHUNK_BYTES unless one frame is more.
+    expect(await count(db, 'chunks', jobId)).toBe(4);
+    for (const [i, n] of sizes.entries()) {
+      const got = new Uint8Array((await getStoredFrame(jobId, `k/${i}`))!.data);
+      const want = bytesFor(i + 7, n);
+      // A loop, not toEqual: vitest's deep equality takes seconds over megabytes.
+      expect(got.length).toBe(n);
+      expect(got.findIndex((b, j) => b !== want[j])).toBe(-1);
+    }
+    await deleteJob(jobId);
+  });
+
+  it('reads frames stored by version 1 (a frameData record each) beside chunked ones', async () => {
+    const jobId = `legacy-${crypto.randomUUID()}`;
+    const db = await openDb();
+    const old = bytesFor(3, 1000);
+    const tx = db.transaction(['frames', 'frameData'], 'readwrite');
+    void tx.objectStore('frames').put(frame(jobId, 'a', old.length));
+    void tx.objectStore('frameData').put({ jobId, key: 'a', data: old.slice().buffer });
+    await tx.done;
+    await new FrameWriter(db).put(frame(jobId, 'b', 10), bytesFor(4, 10).slice().buffer);
+
+    expect(new Uint8Array((await getStoredFrame(jobId, 'a'))!.data)).toEqual(old);
+    const all = [];
+    for await (const f of readStoredFrames(jobId)) all.push([f.key, new Uint8Array(f.data)]);
+    expect(all).toEqual([
+      ['a', old],
+      ['b', bytesFor(4, 10)],
+    ]);
+    await deleteJob(jobId);
+    expect(await db.count('frameData', IDBKeyRange.bound([jobId, ''], [jobId, '\uffff']))).toBe(0);
+  });
+
+  it('upgrades a version-1 database in place, keeping what it holds', async () => {
+    // Version 1 as it shipped, created with the bare API; then the upgrade opens it at version 2.
+    const name = `upgrade-${crypto.randomUUID()}`;
+    const open = (version: number, upgrade: (db: IDBDatabase, old: number) => void) =>
+      new Promise<IDBDatabase>((resolve, reject) => {
+        const r = indexedDB.open(name, version);
+        r.onupgradeneeded = (e) => upgrade(r.result, e.oldVersion);
+        r.onsuccess = () => resolve(r.result);
+        r.onerror = () => reject(r.error ?? new Error('open failed'));
+      });
+    const v1 = await open(1, (db) => {
+      db.createObjectStore('jobs', { keyPath: 'id' });
+      db.createObjectStore('jobSources', { keyPath: 'id' });
+      db.createObjectStore('frames', { keyPath: ['jobId', 'key'] }).createIndex('byJob', 'jobId');
+      db.createObjectStore('frameData', { keyPath: ['jobId', 'key'] });
+      db.createObjectStore('failures', { keyPath: ['jobId', 'key'] }).createIndex('byJob', 'jobId');
+    });
+    await new Promise((resolve) => {
+      const tx = v1.transaction('frames', 'readwrite');
+      tx.objectStore('frames').put(frame('j', 'a', 3));
+      tx.oncomplete = resolve;
+    });
+    v1.close();
+    const v2 = await open(2, (db, old) => upgradeSchema(db as unknown as Db, old));
+    expect([...v2.objectStoreNames].sort()).toEqual([
+      'chunks',
+      'failures',
+      'frameData',
+      'frames',
+      'jobSources',
+      'jobs',
+    ]);
+    const kept = await new Promise<StoredFrame | undefined>((resolve) => {
+      const r = v2.transaction('frames').objectStore('frames').get(['j', 'a']);
+      r.onsuccess = () => resolve(r.result as StoredFrame | undefined);
+    });
+    expect(kept?.size).toBe(3);
+    v2.close();
+    indexedDB.deleteDatabase(name);
+  });
+});
