@@ -79,9 +79,10 @@ test('static temporary credentials expire mid-run: the job pauses and asks; new 
   const before = await settledCount(page);
   expect(before).toBeGreaterThan(0);
   const expiredAnswers = (await serverStats()).errorsByType['ExpiredTokenException'] ?? 0;
-  // The frames in flight when the token expired, not a storm.
+  // The frames in flight when the token expired, not a storm: at most one in-flight limit's worth
+  // (auto-tune never goes above 64).
   expect(expiredAnswers).toBeGreaterThan(0);
-  expect(expiredAnswers).toBeLessThanOrEqual(40);
+  expect(expiredAnswers).toBeLessThanOrEqual(64);
 
   await fillCredentials(page, await mintCredentials(3600));
   await resetServer();
