@@ -48,39 +48,18 @@ export interface FrameMeta {
   checksum?: number;
 }
 
-/** Every stored frame's description and every job, read from the app's IndexedDB. */
-export async function readDb(
-  page: Page,
-): Promise<{ frames: FrameMeta[]; jobs: { id: string; state: string }[] }> {
-  return page.evaluate(async () => {
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const r = indexedDB.open('ahi-web-retrieve');
-      r.onsuccess = () => resolve(r.result);
-      r.onerror = () => reject(r.error ?? new Error('IndexedDB request failed'));
-    });
-    const all = <T>(store: string) =>
-      new Promise<T[]>((resolve, reject) => {
-        const r = db.transaction(store).objectStore(store).getAll();
-        r.onsuccess = () => resolve(r.result as T[]);
-        r.onerror = () => reject(r.error ?? new Error('IndexedDB request failed'));
-      });
-    const result = {
-      frames: await all<FrameMeta>('frames'),
-      jobs: await all<{ id: string; state: string }>('jobs'),
-    };
-    db.close();
-    return result;
-  });
-}
-
 /**
- * Runs in the page: each stored frame's bytes, read straight from IndexedDB, not through the app's
- * code: its entry in its chunk (version 2), or its own frameData record (version 1). With `only`,
- * just that frame (by its full key). Returns SHA-256 (hex) by frame ID, and the bytes asked for.
+ * Runs in the page: the app's IndexedDB read straight, not through the app's code. Every frame's
+ * description and every job; with `digests`, SHA-256 (hex) of each stored frame's bytes by frame
+ * ID (its entry in its chunk, version 2, or its own frameData record, version 1); with `only`, just
+ * that frame (by its full key), and its bytes.
  */
-async function readStoredInPage(
-  only: string | null,
-): Promise<{ digests: Record<string, string>; bytes?: number[] }> {
+async function readInPage({ digests, only }: { digests: boolean; only: string | null }): Promise<{
+  frames: FrameMeta[];
+  jobs: { id: string; state: string }[];
+  digests: Record<string, string>;
+  bytes?: number[];
+}> {
   const db = await new Promise<IDBDatabase>((resolve, reject) => {
     const r = indexedDB.open('ahi-web-retrieve');
     r.onsuccess = () => resolve(r.result);
@@ -92,37 +71,48 @@ async function readStoredInPage(
       r.onsuccess = () => resolve(r.result as T[]);
       r.onerror = () => reject(r.error ?? new Error('IndexedDB request failed'));
     });
-  type Frame = { key: string; chunk?: string; index?: number };
+  type Frame = FrameMeta & { chunk?: string; index?: number };
   const frames = (await all<Frame>('frames')).filter((f) => only === null || f.key === only);
-  const chunks = new Map(
-    (await all<{ id: string; data: ArrayBuffer[] }>('chunks')).map((c) => [c.id, c.data]),
-  );
-  const legacy = new Map(
-    (await all<{ key: string; data: ArrayBuffer }>('frameData')).map((d) => [d.key, d.data]),
-  );
-  db.close();
-  const digests: Record<string, string> = {};
+  const jobs = await all<{ id: string; state: string }>('jobs');
+  const out: Record<string, string> = {};
   let bytes: number[] | undefined;
-  for (const f of frames) {
-    const chunk = f.chunk === undefined ? undefined : chunks.get(f.chunk);
-    const data = new Uint8Array(
-      (chunk ? chunk[f.index ?? -1] : legacy.get(f.key)) ?? new ArrayBuffer(0),
+  if (digests) {
+    const chunks = new Map(
+      (await all<{ id: string; data: ArrayBuffer[] }>('chunks')).map((c) => [c.id, c.data]),
     );
-    const d = new Uint8Array(await crypto.subtle.digest('SHA-256', data));
-    digests[f.key.split('/')[1]!] = [...d].map((b) => b.toString(16).padStart(2, '0')).join('');
-    if (only !== null) bytes = Array.from(data);
+    const legacy = new Map(
+      (await all<{ key: string; data: ArrayBuffer }>('frameData')).map((d) => [d.key, d.data]),
+    );
+    for (const f of frames) {
+      const chunk = f.chunk === undefined ? undefined : chunks.get(f.chunk);
+      const data = new Uint8Array(
+        (chunk ? chunk[f.index ?? -1] : legacy.get(f.key)) ?? new ArrayBuffer(0),
+      );
+      const d = new Uint8Array(await crypto.subtle.digest('SHA-256', data));
+      out[f.key.split('/')[1]!] = [...d].map((b) => b.toString(16).padStart(2, '0')).join('');
+      if (only !== null) bytes = Array.from(data);
+    }
   }
-  return { digests, ...(bytes ? { bytes } : {}) };
+  db.close();
+  return { frames, jobs, digests: out, ...(bytes ? { bytes } : {}) };
+}
+
+/** Every stored frame's description and every job, read from the app's IndexedDB. */
+export async function readDb(
+  page: Page,
+): Promise<{ frames: FrameMeta[]; jobs: { id: string; state: string }[] }> {
+  const { frames, jobs } = await page.evaluate(readInPage, { digests: false, only: null });
+  return { frames, jobs };
 }
 
 /** SHA-256 (hex) of each stored frame's bytes, by frame ID. */
 export async function storedDigests(page: Page): Promise<Record<string, string>> {
-  return (await page.evaluate(readStoredInPage, null)).digests;
+  return (await page.evaluate(readInPage, { digests: true, only: null })).digests;
 }
 
 /** One stored frame's bytes (by its full key), straight from IndexedDB. */
 export async function storedBytes(page: Page, key: string): Promise<Uint8Array> {
-  const { bytes } = await page.evaluate(readStoredInPage, key);
+  const { bytes } = await page.evaluate(readInPage, { digests: true, only: key });
   if (!bytes) throw new Error(`frame ${key} is not stored`);
   return Uint8Array.from(bytes);
 }

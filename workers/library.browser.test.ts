@@ -5,14 +5,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCrc32, crc32 } from '../src/core/crc32';
-import {
-  FrameWriter,
-  createJob,
-  deleteJob,
-  openDb,
-  storedFrameKeys,
-  type StoredFrame,
-} from '../src/io/db';
+import { FrameWriter, createJob, deleteJob, openDb, storedFrameKeys } from '../src/io/db';
+import { storedFrame } from '../src/io/storedFrame.testing';
 import { library as api } from './library';
 import { loadCodec } from './codec/htj2k';
 
@@ -26,18 +20,7 @@ const bytesOf = async (name: string) =>
     await (await fetch(urls[`../ahi-server/fixtures/htj2k/${name}`] as string)).arrayBuffer(),
   );
 
-const base = (key: string): StoredFrame => ({
-  jobId: 'test-job',
-  key,
-  datastoreId: 'd'.repeat(32),
-  imageSetId: 'i'.repeat(32),
-  frameId: key,
-  kind: 'codestream',
-  contentType: 'image/jph',
-  size: 0,
-  verified: true,
-  storedAt: Date.now(),
-});
+const base = (key: string) => storedFrame('test-job', key);
 
 describe('stored frames and thumbnails', () => {
   beforeAll(async () => {

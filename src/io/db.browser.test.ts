@@ -16,19 +16,9 @@ import {
   type Db,
   type StoredFrame,
 } from './db';
+import { storedFrame } from './storedFrame.testing';
 
-const frame = (jobId: string, key: string, size: number): StoredFrame => ({
-  jobId,
-  key,
-  datastoreId: 'd'.repeat(32),
-  imageSetId: 'i'.repeat(32),
-  frameId: key,
-  kind: 'codestream',
-  contentType: 'image/jph',
-  size,
-  verified: true,
-  storedAt: Date.now(),
-});
+const frame = storedFrame;
 
 /** Bytes that differ from frame to frame and along each frame. */
 const bytesFor = (seed: number, size: number) => {
@@ -49,7 +39,7 @@ describe('frame storage', () => {
     const keys = ['s/3', 's/1', 's/4', 's/2'];
     await Promise.all(
       keys.map((k, i) =>
-        writer.put(frame(jobId, k, sizes[i]!), bytesFor(i + 1, sizes[i]!).slice().buffer),
+        writer.put(frame(jobId, k, sizes[i]), bytesFor(i + 1, sizes[i]!).slice().buffer),
       ),
     );
     // The first put commits alone; the three that arrived meanwhile ride in one chunk.
