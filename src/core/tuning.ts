@@ -4,8 +4,8 @@
  *
  * - InFlightTuner: AIMD on the in-flight limit. Every window it compares throughput with the window
  *   before. It starts by growing the limit by a factor while that pays off (slow start); then it
- *   probes a step up or down now and then, keeping a rise that paid off and a step down that cost
- *   nothing, and taking back the others. Throttling, or throughput falling hard at the same
+ *   probes a step up or down now and then, keeping a rise that paid off and a step down after which
+ *   throughput did not fall, and taking back the others. Throttling, or throughput falling hard at the same
  *   limit, cuts the limit by a factor.
  * - SendRate: a client-side rate cap that exists only after throttling, in the spirit of the AWS
  *   SDKs' "adaptive" retry mode: on a 429 the cap becomes a fraction of the rate just measured,
@@ -61,8 +61,8 @@ export class InFlightTuner {
   private falling = 0;
   /**
    * Slow start: from the first windows, the limit grows by a factor while throughput grows; the
-   * first window without growth goes back to the limit before and ends it. Short jobs reach a good
-   * limit in a few seconds instead of one step per probe.
+   * first window without growth ends it, keeping the limit reached. Short jobs reach a good limit
+   * in a few seconds instead of one step per probe.
    */
   private slowStart = true;
   private probeDown = true;

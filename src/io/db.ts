@@ -5,8 +5,8 @@
  * meanwhile rides in the next one, so IndexedDB keeps up without adding latency when idle. The
  * bytes of the frames of one commit go into one chunk record (a list of their buffers, up to
  * CHUNK_BYTES), each frame's record saying which chunk and which entry: Chromium writes every large
- * value as a blob of its own, and a blob per frame cost the browser process ~1.7 ms of CPU per
- * frame more (measured by the bench: 4.2-4.5 vs 2.6-2.7 ms per frame).
+ * value as a blob of its own, and a blob per frame cost the browser process 1-2 ms of CPU per
+ * frame more (measured by the bench: 4.2-4.5 vs 2.6-3.2 ms per frame).
  * Frames stored by version 1 keep their bytes in frameData and are read from there.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
