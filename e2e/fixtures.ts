@@ -50,13 +50,14 @@ export interface FrameMeta {
 
 /**
  * Runs in the page: the app's IndexedDB read straight, not through the app's code. Every frame's
- * description and every job; with `digests`, SHA-256 (hex) of each stored frame's bytes by frame
+ * description, every job and every failure record's key; with `digests`, SHA-256 (hex) of each stored frame's bytes by frame
  * ID (its entry in its chunk, version 2, or its own frameData record, version 1); with `only`, just
  * that frame (by its full key), and its bytes.
  */
 async function readInPage({ digests, only }: { digests: boolean; only: string | null }): Promise<{
   frames: FrameMeta[];
   jobs: { id: string; state: string }[];
+  failures: { jobId: string; key: string }[];
   digests: Record<string, string>;
   bytes?: number[];
 }> {
@@ -74,6 +75,9 @@ async function readInPage({ digests, only }: { digests: boolean; only: string | 
   type Frame = FrameMeta & { chunk?: string; index?: number };
   const frames = (await all<Frame>('frames')).filter((f) => only === null || f.key === only);
   const jobs = await all<{ id: string; state: string }>('jobs');
+  const failures = (await all<{ jobId: string; key: string }>('failures')).map(
+    ({ jobId, key }) => ({ jobId, key }),
+  );
   const out: Record<string, string> = {};
   let bytes: number[] | undefined;
   if (digests) {
@@ -94,15 +98,20 @@ async function readInPage({ digests, only }: { digests: boolean; only: string | 
     }
   }
   db.close();
-  return { frames, jobs, digests: out, ...(bytes ? { bytes } : {}) };
+  return { frames, jobs, failures, digests: out, ...(bytes ? { bytes } : {}) };
 }
 
-/** Every stored frame's description and every job, read from the app's IndexedDB. */
-export async function readDb(
-  page: Page,
-): Promise<{ frames: FrameMeta[]; jobs: { id: string; state: string }[] }> {
-  const { frames, jobs } = await page.evaluate(readInPage, { digests: false, only: null });
-  return { frames, jobs };
+/** Every stored frame's description, every job and every failure record's key, from IndexedDB. */
+export async function readDb(page: Page): Promise<{
+  frames: FrameMeta[];
+  jobs: { id: string; state: string }[];
+  failures: { jobId: string; key: string }[];
+}> {
+  const { frames, jobs, failures } = await page.evaluate(readInPage, {
+    digests: false,
+    only: null,
+  });
+  return { frames, jobs, failures };
 }
 
 /** SHA-256 (hex) of each stored frame's bytes, by frame ID. */

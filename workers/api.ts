@@ -226,7 +226,7 @@ async function retrieve(task: FrameTask, signal: AbortSignal): Promise<FrameResu
     if (writer) {
       record.storedAt = Date.now();
       const t = performance.now();
-      await writer.put(record, data);
+      await writer.put(record, data, task.failedBefore === true);
       stats.storeMs += performance.now() - t;
     }
     return result;

@@ -7,6 +7,7 @@ import type { Plan } from '../core/plan';
 import { CredentialManager, checkStatic, type CredentialInput } from '../io/credentials';
 import {
   deleteJob as dbDeleteJob,
+  failureKeys,
   getFailures,
   listJobs,
   storedFrameKeys,
@@ -83,7 +84,7 @@ function persistedSettings(
 }
 
 async function run(record: JobRecord, plan: Plan, credentials: CredentialManager): Promise<void> {
-  const stored = await storedFrameKeys(record.id);
+  const [stored, failed] = await Promise.all([storedFrameKeys(record.id), failureKeys(record.id)]);
   const todo = plan.frames.filter((f) => !stored.has(f.key));
   // The runner refreshes the stored-jobs list itself whenever it saves a new state.
   const r = new JobRunner(
@@ -93,6 +94,7 @@ async function run(record: JobRecord, plan: Plan, credentials: CredentialManager
     credentials,
     () => void refreshJobs(),
     viewer.frameArrived,
+    failed,
   );
   // The stored-jobs list and the storage line follow a long run every few seconds.
   const refresher = setInterval(() => {

@@ -45,6 +45,8 @@ export class JobRunner {
     private readonly onStateSaved: () => void = () => {},
     /** told of every frame's final result (the viewer) */
     private readonly onFrame: (frame: PlannedFrame, result: FrameResult) => void = () => {},
+    /** keys of the frames an earlier run left failure records for */
+    private readonly failedBefore: ReadonlySet<string> = new Set(),
   ) {
     this.metrics = new JobMetrics(performance.now());
     this.skipped = plan.frames.length - todo.length;
@@ -95,6 +97,7 @@ export class JobRunner {
         inFlight: s.inFlight,
         autoTune: s.autoTune,
         wantPixels: (f) => f.key === previewKey || this.wanted.has(f.key),
+        failedBefore: (f) => this.failedBefore.has(f.key),
       },
     );
     this.sampler = setInterval(() => this.tick(), SAMPLE_MS);

@@ -63,6 +63,8 @@ export interface FrameTask {
   wantPixels?: boolean;
   /** start before the tasks already queued in the worker (a viewer's priority) */
   urgent?: boolean;
+  /** an earlier run left a failure record for this frame: storing it deletes that */
+  failedBefore?: boolean;
   geometry?: FrameGeometry;
 }
 

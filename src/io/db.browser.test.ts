@@ -1,16 +1,20 @@
 /**
  * The frame store in real Chromium IndexedDB: a commit's frames share chunk records, each frame
  * reads back byte for byte (alone, and in an export's key order), frames stored by version 1 (one
- * frameData record each) still read, a version-1 database upgrades in place, and deleting a job
- * deletes its chunks.
+ * frameData record each) still read, a version-1 database upgrades in place, storing a frame an
+ * earlier run failed deletes that failure record (and no other), and deleting a job deletes its
+ * chunks.
  */
 import { describe, expect, it } from 'vitest';
 import {
   CHUNK_BYTES,
   FrameWriter,
   deleteJob,
+  failureKeys,
   getStoredFrame,
   openDb,
+  putFailures,
+  storedFrameKeys,
   readStoredFrames,
   upgradeSchema,
   type Db,
@@ -83,6 +87,32 @@ describe('frame storage', () => {
     await deleteJob(jobId);
   });
 
+  it("deletes a frame's failure record when an earlier run left one, and no other", async () => {
+    const jobId = `failed-${crypto.randomUUID()}`;
+    const other = `other-${crypto.randomUUID()}`;
+    const error = { code: 'Network' as const, message: 'connection reset' };
+    await putFailures(
+      [
+        [jobId, 'a'],
+        [jobId, 'b'],
+        [other, 'a'],
+      ].map(([j, key]) => ({ jobId: j!, key: key!, error, attempts: 3, at: 1 })),
+    );
+    expect(await failureKeys(jobId)).toEqual(new Set(['a', 'b']));
+    const writer = new FrameWriter(await openDb());
+    await Promise.all([
+      writer.put(frame(jobId, 'a', 4), bytesFor(1, 4).slice().buffer, true),
+      writer.put(frame(jobId, 'c', 4), bytesFor(2, 4).slice().buffer),
+    ]);
+    expect(await storedFrameKeys(jobId)).toEqual(new Set(['a', 'c']));
+    expect(await failureKeys(jobId)).toEqual(new Set(['b']));
+    expect(await failureKeys(other)).toEqual(new Set(['a']));
+    await deleteJob(jobId);
+    await deleteJob(other);
+    expect(await failureKeys(jobId)).toEqual(new Set());
+    expect(await failureKeys(other)).toEqual(new Set());
+  });
+
   it('reads frames stored by version 1 (a frameData record each) beside chunked ones', async () => {
     const jobId = `legacy-${crypto.randomUUID()}`;
     const db = await openDb();
@@ -105,12 +135,15 @@ describe('frame storage', () => {
   });
 
   it('upgrades a version-1 database in place, keeping what it holds', async () => {
-    // Version 1 as it shipped, created with the bare API; then the upgrade opens it at version 2.
+    // Version 1 as it shipped, created with the bare API; then the upgrade opens it at version 3.
     const name = `upgrade-${crypto.randomUUID()}`;
-    const open = (version: number, upgrade: (db: IDBDatabase, old: number) => void) =>
+    const open = (
+      version: number,
+      upgrade: (db: IDBDatabase, old: number, tx: IDBTransaction) => void,
+    ) =>
       new Promise<IDBDatabase>((resolve, reject) => {
         const r = indexedDB.open(name, version);
-        r.onupgradeneeded = (e) => upgrade(r.result, e.oldVersion);
+        r.onupgradeneeded = (e) => upgrade(r.result, e.oldVersion, r.transaction!);
         r.onsuccess = () => resolve(r.result);
         r.onerror = () => reject(r.error ?? new Error('open failed'));
       });
@@ -127,8 +160,10 @@ describe('frame storage', () => {
       tx.oncomplete = resolve;
     });
     v1.close();
-    const v2 = await open(2, (db, old) => upgradeSchema(db as unknown as Db, old));
-    expect([...v2.objectStoreNames].sort()).toEqual([
+    const v3 = await open(3, (db, old, tx) =>
+      upgradeSchema(db as unknown as Db, old, tx as unknown as Parameters<typeof upgradeSchema>[2]),
+    );
+    expect([...v3.objectStoreNames].sort()).toEqual([
       'chunks',
       'failures',
       'frameData',
@@ -136,12 +171,16 @@ describe('frame storage', () => {
       'jobSources',
       'jobs',
     ]);
+    // Version 3 dropped the byJob indexes: a key range over the job's ID does their work.
+    const tx = v3.transaction(['frames', 'failures']);
+    expect([...tx.objectStore('frames').indexNames]).toEqual([]);
+    expect([...tx.objectStore('failures').indexNames]).toEqual([]);
     const kept = await new Promise<StoredFrame | undefined>((resolve) => {
-      const r = v2.transaction('frames').objectStore('frames').get(['j', 'a']);
+      const r = tx.objectStore('frames').get(['j', 'a']);
       r.onsuccess = () => resolve(r.result as StoredFrame | undefined);
     });
     expect(kept?.size).toBe(3);
-    v2.close();
+    v3.close();
     indexedDB.deleteDatabase(name);
   });
 });

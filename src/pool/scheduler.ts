@@ -43,6 +43,8 @@ export interface SchedulerOptions {
   retry?: RetryPolicy;
   /** frames whose decoded pixels the page wants */
   wantPixels?: (frame: PlannedFrame) => boolean;
+  /** frames an earlier run left a failure record for */
+  failedBefore?: (frame: PlannedFrame) => boolean;
 }
 
 /** Errors that stop the job rather than fail a frame. */
@@ -283,6 +285,7 @@ export class Scheduler {
       attempt,
       ...(frame.checksum !== undefined ? { checksum: frame.checksum } : {}),
       ...(this.options.wantPixels?.(frame) ? { wantPixels: true } : {}),
+      ...(this.options.failedBefore?.(frame) ? { failedBefore: true } : {}),
       ...(p
         ? {
             geometry: {
