@@ -193,6 +193,9 @@ export class FrameWriter {
         const tx = this.db.transaction(
           clear.length ? ['frames', 'chunks', 'failures'] : ['frames', 'chunks'],
           'readwrite',
+          // No flush to disk per commit: a frame lost to an OS crash or power cut is simply missing,
+          // and a resume fetches what is missing. (Bench: browser CPU 2.7 -> 2.5 ms per frame.)
+          { durability: 'relaxed' },
         );
         const frames = tx.objectStore('frames');
         const chunks = tx.objectStore('chunks');
