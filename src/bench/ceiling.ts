@@ -50,15 +50,26 @@ const api = {
     const worker = spawn();
     return worker.fetchLoop(refs, config.endpoint, config.region, config, inFlight, read);
   },
-  /** Decode-only loop in `workers` workers at once: frames/s per worker and in all. */
-  async decodeLoop(name: string, count: number, workers: number, repeat: number) {
+  /**
+   * Fetches `count` codestreams and starts `workers` workers for decodeLoop (apart, so the bench
+   * can count the CPU of the decoding alone).
+   */
+  async decodePrepare(name: string, count: number, workers: number) {
     const { config, refs } = await frames(name, count);
     const ws = Array.from({ length: workers }, spawn);
-    const bodies = await ws[0]!.fetchBodies(refs, config.endpoint, config.region, config);
-    const results = await Promise.all(ws.map((w) => w.decodeLoop(bodies, repeat)));
-    return results;
+    decoding = {
+      ws,
+      bodies: await ws[0]!.fetchBodies(refs, config.endpoint, config.region, config),
+    };
+  },
+  /** Decode-only loop (decode and CRC-32) in every prepared worker at once: frames and ms each. */
+  async decodeLoop(repeat: number) {
+    if (!decoding) throw new Error('call decodePrepare first');
+    const { ws, bodies } = decoding;
+    return Promise.all(ws.map((w) => w.decodeLoop(bodies, repeat)));
   },
 };
+let decoding: { ws: ReturnType<typeof spawn>[]; bodies: ArrayBuffer[] } | undefined;
 
 declare global {
   interface Window {
