@@ -51,7 +51,8 @@ export interface FrameMeta {
 /**
  * Runs in the page: the app's IndexedDB read straight, not through the app's code. Every frame's
  * description, every job and every failure record's key; with `digests`, SHA-256 (hex) of each stored frame's bytes by frame
- * ID (its entry in its chunk, version 2, or its own frameData record, version 1); with `only`, just
+ * ID (its range of its chunk's buffer, its entry in a chunk's buffer list, or its own frameData
+ * record, version 1); with `only`, just
  * that frame (by its full key), and its bytes.
  */
 async function readInPage({ digests, only }: { digests: boolean; only: string | null }): Promise<{
@@ -72,7 +73,7 @@ async function readInPage({ digests, only }: { digests: boolean; only: string | 
       r.onsuccess = () => resolve(r.result as T[]);
       r.onerror = () => reject(r.error ?? new Error('IndexedDB request failed'));
     });
-  type Frame = FrameMeta & { chunk?: string; index?: number };
+  type Frame = FrameMeta & { chunk?: string; index?: number; offset?: number };
   const frames = (await all<Frame>('frames')).filter((f) => only === null || f.key === only);
   const jobs = await all<{ id: string; state: string }>('jobs');
   const failures = (await all<{ jobId: string; key: string }>('failures')).map(
@@ -82,16 +83,22 @@ async function readInPage({ digests, only }: { digests: boolean; only: string | 
   let bytes: number[] | undefined;
   if (digests) {
     const chunks = new Map(
-      (await all<{ id: string; data: ArrayBuffer[] }>('chunks')).map((c) => [c.id, c.data]),
+      (await all<{ id: string; data: ArrayBuffer[] | ArrayBuffer }>('chunks')).map((c) => [
+        c.id,
+        c.data,
+      ]),
     );
     const legacy = new Map(
       (await all<{ key: string; data: ArrayBuffer }>('frameData')).map((d) => [d.key, d.data]),
     );
     for (const f of frames) {
       const chunk = f.chunk === undefined ? undefined : chunks.get(f.chunk);
-      const data = new Uint8Array(
-        (chunk ? chunk[f.index ?? -1] : legacy.get(f.key)) ?? new ArrayBuffer(0),
-      );
+      const inChunk = Array.isArray(chunk)
+        ? chunk[f.index ?? -1]
+        : chunk && f.offset !== undefined
+          ? chunk.slice(f.offset, f.offset + f.size)
+          : undefined;
+      const data = new Uint8Array((chunk ? inChunk : legacy.get(f.key)) ?? new ArrayBuffer(0));
       const d = new Uint8Array(await crypto.subtle.digest('SHA-256', data));
       out[f.key.split('/')[1]!] = [...d].map((b) => b.toString(16).padStart(2, '0')).join('');
       if (only !== null) bytes = Array.from(data);

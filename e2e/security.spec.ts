@@ -114,7 +114,8 @@ test('no secret or session token is kept or shown anywhere, and requests stay on
     };
     const asText = (v: unknown): string =>
       JSON.stringify(v, (_k, x: unknown) =>
-        x instanceof ArrayBuffer ? new TextDecoder('latin1').decode(x) : x,
+        // A copy: stored chunks read back resizable, which TextDecoder refuses.
+        x instanceof ArrayBuffer ? new TextDecoder('latin1').decode(x.slice(0)) : x,
       );
     // IndexedDB: every database, every store, every record (binary values as text too).
     for (const info of await indexedDB.databases()) {

@@ -16,6 +16,7 @@ import type {
   WorkerStats,
 } from '../src/core/protocol';
 import { AhiClient } from '../src/io/ahiClient';
+import { BufferPool } from '../src/io/bufferPool';
 import { FrameWriter, openDb, type StoredFrame } from '../src/io/db';
 import { decode, loadCodec, type DecodedView } from './codec/htj2k';
 import { postReport } from './report';
@@ -34,6 +35,8 @@ let limit = 1;
 const queue: FrameTask[] = [];
 const inFlight = new Map<string, AbortController>();
 let results: FrameResult[] = [];
+/** Body buffers, reused once a frame is decoded and copied into the writer's chunk. */
+const bodies = new BufferPool();
 /**
  * An expired-token answer stops this worker sending until the main thread has taken its queue
  * back (the job pauses) or sent new credentials. Without it each worker went on sending its queue
@@ -158,6 +161,8 @@ async function retrieve(task: FrameTask, signal: AbortSignal): Promise<FrameResu
       task.imageSetId,
       task.frameId,
       signal,
+      undefined,
+      bodies,
     );
     timings.requestMs = response.requestMs;
     timings.bodyMs = response.bodyMs;
@@ -179,7 +184,8 @@ async function retrieve(task: FrameTask, signal: AbortSignal): Promise<FrameResu
       storedAt: 0,
     };
     const mustDecode = config.format !== 'jph' || config.verify || task.wantPixels === true;
-    let data = response.bytes.buffer as ArrayBuffer;
+    // What is stored: the body, or (raw) the decoded pixels, copied by the writer at once.
+    let data = response.bytes;
     let result: FrameResult = { key: task.key, outcome: 'stored', bytes, contentType, timings };
     if (mustDecode && !DECODABLE.has(contentType)) {
       if (config.format !== 'jph') {
@@ -217,16 +223,21 @@ async function retrieve(task: FrameTask, signal: AbortSignal): Promise<FrameResu
       // Geometry is kept for codestreams too: the viewer reads uncompressed ones without a plan.
       Object.assign(record, { checksum, verified, ...geometry });
       if (config.format === 'raw') {
-        const kept = pixels === response.bytes ? response.bytes : pixels.slice();
-        data = kept.buffer as ArrayBuffer;
-        Object.assign(record, { kind: 'pixels', size: kept.length });
+        data = pixels;
+        Object.assign(record, { kind: 'pixels', size: pixels.length });
       }
       if (task.wantPixels) result.pixels = { ...geometry, data: pixels.slice().buffer };
     }
-    if (writer) {
-      record.storedAt = Date.now();
+    const stored = writer?.put(
+      { ...record, storedAt: Date.now() },
+      data,
+      task.failedBefore === true,
+    );
+    // Decoded, verified and copied: nothing holds the body any more.
+    bodies.give(response.bytes.buffer as ArrayBuffer);
+    if (stored) {
       const t = performance.now();
-      await writer.put(record, data, task.failedBefore === true);
+      await stored;
       stats.storeMs += performance.now() - t;
     }
     return result;

@@ -33,7 +33,7 @@ describe('stored frames and thumbnails', () => {
     const j2c = await bytesOf('CT1.j2c');
     const raw = await bytesOf('CT1.RAW');
     await Promise.all([
-      writer.put({ ...base('a'), size: j2c.length }, j2c.slice().buffer),
+      writer.put({ ...base('a'), size: j2c.length }, j2c),
       writer.put(
         {
           ...base('b'),
@@ -45,7 +45,7 @@ describe('stored frames and thumbnails', () => {
           signed: true,
           components: 1,
         },
-        raw.slice().buffer,
+        raw,
       ),
     ]);
     expect(writer.pendingBytes).toBe(0);

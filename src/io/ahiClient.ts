@@ -7,6 +7,7 @@ import { AwsClient } from 'aws4fetch';
 import { RetrieveError, type ErrorCode } from '../core/errors';
 import type { Credentials } from '../core/protocol';
 import { parseRetryAfter } from '../core/retry';
+import type { BufferPool } from './bufferPool';
 
 export const SIGNING_SERVICE = 'medical-imaging';
 
@@ -61,9 +62,14 @@ export async function errorFromResponse(response: Response, what: string): Promi
  * Reads a body into one buffer. With Content-Length the buffer is allocated once and a short body
  * is an error (a truncated HTJ2K codestream decodes silently to wrong pixels). Where the body is a
  * byte stream (fetch bodies in Chromium are), a BYOB reader fills that buffer directly: no chunk
- * arrays to copy from and collect, about one frame's worth of garbage less per frame.
+ * arrays to copy from and collect, about one frame's worth of garbage less per frame. With `buffers`
+ * that buffer comes from the pool (the view returned may be shorter than its buffer).
  */
-export async function readBody(response: Response, sizeHint?: number): Promise<Uint8Array> {
+export async function readBody(
+  response: Response,
+  sizeHint?: number,
+  buffers?: BufferPool,
+): Promise<Uint8Array> {
   const announced = Number(response.headers.get('content-length') ?? NaN);
   const exact =
     Number.isInteger(announced) && announced >= 0 && !response.headers.get('content-encoding');
@@ -75,7 +81,7 @@ export async function readBody(response: Response, sizeHint?: number): Promise<U
     } catch {
       // not a byte stream: read chunks below
     }
-    if (byob) return readExactly(byob, announced);
+    if (byob) return readExactly(byob, announced, buffers);
   }
   const reader = response.body.getReader();
   let buffer = new Uint8Array(exact ? announced : Math.max(64 * 1024, sizeHint ?? 0));
@@ -103,9 +109,13 @@ export async function readBody(response: Response, sizeHint?: number): Promise<U
 }
 
 /** Fills exactly `size` bytes with a BYOB reader; a shorter or longer body is an error. */
-async function readExactly(reader: ReadableStreamBYOBReader, size: number): Promise<Uint8Array> {
+async function readExactly(
+  reader: ReadableStreamBYOBReader,
+  size: number,
+  buffers?: BufferPool,
+): Promise<Uint8Array> {
   // Each read transfers the buffer and hands back a view of the same memory: follow it.
-  let buffer = new ArrayBuffer(size);
+  let buffer = buffers?.take(size) ?? new ArrayBuffer(size);
   let length = 0;
   while (length < size) {
     const { done, value } = await reader.read(new Uint8Array(buffer, length, size - length));
@@ -119,7 +129,7 @@ async function readExactly(reader: ReadableStreamBYOBReader, size: number): Prom
     await reader.cancel();
     throw new RetrieveError('Truncated', `Body longer than its Content-Length (${size} bytes)`);
   }
-  return new Uint8Array(buffer);
+  return new Uint8Array(buffer, 0, size);
 }
 
 export class AhiClient {
@@ -172,6 +182,8 @@ export class AhiClient {
     frameId: string,
     signal?: AbortSignal,
     sizeHint?: number,
+    /** where the body's buffer comes from (it goes back there when the caller is done) */
+    buffers?: BufferPool,
   ): Promise<FrameResponse> {
     const t0 = performance.now();
     const response = await this.send(
@@ -183,7 +195,7 @@ export class AhiClient {
     if (!response.ok) throw await errorFromResponse(response, `GetImageFrame ${frameId}`);
     let bytes: Uint8Array;
     try {
-      bytes = await readBody(response, sizeHint);
+      bytes = await readBody(response, sizeHint, buffers);
     } catch (e) {
       if (e instanceof RetrieveError || (e instanceof DOMException && e.name === 'AbortError'))
         throw e;

@@ -1,7 +1,8 @@
 /**
  * The frame store in real Chromium IndexedDB: a commit's frames share chunk records, each frame
  * reads back byte for byte (alone, and in an export's key order), frames stored by version 1 (one
- * frameData record each) still read, a version-1 database upgrades in place, storing a frame an
+ * frameData record each) and chunks of buffer lists still read, put() copies (the caller's buffer
+ * is overwritten at once), a version-1 database upgrades in place, storing a frame an
  * earlier run failed deletes that failure record (and no other), and deleting a job deletes its
  * chunks.
  */
@@ -39,15 +40,27 @@ describe('frame storage', () => {
     const writer = new FrameWriter(db);
     const sizes = [170_001, 5, 200_000, 1];
     const keys = ['s/3', 's/1', 's/4', 's/2'];
-    await Promise.all(
-      keys.map((k, i) =>
-        writer.put(frame(jobId, k, sizes[i]), bytesFor(i + 1, sizes[i]!).slice().buffer),
-      ),
-    );
+    // Each source is a view into a larger buffer (as a pooled body is), overwritten as soon as
+    // put() returns: put copies.
+    const sources = keys.map((_, i) => {
+      const b = new Uint8Array(sizes[i]! + 64);
+      b.set(bytesFor(i + 1, sizes[i]!), 32);
+      return b.subarray(32, 32 + sizes[i]!);
+    });
+    const puts = keys.map((k, i) => writer.put(frame(jobId, k, sizes[i]), sources[i]!));
+    for (const s of sources) new Uint8Array(s.buffer).fill(0xee);
+    await Promise.all(puts);
     // The first put commits alone; the three that arrived meanwhile ride in one chunk.
     expect(await count(db, 'chunks', jobId)).toBe(2);
+    // Each chunk holds exactly its frames' bytes, not the 2 MB its buffer may grow to.
+    const stored = await db.getAll('chunks', IDBKeyRange.bound([jobId, ''], [jobId, '\uffff']));
+    expect(stored.map((c) => (c.data as ArrayBuffer).byteLength).sort((a, b) => a - b)).toEqual([
+      170_001, 200_006,
+    ]);
     for (const [i, k] of keys.entries()) {
       const got = await getStoredFrame(jobId, k);
+      // A copy of its range, usable anywhere (some APIs refuse the resizable chunk buffer).
+      expect(got?.data.resizable).toBe(false);
       expect(got?.size).toBe(sizes[i]);
       expect(new Uint8Array(got!.data)).toEqual(bytesFor(i + 1, sizes[i]!));
     }
@@ -73,7 +86,7 @@ describe('frame storage', () => {
     const third = Math.floor(CHUNK_BYTES / 3);
     const sizes = [10, third, third, third, big, 10];
     await Promise.all(
-      sizes.map((n, i) => writer.put(frame(jobId, `k/${i}`, n), bytesFor(i + 7, n).slice().buffer)),
+      sizes.map((n, i) => writer.put(frame(jobId, `k/${i}`, n), bytesFor(i + 7, n))),
     );
     // [10] alone, then [third, third, third | big | 10]: at most CHUNK_BYTES unless one frame is more.
     expect(await count(db, 'chunks', jobId)).toBe(4);
@@ -101,8 +114,8 @@ describe('frame storage', () => {
     expect(await failureKeys(jobId)).toEqual(new Set(['a', 'b']));
     const writer = new FrameWriter(await openDb());
     await Promise.all([
-      writer.put(frame(jobId, 'a', 4), bytesFor(1, 4).slice().buffer, true),
-      writer.put(frame(jobId, 'c', 4), bytesFor(2, 4).slice().buffer),
+      writer.put(frame(jobId, 'a', 4), bytesFor(1, 4), true),
+      writer.put(frame(jobId, 'c', 4), bytesFor(2, 4)),
     ]);
     expect(await storedFrameKeys(jobId)).toEqual(new Set(['a', 'c']));
     expect(await failureKeys(jobId)).toEqual(new Set(['b']));
@@ -113,25 +126,38 @@ describe('frame storage', () => {
     expect(await failureKeys(other)).toEqual(new Set());
   });
 
-  it('reads frames stored by version 1 (a frameData record each) beside chunked ones', async () => {
+  it('reads frames stored by version 1 (frameData) and in buffer-list chunks beside Blob ones', async () => {
     const jobId = `legacy-${crypto.randomUUID()}`;
     const db = await openDb();
     const old = bytesFor(3, 1000);
-    const tx = db.transaction(['frames', 'frameData'], 'readwrite');
+    const listed = [bytesFor(5, 300), bytesFor(6, 7)];
+    const tx = db.transaction(['frames', 'frameData', 'chunks'], 'readwrite');
     void tx.objectStore('frames').put(frame(jobId, 'a', old.length));
     void tx.objectStore('frameData').put({ jobId, key: 'a', data: old.slice().buffer });
+    // A chunk as first written: one buffer per frame, frames naming their entry.
+    for (const [index, key] of ['c', 'd'].entries())
+      void tx
+        .objectStore('frames')
+        .put({ ...frame(jobId, key, listed[index]!.length), chunk: 'list', index });
+    void tx
+      .objectStore('chunks')
+      .put({ jobId, id: 'list', data: listed.map((b) => b.slice().buffer) });
     await tx.done;
-    await new FrameWriter(db).put(frame(jobId, 'b', 10), bytesFor(4, 10).slice().buffer);
+    await new FrameWriter(db).put(frame(jobId, 'b', 10), bytesFor(4, 10));
 
     expect(new Uint8Array((await getStoredFrame(jobId, 'a'))!.data)).toEqual(old);
+    expect(new Uint8Array((await getStoredFrame(jobId, 'd'))!.data)).toEqual(listed[1]);
     const all = [];
     for await (const f of readStoredFrames(jobId)) all.push([f.key, new Uint8Array(f.data)]);
     expect(all).toEqual([
       ['a', old],
       ['b', bytesFor(4, 10)],
+      ['c', listed[0]],
+      ['d', listed[1]],
     ]);
     await deleteJob(jobId);
     expect(await count(db, 'frameData', jobId)).toBe(0);
+    expect(await count(db, 'chunks', jobId)).toBe(0);
   });
 
   it('upgrades a version-1 database in place, keeping what it holds', async () => {

@@ -3,15 +3,25 @@
  * totals), stored frames keyed by [jobId, frameKey], and failures with their reasons. Frame writes
  * go through FrameWriter's group commit: one transaction in flight, everything that arrives
  * meanwhile rides in the next one, so IndexedDB keeps up without adding latency when idle. The
- * bytes of the frames of one commit go into one chunk record (a list of their buffers, up to
- * CHUNK_BYTES), each frame's record saying which chunk and which entry: Chromium writes every large
- * value as a blob of its own, and a blob per frame cost the browser process 1-2 ms of CPU per
- * frame more (measured by the bench: 4.2-4.5 vs 2.6-3.2 ms per frame). A commit writes only what it
+ * bytes of the frames of one commit go into one chunk record (one buffer of up to CHUNK_BYTES),
+ * each frame's record saying which chunk and where in it: Chromium writes every large value as a
+ * blob of its own, and a blob per frame cost the browser process 1-2 ms of CPU per frame more
+ * (measured by the bench: 4.2-4.5 vs 2.6-3.2 ms per frame). put() copies the frame's bytes into
+ * the open chunk at once, so the caller reuses its buffer (bodies come from a pool), and the
+ * chunk's buffer is reused once IndexedDB has serialised it: no buffer per frame is left for the
+ * garbage collector (V8 let 40-60 MB of dead bodies pile up per worker between collections). The
+ * buffer is resizable so that it is stored at exactly its length; it also reads back resizable,
+ * which some APIs refuse (TextDecoder, crypto.subtle): readers here hand out copies of ranges.
+ * Tried: a Blob per chunk cost 0.4 ms less renderer CPU per frame, but Chromium keeps a Blob's
+ * bytes in the browser process until the page's Blob object is collected (+110 MB at the peak of
+ * a 10,000-frame job); an exact-size copy of each chunk leaves as much garbage as the bodies did.
+ * A commit writes only what it
  * must: a frame's failure record is deleted only when an earlier run left one, and no store has an
  * index (every key starts with the job's ID, so a key range finds a job's records; version 2's
  * byJob indexes cost 0.4 ms of renderer CPU per frame, and the per-frame delete of a failure
  * record that was not there 0.9 ms of renderer and browser CPU together).
- * Frames stored by version 1 keep their bytes in frameData and are read from there.
+ * Frames stored by version 1 keep their bytes in frameData, and chunks first written in version 2
+ * hold a list of buffers (one per frame); both are read.
  */
 import {
   openDB,
@@ -61,6 +71,8 @@ export interface StoredFrame {
   /** the chunk holding the bytes, and their entry in it (absent: in frameData, version 1) */
   chunk?: string;
   index?: number;
+  /** where the bytes start in a one-buffer chunk */
+  offset?: number;
   /** decoded geometry, for pixels */
   width?: number;
   height?: number;
@@ -78,11 +90,15 @@ export interface FailureRecord {
   at: number;
 }
 
-/** The bytes of the frames of one commit: one buffer per frame, one record (and one blob) in all. */
+/**
+ * The bytes of the frames of one commit, one record: one buffer (each frame at its offset; it
+ * reads back resizable, so copy a range before handing it to an API), or, as first written, one
+ * buffer per frame.
+ */
 export interface StoredChunk {
   jobId: string;
   id: string;
-  data: ArrayBuffer[];
+  data: ArrayBuffer | ArrayBuffer[];
 }
 
 /** A stored frame's bytes, kept apart from its description (version 1; read, no longer written). */
@@ -155,41 +171,79 @@ export function openDb(): Promise<Db> {
 
 const jobRange = (jobId: string) => IDBKeyRange.bound([jobId, ''], [jobId, '\uffff']);
 
-/**
- * Group commit for frame records: put() resolves when the transaction holding the frame has
- * committed. A QuotaExceededError rejects every frame of that transaction with it. The buffers of a
- * commit's frames go into chunk records of up to CHUNK_BYTES (no copy: IndexedDB clones them).
- */
-export class FrameWriter {
-  private pending: {
+/** A chunk being filled: the frames' bytes copied one after the other into one buffer. */
+interface OpenChunk {
+  jobId: string;
+  id: string;
+  /** resizable (its maximum is only reserved): IndexedDB serialises exactly its length */
+  buffer: ArrayBuffer;
+  used: number;
+  entries: {
     frame: StoredFrame;
-    data: ArrayBuffer;
+    offset: number;
+    size: number;
     failedBefore: boolean;
     resolve: () => void;
     reject: (e: unknown) => void;
-  }[] = [];
+  }[];
+}
+
+/**
+ * Group commit for frame records: put() copies the frame's bytes into the open chunk and resolves
+ * when the transaction holding the frame has committed. A QuotaExceededError rejects every frame
+ * of that transaction with it. A chunk holds one job's frames, up to CHUNK_BYTES (a larger frame
+ * has one of its own). Its buffer is reused for a later chunk once IndexedDB has serialised it.
+ */
+export class FrameWriter {
+  private open: OpenChunk | undefined;
+  private sealed: OpenChunk[] = [];
+  private spare: ArrayBuffer[] = [];
   private committing = false;
   /** bytes waiting or committing: the worker stops fetching past a bound */
   pendingBytes = 0;
 
   constructor(private readonly db: Db) {}
 
-  /** `failedBefore`: an earlier run left a failure record for this frame, deleted with the put. */
-  put(frame: StoredFrame, data: ArrayBuffer, failedBefore = false): Promise<void> {
-    this.pendingBytes += frame.size;
+  /**
+   * Copies `bytes` before it returns (the caller may reuse them). `failedBefore`: an earlier run
+   * left a failure record for this frame, deleted with the put.
+   */
+  put(frame: StoredFrame, bytes: Uint8Array, failedBefore = false): Promise<void> {
+    const size = bytes.length;
+    let c = this.open;
+    if (c && (c.jobId !== frame.jobId || (c.used > 0 && c.used + size > c.buffer.maxByteLength))) {
+      this.sealed.push(c);
+      c = undefined;
+    }
+    if (!c) {
+      const buffer =
+        (size <= CHUNK_BYTES ? this.spare.pop() : undefined) ??
+        new ArrayBuffer(0, { maxByteLength: Math.max(CHUNK_BYTES, size) });
+      c = this.open = { jobId: frame.jobId, id: crypto.randomUUID(), buffer, used: 0, entries: [] };
+    }
+    const offset = c.used;
+    // A reused buffer keeps its last length: it grows only past that (pages stay mapped).
+    if (c.buffer.byteLength < offset + size) c.buffer.resize(offset + size);
+    new Uint8Array(c.buffer, offset, size).set(bytes);
+    c.used += size;
+    this.pendingBytes += size;
+    const chunk = c;
     return new Promise((resolve, reject) => {
-      this.pending.push({ frame, data, failedBefore, resolve, reject });
+      chunk.entries.push({ frame, offset, size, failedBefore, resolve, reject });
       if (!this.committing) void this.commit();
     });
   }
 
   private async commit(): Promise<void> {
     this.committing = true;
-    while (this.pending.length > 0) {
-      const batch = this.pending;
-      this.pending = [];
+    while (this.open || this.sealed.length > 0) {
+      if (this.open) this.sealed.push(this.open);
+      this.open = undefined;
+      const batch = this.sealed;
+      this.sealed = [];
+      const entries = batch.flatMap((c) => c.entries);
       try {
-        const clear = batch.filter((b) => b.failedBefore);
+        const clear = entries.filter((e) => e.failedBefore);
         const tx = this.db.transaction(
           clear.length ? ['frames', 'chunks', 'failures'] : ['frames', 'chunks'],
           'readwrite',
@@ -199,47 +253,29 @@ export class FrameWriter {
         );
         const frames = tx.objectStore('frames');
         const chunks = tx.objectStore('chunks');
-        for (const group of chunked(batch)) {
-          const jobId = group[0]!.frame.jobId;
-          const id = crypto.randomUUID();
-          for (const [index, { frame, data }] of group.entries())
-            void frames.put({ ...frame, chunk: id, index, size: data.byteLength });
-          void chunks.put({ jobId, id, data: group.map((g) => g.data) });
+        for (const c of batch) {
+          for (const [index, e] of c.entries.entries())
+            void frames.put({ ...e.frame, chunk: c.id, index, offset: e.offset, size: e.size });
+          // put() serialises the buffer at once, exactly its length: then it is free again.
+          c.buffer.resize(c.used);
+          void chunks.put({ jobId: c.jobId, id: c.id, data: c.buffer });
         }
         if (clear.length) {
           const failures = tx.objectStore('failures');
           for (const { frame } of clear) void failures.delete([frame.jobId, frame.key]);
         }
         await tx.done;
-        for (const b of batch) b.resolve();
+        for (const e of entries) e.resolve();
       } catch (e) {
-        for (const b of batch) b.reject(e);
+        for (const entry of entries) entry.reject(e);
       }
-      for (const { frame } of batch) this.pendingBytes -= frame.size;
+      for (const c of batch)
+        if (c.buffer.maxByteLength === CHUNK_BYTES && this.spare.length < 2)
+          this.spare.push(c.buffer);
+      for (const e of entries) this.pendingBytes -= e.size;
     }
     this.committing = false;
   }
-}
-
-/** Splits a commit into runs of one job's frames of up to CHUNK_BYTES (at least one frame each). */
-function chunked<T extends { frame: StoredFrame; data: ArrayBuffer }>(batch: T[]): T[][] {
-  const out: T[][] = [];
-  let bytes = 0;
-  for (const b of batch) {
-    const last = out.at(-1);
-    if (
-      last &&
-      last[0]!.frame.jobId === b.frame.jobId &&
-      bytes + b.data.byteLength <= CHUNK_BYTES
-    ) {
-      last.push(b);
-      bytes += b.data.byteLength;
-    } else {
-      out.push([b]);
-      bytes = b.data.byteLength;
-    }
-  }
-  return out;
 }
 
 export async function saveJob(job: JobRecord): Promise<void> {
@@ -304,13 +340,19 @@ export async function getStoredFrame(
     return legacy ? { ...frame, data: legacy.data } : undefined;
   }
   const chunk = await tx.objectStore('chunks').get([jobId, frame.chunk]);
-  const data = chunk && bytesIn(chunk, frame);
+  const data = chunk && bytesIn(chunk.data, frame);
   return data ? { ...frame, data } : undefined;
 }
 
-/** A frame's bytes in its chunk. */
-function bytesIn(chunk: StoredChunk, frame: StoredFrame): ArrayBuffer | undefined {
-  return chunk.data[frame.index ?? -1];
+/**
+ * A frame's bytes from its chunk: a copy of its range of a one-buffer chunk (the chunk may stay
+ * cached for the frames after it), or its entry in a list.
+ */
+function bytesIn(chunk: StoredChunk['data'], frame: StoredFrame): ArrayBuffer | undefined {
+  if (Array.isArray(chunk)) return chunk[frame.index ?? -1];
+  return frame.offset === undefined
+    ? undefined
+    : chunk.slice(frame.offset, frame.offset + frame.size);
 }
 
 export async function putFailures(failures: FailureRecord[]): Promise<void> {
@@ -330,7 +372,7 @@ export async function* readStoredFrames(
 ): AsyncGenerator<StoredFrame & { data: ArrayBuffer }> {
   const db = await openDb();
   let after: string | undefined;
-  let chunks = new Map<string, StoredChunk>();
+  let chunks = new Map<string, StoredChunk['data']>();
   for (;;) {
     const range =
       after === undefined
@@ -348,9 +390,9 @@ export async function* readStoredFrames(
     const bytes = new Map(legacy.map((d) => [d.key, d.data]));
     // The chunks this batch needs: kept from the batch before when it read them already.
     const wanted = new Set(frames.flatMap((f) => (f.chunk === undefined ? [] : [f.chunk])));
-    const next = new Map<string, StoredChunk>();
+    const next = new Map<string, StoredChunk['data']>();
     for (const id of wanted) {
-      const c = chunks.get(id) ?? (await tx.objectStore('chunks').get([jobId, id]));
+      const c = chunks.get(id) ?? (await tx.objectStore('chunks').get([jobId, id]))?.data;
       if (c) next.set(id, c);
     }
     chunks = next;
