@@ -50,10 +50,10 @@ export interface FrameMeta {
 
 /**
  * Runs in the page: the app's IndexedDB read straight, not through the app's code. Every frame's
- * description, every job and every failure record's key; with `digests`, SHA-256 (hex) of each stored frame's bytes by frame
- * ID (its range of its chunk's buffer, its entry in a chunk's buffer list, or its own frameData
- * record, version 1); with `only`, just
- * that frame (by its full key), and its bytes.
+ * description, every job and every failure record's key; with `digests`, SHA-256 (hex) of each
+ * stored frame's bytes by frame ID (its range of its chunk's buffer, its entry in a chunk's buffer
+ * list, or its own frameData record, version 1); with `only`, just that frame (by its full key),
+ * and its bytes.
  */
 async function readInPage({ digests, only }: { digests: boolean; only: string | null }): Promise<{
   frames: FrameMeta[];

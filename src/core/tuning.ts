@@ -5,8 +5,8 @@
  * - InFlightTuner: AIMD on the in-flight limit. Every window it compares throughput with the window
  *   before. It starts by growing the limit by a factor while that pays off (slow start); then it
  *   probes a step up or down now and then, keeping a rise that paid off and a step down after which
- *   throughput did not fall, and taking back the others. Throttling, or throughput falling hard at the same
- *   limit, cuts the limit by a factor.
+ *   throughput did not fall, and taking back the others. Throttling, or throughput falling hard at
+ *   the same limit, cuts the limit by a factor.
  * - SendRate: a client-side rate cap that exists only after throttling, in the spirit of the AWS
  *   SDKs' "adaptive" retry mode: on a 429 the cap becomes a fraction of the rate just measured,
  *   then grows back a little every second without throttling, and goes away once it is far above

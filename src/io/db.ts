@@ -2,26 +2,27 @@
  * The one module that opens IndexedDB. Jobs (settings without secrets, manifest sources, state,
  * totals), stored frames keyed by [jobId, frameKey], and failures with their reasons. Frame writes
  * go through FrameWriter's group commit: one transaction in flight, everything that arrives
- * meanwhile rides in the next one, so IndexedDB keeps up without adding latency when idle. The
- * bytes of the frames of one commit go into one chunk record (one buffer of up to CHUNK_BYTES),
- * each frame's record saying which chunk and where in it: Chromium writes every large value as a
- * blob of its own, and a blob per frame cost the browser process 1-2 ms of CPU per frame more
- * (measured by the bench: 4.2-4.5 vs 2.6-3.2 ms per frame). put() copies the frame's bytes into
- * the open chunk at once, so the caller reuses its buffer (bodies come from a pool), and the
- * chunk's buffer is reused once IndexedDB has serialised it: no buffer per frame is left for the
- * garbage collector (V8 let 40-60 MB of dead bodies pile up per worker between collections). The
- * buffer is resizable so that it is stored at exactly its length; it also reads back resizable,
- * which some APIs refuse (TextDecoder, crypto.subtle): readers here hand out copies of ranges.
- * Tried: a Blob per chunk cost 0.4 ms less renderer CPU per frame, but Chromium keeps a Blob's
- * bytes in the browser process until the page's Blob object is collected (+110 MB at the peak of
- * a 10,000-frame job); an exact-size copy of each chunk leaves as much garbage as the bodies did.
- * A commit writes only what it
- * must: a frame's failure record is deleted only when an earlier run left one, and no store has an
- * index (every key starts with the job's ID, so a key range finds a job's records; version 2's
- * byJob indexes cost 0.4 ms of renderer CPU per frame, and the per-frame delete of a failure
- * record that was not there 0.9 ms of renderer and browser CPU together).
- * Frames stored by version 1 keep their bytes in frameData, and chunks first written in version 2
- * hold a list of buffers (one per frame); both are read.
+ * meanwhile rides in the next one, so IndexedDB keeps up without adding latency when idle.
+ *
+ * The bytes of the frames of one commit go into one chunk record (one buffer of up to
+ * CHUNK_BYTES), each frame's record saying which chunk and where in it: Chromium writes every large
+ * value as a blob of its own, and a blob per frame cost the browser process 1-2 ms of CPU per frame
+ * more (measured by the bench: 4.2-4.5 vs 2.6-3.2 ms per frame). put() copies the frame's bytes
+ * into the open chunk at once, so the caller reuses its buffer (bodies come from a BufferPool), and
+ * the chunk's buffer is reused once IndexedDB has serialised it: no buffer per frame is left for
+ * the garbage collector. The buffer is resizable so that it is stored at exactly its length; it
+ * also reads back resizable, which some APIs refuse (TextDecoder, crypto.subtle): readers here
+ * hand out copies of ranges. Tried: a Blob per chunk cost 0.4 ms less renderer CPU per frame, but
+ * Chromium keeps a Blob's bytes in the browser process until the page's Blob object is collected
+ * (+110 MB at the peak of a 10,000-frame job); an exact-size copy of each chunk leaves as much
+ * garbage as the bodies did.
+ *
+ * A commit writes only what it must: a frame's failure record is deleted only when an earlier run
+ * left one, and no store has an index (every key starts with the job's ID, so a key range finds a
+ * job's records; version 2's byJob indexes cost 0.4 ms of renderer CPU per frame, and the
+ * per-frame delete of a failure record that was not there 0.9 ms of renderer and browser CPU
+ * together). Frames stored by version 1 keep their bytes in frameData, and chunks first written
+ * in version 2 hold a list of buffers (one per frame); both are read.
  */
 import {
   openDB,
@@ -320,11 +321,14 @@ export async function deleteJob(id: string): Promise<void> {
   await tx.done;
 }
 
-/** Keys of the frames a job has stored: what a resume must not fetch again. */
-export async function storedFrameKeys(jobId: string): Promise<Set<string>> {
-  const keys = await (await openDb()).getAllKeys('frames', jobRange(jobId));
+/** The frame keys a job has records for in a store keyed by [jobId, frameKey]. */
+async function frameKeysIn(store: 'frames' | 'failures', jobId: string): Promise<Set<string>> {
+  const keys = await (await openDb()).getAllKeys(store, jobRange(jobId));
   return new Set(keys.map((k) => k[1]));
 }
+
+/** Keys of the frames a job has stored: what a resume must not fetch again. */
+export const storedFrameKeys = (jobId: string) => frameKeysIn('frames', jobId);
 
 /** A stored frame with its bytes. */
 export async function getStoredFrame(
@@ -406,10 +410,7 @@ export async function* readStoredFrames(
 }
 
 /** Keys of the frames a job has failure records for (an earlier run's). */
-export async function failureKeys(jobId: string): Promise<Set<string>> {
-  const keys = await (await openDb()).getAllKeys('failures', jobRange(jobId));
-  return new Set(keys.map((k) => k[1]));
-}
+export const failureKeys = (jobId: string) => frameKeysIn('failures', jobId);
 
 /** A job's failures with their reasons. */
 export async function getFailures(jobId: string): Promise<FailureRecord[]> {
