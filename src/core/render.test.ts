@@ -63,6 +63,50 @@ describe('rendering decoded pixels', () => {
     expect([...out]).toEqual([1, 2, 3, 255, 4, 5, 6, 255]);
   });
 
+  it('gives every stored value the grey of the DICOM linear VOI function, at any offset in memory', () => {
+    // The per-pixel formula, written out, against the table toRgba looks values up in.
+    const voi = (x: number, slope: number, icpt: number, w: { center: number; width: number }) => {
+      const c = w.center - 0.5;
+      const ww = Math.max(1, w.width) - 1;
+      const v = x * slope + icpt;
+      // stored as ImageData stores it: clamped, rounded half to even
+      return Uint8ClampedArray.of(
+        v <= c - ww / 2 ? 0 : v > c + ww / 2 ? 255 : ((v - c) / ww + 0.5) * 255,
+      )[0];
+    };
+    const cases = [
+      { values: Array.from({ length: 65536 }, (_, i) => i), signed: false, bits: 16 },
+      { values: Array.from({ length: 65536 }, (_, i) => i - 32768), signed: true, bits: 16 },
+      { values: Array.from({ length: 256 }, (_, i) => i), signed: false, bits: 8 },
+    ];
+    const w = { center: 37.5, width: 301 };
+    for (const { values, signed, bits } of cases) {
+      const data =
+        bits === 8
+          ? Uint8Array.from(values).buffer
+          : (signed ? Int16Array.from(values) : Uint16Array.from(values)).buffer;
+      const p = {
+        width: values.length,
+        height: 1,
+        bitsPerSample: bits,
+        signed,
+        components: 1,
+        data,
+      };
+      const want = values.map((x) => voi(x, 0.5, -20, w));
+      for (const shift of [0, 1]) {
+        const out = new Uint8ClampedArray(values.length * 4 + shift).subarray(shift);
+        toRgba(p, { rescaleSlope: 0.5, rescaleIntercept: -20, photometric: 'MONOCHROME2' }, w, out);
+        const got = values.map((_, i) => out[i * 4]);
+        const mismatch = got.findIndex((g, i) => g !== want[i]);
+        expect(mismatch, `${bits}-bit ${signed ? 'signed' : 'unsigned'}, shift ${shift}`).toBe(-1);
+        expect(out[1]).toBe(out[0]);
+        expect(out[2]).toBe(out[0]);
+        expect(out[values.length * 4 - 1]).toBe(255);
+      }
+    }
+  });
+
   it('finds the full-range window in rescaled units', () => {
     expect(
       fullRangeWindow(grey16([100, 300]), { rescaleSlope: 2, rescaleIntercept: -100 }),

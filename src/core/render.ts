@@ -57,6 +57,35 @@ export function toRgba(
     }
     return;
   }
+  // One lookup per pixel: every stored value's grey (a table of 256 or 65,536 entries, built
+  // with the VOI function) as a whole RGBA pixel, written with one 32-bit store. Per pixel
+  // arithmetic and four byte stores took 3 ms of the first frame's main-thread task (512²).
+  const offset = v instanceof Int16Array ? 32768 : 0;
+  const lut = greyTable(v instanceof Uint8Array ? 256 : 65536, offset, desc, window);
+  if (out.byteOffset % 4 === 0) {
+    const out32 = new Uint32Array(out.buffer, out.byteOffset, n);
+    for (let i = 0; i < n; i++) out32[i] = lut[v[i]! + offset]!;
+  } else {
+    const bytes = new Uint8Array(lut.buffer);
+    for (let i = 0; i < n; i++) {
+      const k = (v[i]! + offset) * 4;
+      out[i * 4] = out[i * 4 + 1] = out[i * 4 + 2] = bytes[k]!;
+      out[i * 4 + 3] = 255;
+    }
+  }
+}
+
+let table = new Uint32Array(0);
+
+/** RGBA (as the platform's 32-bit words) of stored values -offset … size-1-offset. Reused. */
+function greyTable(
+  size: number,
+  offset: number,
+  desc: Pick<PixelDescription, 'rescaleSlope' | 'rescaleIntercept' | 'photometric'> | undefined,
+  window: Window,
+): Uint32Array {
+  if (table.length < size) table = new Uint32Array(size);
+  const bytes = new Uint8ClampedArray(table.buffer, 0, size * 4);
   const slope = desc?.rescaleSlope ?? 1;
   const intercept = desc?.rescaleIntercept ?? 0;
   const invert = desc?.photometric === 'MONOCHROME1';
@@ -64,14 +93,15 @@ export function toRgba(
   const w = Math.max(1, window.width) - 1;
   const lo = c - w / 2;
   const hi = c + w / 2;
-  for (let i = 0; i < n; i++) {
-    const x = v[i]! * slope + intercept;
+  for (let k = 0; k < size; k++) {
+    const x = (k - offset) * slope + intercept;
     let y = x <= lo ? 0 : x > hi ? 255 : ((x - c) / w + 0.5) * 255;
     if (invert) y = 255 - y;
-    const o = i * 4;
-    out[o] = out[o + 1] = out[o + 2] = y;
-    out[o + 3] = 255;
+    const o = k * 4;
+    bytes[o] = bytes[o + 1] = bytes[o + 2] = y;
+    bytes[o + 3] = 255;
   }
+  return table;
 }
 
 /** The data range (from the metadata's MinPixelValue/MaxPixelValue, else the pixels), rescaled. */
