@@ -46,14 +46,28 @@ function ProgressBar({
     const n = series.keys.length;
     ctx.fillStyle = COLORS.pending;
     ctx.fillRect(0, 0, width, height);
+    // One rectangle per run of frames in the same state (a column per frame, at least 1 px),
+    // not one per frame: a series of thousands redraws every 250 ms while a job runs.
+    let runState: FrameState | undefined;
+    let runX0 = 0;
+    let runX1 = 0;
+    const flush = () => {
+      if (!runState) return;
+      ctx.fillStyle = COLORS[runState];
+      ctx.fillRect(runX0, 0, runX1 - runX0, height);
+    };
     for (let i = 0; i < n; i++) {
       const state = frames.get(series.keys[i]!);
-      if (!state) continue;
-      ctx.fillStyle = COLORS[state];
       const x0 = Math.floor((i * width) / n);
       const x1 = Math.max(x0 + 1, Math.floor(((i + 1) * width) / n));
-      ctx.fillRect(x0, 0, x1 - x0, height);
+      if (state !== runState) {
+        flush();
+        runState = state;
+        runX0 = x0;
+      }
+      runX1 = x1;
     }
+    flush();
     if (index !== undefined) {
       ctx.fillStyle = '#1d232b';
       ctx.fillRect(Math.floor(((index + 0.5) * width) / n) - 1, 0, 3, height);
