@@ -1,5 +1,6 @@
 /** The plan worker's API: job preparation off the main thread (see src/io/planning.ts). */
 import { toErrorInfo } from '../src/core/errors';
+import type { PlannedFrame } from '../src/core/plan';
 import {
   prepareJob,
   reloadJob,
@@ -8,13 +9,24 @@ import {
   type PreparedJob,
 } from '../src/io/planning';
 
+/** the frames of the job prepared last, handed out in slices */
+let held: PlannedFrame[] = [];
+
 const settle = (p: Promise<PreparedJob>): Promise<PlanOutcome> =>
   p.then(
-    (job) => ({ ok: true as const, job }),
+    ({ record, plan }) => {
+      held = plan.frames;
+      return {
+        ok: true as const,
+        job: { record, plan: { ...plan, frames: [] } },
+        frames: held.length,
+      };
+    },
     (e: unknown) => ({ ok: false as const, error: toErrorInfo(e) }),
   );
 
 export const planApi = {
   prepare: (req) => settle(prepareJob(req)),
   reload: (id) => settle(reloadJob(id)),
+  frames: (from, count) => held.slice(from, from + count),
 } satisfies PlanWorkerApi;

@@ -7,7 +7,7 @@
 import { RetrieveError, type ErrorInfo } from '../core/errors';
 import { AHI_ID_RE } from '../core/ids';
 import { buildPlan, enrichPlan } from '../core/manifest';
-import type { Plan } from '../core/plan';
+import type { Plan, PlannedFrame } from '../core/plan';
 import type { Credentials } from '../core/protocol';
 import { AhiClient } from './ahiClient';
 import {
@@ -128,11 +128,22 @@ export async function reloadJob(id: string): Promise<PreparedJob> {
   return { record, plan: planFromSources(sources) };
 }
 
-/** Errors cross the worker boundary as data (code and message). */
-export type PlanOutcome = { ok: true; job: PreparedJob } | { ok: false; error: ErrorInfo };
+/**
+ * Errors cross the worker boundary as data (code and message). A prepared job crosses without its
+ * frames (`plan.frames` is empty, `frames` says how many): the page takes them FRAMES_PER_MESSAGE
+ * at a time with `frames`, one message (and one task to deserialise it) each. In one message,
+ * 2,000 frames took 15-20 ms of the page's thread on a busy machine, a 40-55 ms task; 10,000
+ * would take five times that.
+ */
+export type PlanOutcome =
+  { ok: true; job: PreparedJob; frames: number } | { ok: false; error: ErrorInfo };
+
+export const FRAMES_PER_MESSAGE = 400;
 
 /** The plan worker's contract (workers/plan.ts implements it, src/pool/planWorker.ts calls it). */
 export interface PlanWorkerApi {
   prepare(req: PlanRequest): Promise<PlanOutcome>;
   reload(id: string): Promise<PlanOutcome>;
+  /** frames `from` … `from + count - 1` of the job prepared last */
+  frames(from: number, count: number): PlannedFrame[];
 }
