@@ -73,32 +73,52 @@ async function readInPage({ digests, only }: { digests: boolean; only: string | 
       r.onsuccess = () => resolve(r.result as T[]);
       r.onerror = () => reject(r.error ?? new Error('IndexedDB request failed'));
     });
-  type Frame = FrameMeta & { chunk?: string; index?: number; offset?: number };
-  const frames = (await all<Frame>('frames')).filter((f) => only === null || f.key === only);
-  const jobs = await all<{ id: string; state: string }>('jobs');
+  type Frame = FrameMeta & { jobId: string; chunk?: string; index?: number; offset?: number };
+  const jobs = await all<{ id: string; state: string; createdAt: number }>('jobs');
+  // `only`: the copy of the frame in the newest job that has it.
+  const created = new Map(jobs.map((j) => [j.id, j.createdAt]));
+  const frames = (await all<Frame>('frames'))
+    .filter((f) => only === null || f.key === only)
+    .sort((a, b) => (only === null ? 0 : (created.get(a.jobId) ?? 0) - (created.get(b.jobId) ?? 0)))
+    .slice(only === null ? 0 : -1);
   const failures = (await all<{ jobId: string; key: string }>('failures')).map(
     ({ jobId, key }) => ({ jobId, key }),
   );
   const out: Record<string, string> = {};
   let bytes: number[] | undefined;
   if (digests) {
+    // One frame: only its chunk (the profile may hold other tests' jobs, hundreds of MB).
+    const get = <T>(store: string, key: IDBValidKey) =>
+      new Promise<T | undefined>((resolve, reject) => {
+        const r = db.transaction(store).objectStore(store).get(key);
+        r.onsuccess = () => resolve(r.result as T | undefined);
+        r.onerror = () => reject(r.error ?? new Error('IndexedDB request failed'));
+      });
+    type Chunk = { jobId: string; id: string; data: ArrayBuffer[] | ArrayBuffer };
+    type Legacy = { jobId: string; key: string; data: ArrayBuffer };
+    const one = only === null ? undefined : frames[0];
+    const chunkList = one
+      ? [one.chunk === undefined ? undefined : await get<Chunk>('chunks', [one.jobId, one.chunk])]
+      : await all<Chunk>('chunks');
+    const legacyList = one
+      ? [await get<Legacy>('frameData', [one.jobId, one.key])]
+      : await all<Legacy>('frameData');
     const chunks = new Map(
-      (await all<{ id: string; data: ArrayBuffer[] | ArrayBuffer }>('chunks')).map((c) => [
-        c.id,
-        c.data,
-      ]),
+      chunkList.flatMap((c) => (c ? [[`${c.jobId}/${c.id}`, c.data] as const] : [])),
     );
     const legacy = new Map(
-      (await all<{ key: string; data: ArrayBuffer }>('frameData')).map((d) => [d.key, d.data]),
+      legacyList.flatMap((d) => (d ? [[`${d.jobId}/${d.key}`, d.data] as const] : [])),
     );
     for (const f of frames) {
-      const chunk = f.chunk === undefined ? undefined : chunks.get(f.chunk);
+      const chunk = f.chunk === undefined ? undefined : chunks.get(`${f.jobId}/${f.chunk}`);
       const inChunk = Array.isArray(chunk)
         ? chunk[f.index ?? -1]
         : chunk && f.offset !== undefined
           ? chunk.slice(f.offset, f.offset + f.size)
           : undefined;
-      const data = new Uint8Array((chunk ? inChunk : legacy.get(f.key)) ?? new ArrayBuffer(0));
+      const data = new Uint8Array(
+        (chunk ? inChunk : legacy.get(`${f.jobId}/${f.key}`)) ?? new ArrayBuffer(0),
+      );
       const d = new Uint8Array(await crypto.subtle.digest('SHA-256', data));
       out[f.key.split('/')[1]!] = [...d].map((b) => b.toString(16).padStart(2, '0')).join('');
       if (only !== null) bytes = Array.from(data);
