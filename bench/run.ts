@@ -60,7 +60,11 @@ interface AppRun {
   /** PSS per Chromium process type at the peak */
   peakByProcessMb: Record<string, number>;
   mbPerSecond: number;
+  /** from the job running (plan ready, workers starting) to the first decoded frame */
   firstFrameMs: number;
+  /** from Start to the first decoded frame: preparing the job (plan worker, manifest, saving
+   * it, workers and codec) included */
+  firstFrameFromStartMs: number;
   retries: number;
   peakMemoryMb: number;
   longestTaskMs: number;
@@ -163,6 +167,7 @@ async function appRun(
       peakSecondHalfMb: peakOf(memory.filter((m) => m.done > total / 2)),
       mbPerSecond: r.job.bytes / 1e6 / seconds,
       firstFrameMs: r.first - r.running,
+      firstFrameFromStartMs: r.first - r.started,
       retries: r.job.retries,
       peakMemoryMb: peak,
       peakByProcessMb: peakByType,
@@ -340,7 +345,7 @@ const row = (scenario: string, what: string, all: AppRun[], bare: number, extra 
     (med((r) => r.mbPerSecond) * 8).toFixed(0),
     bare ? pct(fps / bare) : '',
     `${med((r) => r.latencyP50Ms).toFixed(0)} / ${med((r) => r.latencyP95Ms).toFixed(0)}`,
-    med((r) => r.firstFrameMs).toFixed(0),
+    `${med((r) => r.firstFrameFromStartMs).toFixed(0)} (${med((r) => r.firstFrameMs).toFixed(0)})`,
     med((r) => r.peakMemoryMb).toFixed(0),
     `${med((r) => r.longestTaskAfterStartMs).toFixed(0)} (${med((r) => r.longestTaskMs).toFixed(0)})`,
     `${extra}retries ${med((r) => r.retries)}; ${cpuNote(all)}; wait ${stages['wait']!.toFixed(1)} body ${stages['body']!.toFixed(1)} decode ${stages['decode']!.toFixed(1)} crc ${stages['crc']!.toFixed(1)} store ${stages['store']!.toFixed(1)} ms`,
@@ -349,6 +354,7 @@ const row = (scenario: string, what: string, all: AppRun[], bare: number, extra 
 };
 const longest: number[] = [];
 const firstFrames: number[] = [];
+const firstFramesFromStart: number[] = [];
 
 for (const scenario of scenarios) {
   ahi.api.setKnobs({ ...LINES[scenario] });
@@ -411,7 +417,10 @@ for (const scenario of scenarios) {
         c.fetchFramesPerSecond,
       );
       longest.push(...all.map((r) => r.longestTaskAfterStartMs));
-      if (scenario === 'loopback') firstFrames.push(...all.map((r) => r.firstFrameMs));
+      if (scenario === 'loopback') {
+        firstFrames.push(...all.map((r) => r.firstFrameMs));
+        firstFramesFromStart.push(...all.map((r) => r.firstFrameFromStartMs));
+      }
       console.log(
         `  ${scenario} ${format} ${limit}: ${all.map((r) => r.framesPerSecond.toFixed(0)).join(', ')} frames/s (load ${load()})`,
       );
@@ -460,11 +469,12 @@ for (const scenario of scenarios) {
   }
 }
 await ahi.close();
+// Judged from Start, as the target says; from when the job runs (plan ready) shown alongside.
 if (firstFrames.length)
   verdict(
     'first decoded frame ≤ 150 ms after Start (loopback)',
-    median(firstFrames) <= 150,
-    `median ${median(firstFrames).toFixed(0)} ms, worst ${Math.max(...firstFrames).toFixed(0)} ms`,
+    median(firstFramesFromStart) <= 150,
+    `median ${median(firstFramesFromStart).toFixed(0)} ms, worst ${Math.max(...firstFramesFromStart).toFixed(0)} ms after Start; ${median(firstFrames).toFixed(0)} / ${Math.max(...firstFrames).toFixed(0)} ms after the prepared job started running`,
   );
 verdict(
   'no main-thread task > 50 ms after Start',
@@ -480,7 +490,7 @@ const header = [
   'Mbps',
   'of bare loop',
   'latency p50/p95 ms',
-  'first frame ms',
+  'first frame ms after Start (after running)',
   'peak MB',
   'longest task ms (after Start)',
   'notes',
