@@ -57,48 +57,70 @@ export function toRgba(
     }
     return;
   }
-  // One lookup per pixel: every stored value's grey (a table of 256 or 65,536 entries, built
-  // with the VOI function) as a whole RGBA pixel, written with one 32-bit store. Per pixel
-  // arithmetic and four byte stores took 3 ms of the first frame's main-thread task (512²).
+  const voi = voiOf(desc, window);
   const offset = v instanceof Int16Array ? 32768 : 0;
-  const lut = greyTable(v instanceof Uint8Array ? 256 : 65536, offset, desc, window);
-  if (out.byteOffset % 4 === 0) {
+  const size = v instanceof Uint8Array ? 256 : 65536;
+  if (n >= size && out.byteOffset % 4 === 0) {
+    // One lookup per pixel: every stored value's RGBA from a table built with the VOI function,
+    // written with one 32-bit store. Per pixel arithmetic and four byte stores took 3 ms of the
+    // first frame's main-thread task (512²).
+    const lut = greyTable(size, offset, voi);
     const out32 = new Uint32Array(out.buffer, out.byteOffset, n);
     for (let i = 0; i < n; i++) out32[i] = lut[v[i]! + offset]!;
-  } else {
-    const bytes = new Uint8Array(lut.buffer);
-    for (let i = 0; i < n; i++) {
-      const k = (v[i]! + offset) * 4;
-      out[i * 4] = out[i * 4 + 1] = out[i * 4 + 2] = bytes[k]!;
-      out[i * 4 + 3] = 255;
-    }
+    return;
   }
+  // Fewer pixels than table entries (thumbnails), or an output not 4-byte aligned: per pixel.
+  for (let i = 0; i < n; i++) {
+    const o = i * 4;
+    out[o] = out[o + 1] = out[o + 2] = grey(v[i]!, voi);
+    out[o + 3] = 255;
+  }
+}
+
+interface Voi {
+  slope: number;
+  intercept: number;
+  invert: boolean;
+  c: number;
+  w: number;
+  lo: number;
+  hi: number;
+}
+
+/** The DICOM linear VOI function's terms for a description and window. */
+function voiOf(
+  desc: Pick<PixelDescription, 'rescaleSlope' | 'rescaleIntercept' | 'photometric'> | undefined,
+  window: Window,
+): Voi {
+  const c = window.center - 0.5;
+  const w = Math.max(1, window.width) - 1;
+  return {
+    slope: desc?.rescaleSlope ?? 1,
+    intercept: desc?.rescaleIntercept ?? 0,
+    invert: desc?.photometric === 'MONOCHROME1',
+    c,
+    w,
+    lo: c - w / 2,
+    hi: c + w / 2,
+  };
+}
+
+/** A stored value's grey, 0…255: rescaled, through the VOI window, MONOCHROME1 inverted. */
+function grey(stored: number, f: Voi): number {
+  const x = stored * f.slope + f.intercept;
+  const y = x <= f.lo ? 0 : x > f.hi ? 255 : ((x - f.c) / f.w + 0.5) * 255;
+  return f.invert ? 255 - y : y;
 }
 
 let table = new Uint32Array(0);
 
 /** RGBA (as the platform's 32-bit words) of stored values -offset … size-1-offset. Reused. */
-function greyTable(
-  size: number,
-  offset: number,
-  desc: Pick<PixelDescription, 'rescaleSlope' | 'rescaleIntercept' | 'photometric'> | undefined,
-  window: Window,
-): Uint32Array {
+function greyTable(size: number, offset: number, voi: Voi): Uint32Array {
   if (table.length < size) table = new Uint32Array(size);
   const bytes = new Uint8ClampedArray(table.buffer, 0, size * 4);
-  const slope = desc?.rescaleSlope ?? 1;
-  const intercept = desc?.rescaleIntercept ?? 0;
-  const invert = desc?.photometric === 'MONOCHROME1';
-  const c = window.center - 0.5;
-  const w = Math.max(1, window.width) - 1;
-  const lo = c - w / 2;
-  const hi = c + w / 2;
   for (let k = 0; k < size; k++) {
-    const x = (k - offset) * slope + intercept;
-    let y = x <= lo ? 0 : x > hi ? 255 : ((x - c) / w + 0.5) * 255;
-    if (invert) y = 255 - y;
     const o = k * 4;
-    bytes[o] = bytes[o + 1] = bytes[o + 2] = y;
+    bytes[o] = bytes[o + 1] = bytes[o + 2] = grey(k - offset, voi);
     bytes[o + 3] = 255;
   }
   return table;
