@@ -75,12 +75,14 @@ async function readInPage({ digests, only }: { digests: boolean; only: string | 
     });
   type Frame = FrameMeta & { jobId: string; chunk?: string; index?: number; offset?: number };
   const jobs = await all<{ id: string; state: string; createdAt: number }>('jobs');
-  // `only`: the copy of the frame in the newest job that has it.
-  const created = new Map(jobs.map((j) => [j.id, j.createdAt]));
-  const frames = (await all<Frame>('frames'))
-    .filter((f) => only === null || f.key === only)
-    .sort((a, b) => (only === null ? 0 : (created.get(a.jobId) ?? 0) - (created.get(b.jobId) ?? 0)))
-    .slice(only === null ? 0 : -1);
+  let frames = await all<Frame>('frames');
+  if (only !== null) {
+    // The copy of the frame in the newest job that has it.
+    const created = new Map(jobs.map((j) => [j.id, j.createdAt]));
+    const copies = frames.filter((f) => f.key === only);
+    copies.sort((a, b) => (created.get(a.jobId) ?? 0) - (created.get(b.jobId) ?? 0));
+    frames = copies.slice(-1);
+  }
   const failures = (await all<{ jobId: string; key: string }>('failures')).map(
     ({ jobId, key }) => ({ jobId, key }),
   );

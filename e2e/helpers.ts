@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { request, type Download, type Page } from '@playwright/test';
+import { expect, request, type Download, type Page } from '@playwright/test';
 import { API_URL } from '../playwright.config';
 import { DEFAULT_KNOBS } from '../ahi-server/knobs';
 import type { Stats } from '../ahi-server/server';
@@ -67,6 +67,23 @@ export async function fillCredentials(
 }
 
 /** Opens the app (at `url`, default the test server's) and waits until the local config has prefilled the form. */
+/**
+ * Waits until the viewer's canvas holds the frame and window it says it shows (data-frame and
+ * data-window change when they are chosen; the canvas paints a task later and sets data-painted).
+ */
+export async function waitForPainted(page: Page): Promise<void> {
+  await expect
+    .poll(() =>
+      page
+        .getByLabel('Decoded frame')
+        .evaluate(
+          (c: HTMLElement) =>
+            c.dataset['painted'] === `${c.dataset['frame']}@${c.dataset['window']}`,
+        ),
+    )
+    .toBe(true);
+}
+
 export async function openApp(page: Page, url = '/', navigate = true): Promise<void> {
   if (navigate) await page.goto(url);
   await page.getByLabel('Access key ID').and(page.locator('[value="AKIDEXAMPLE"]')).waitFor();

@@ -22,6 +22,7 @@ import {
   serverStats,
   unzip,
   waitForFrames,
+  waitForPainted,
 } from './helpers';
 
 const SCREENS = 'test-results/screens';
@@ -187,17 +188,9 @@ async function nemaAttributes(): Promise<Map<string, Dicom>> {
   return out;
 }
 
-/** The canvas holds the frame and window the viewer says it shows (it paints a task later). */
-const painted = (page: Page) =>
-  page
-    .getByLabel('Decoded frame')
-    .evaluate(
-      (c: HTMLElement) => c.dataset['painted'] === `${c.dataset['frame']}@${c.dataset['window']}`,
-    );
-
 /** About 100 pixels of the canvas and the same pixels' stored bytes (raw format: pixels). */
 async function shownAndStored(page: Page) {
-  await expect.poll(() => painted(page)).toBe(true);
+  await waitForPainted(page);
   const shown = await page.evaluate(() => {
     const c = document.querySelector<HTMLCanvasElement>('canvas[aria-label="Decoded frame"]')!;
     const [center, width] = c.dataset['window']!.split(',').map(Number);

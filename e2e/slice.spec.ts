@@ -3,7 +3,7 @@
  * HTTP/2. Start downloads the real NEMA set, decodes and verifies it in a worker, and shows a frame.
  */
 import { expect, test } from '@playwright/test';
-import { openApp, resetServer, serverStats } from './helpers';
+import { openApp, resetServer, serverStats, waitForPainted } from './helpers';
 
 test('downloads, decodes and verifies the NEMA demo set over one HTTP/2 session', async ({
   page,
@@ -26,13 +26,7 @@ test('downloads, decodes and verifies the NEMA demo set over one HTTP/2 session'
   // A decoded frame is on the canvas: not blank.
   const canvas = page.getByLabel('Decoded frame');
   await expect(canvas).toHaveAttribute('data-frame', /\w+\/\w{32}/);
-  await expect
-    .poll(() =>
-      canvas.evaluate(
-        (c: HTMLElement) => c.dataset['painted'] === `${c.dataset['frame']}@${c.dataset['window']}`,
-      ),
-    )
-    .toBe(true);
+  await waitForPainted(page);
   const distinct = await canvas.evaluate((c: HTMLCanvasElement) => {
     const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
     const seen = new Set<number>();
