@@ -161,7 +161,6 @@ async function retrieve(task: FrameTask, signal: AbortSignal): Promise<FrameResu
       task.imageSetId,
       task.frameId,
       signal,
-      undefined,
       bodies,
     );
     timings.requestMs = response.requestMs;

@@ -67,7 +67,7 @@ describe('reading a GetImageFrame body', () => {
     const r = new Response(
       streamOf([new Uint8Array(70_000).fill(1), new Uint8Array(70_000).fill(2)]),
     );
-    const body = await readBody(r, 1000);
+    const body = await readBody(r, { sizeHint: 1000 });
     expect(body.length).toBe(140_000);
     expect(body[69_999]).toBe(1);
     expect(body[70_000]).toBe(2);

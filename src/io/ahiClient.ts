@@ -67,8 +67,14 @@ export async function errorFromResponse(response: Response, what: string): Promi
  */
 export async function readBody(
   response: Response,
-  sizeHint?: number,
-  buffers?: BufferPool,
+  {
+    sizeHint,
+    buffers,
+  }: {
+    /** the expected size when no Content-Length is announced (the buffer grows past it) */
+    sizeHint?: number;
+    buffers?: BufferPool;
+  } = {},
 ): Promise<Uint8Array> {
   const announced = Number(response.headers.get('content-length') ?? NaN);
   const exact =
@@ -181,7 +187,6 @@ export class AhiClient {
     imageSetId: string,
     frameId: string,
     signal?: AbortSignal,
-    sizeHint?: number,
     /** where the body's buffer comes from (it goes back there when the caller is done) */
     buffers?: BufferPool,
   ): Promise<FrameResponse> {
@@ -195,7 +200,7 @@ export class AhiClient {
     if (!response.ok) throw await errorFromResponse(response, `GetImageFrame ${frameId}`);
     let bytes: Uint8Array;
     try {
-      bytes = await readBody(response, sizeHint, buffers);
+      bytes = await readBody(response, { buffers });
     } catch (e) {
       if (e instanceof RetrieveError || (e instanceof DOMException && e.name === 'AbortError'))
         throw e;
