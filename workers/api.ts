@@ -4,7 +4,7 @@
  * fetch, check the length, decode in WASM, verify the CRC-32, store), so no frame waits for a
  * round trip to the main thread, and reports finished frames in batches.
  */
-import { crc32, loadCrc32 } from '../src/core/crc32';
+import { crc32 } from '../src/core/crc32';
 import { RetrieveError, toErrorInfo } from '../src/core/errors';
 import type {
   CodecInfo,
@@ -15,10 +15,10 @@ import type {
   WorkerConfig,
   WorkerStats,
 } from '../src/core/protocol';
-import { AhiClient } from '../src/io/ahiClient';
+import { AhiClient, type FrameResponse } from '../src/io/ahiClient';
 import { BufferPool } from '../src/io/bufferPool';
 import { FrameWriter, openDb, type StoredFrame } from '../src/io/db';
-import { decode, loadCodec, type DecodedView } from './codec/htj2k';
+import { decode, warmUp, type DecodedView } from './codec/htj2k';
 import { postReport } from './report';
 
 /** Report at least this often while busy. */
@@ -37,6 +37,10 @@ const inFlight = new Map<string, AbortController>();
 let results: FrameResult[] = [];
 /** Body buffers, reused once a frame is decoded and copied into the writer's chunk. */
 const bodies = new BufferPool();
+/** Responses fetched ahead of their task (`prefetch`), by frame key; a failed one is undefined. */
+const prefetched = new Map<string, Promise<FrameResponse | undefined>>();
+/** A prefetched response no task came for is dropped after this long. */
+const PREFETCH_KEEP_MS = 60_000;
 /**
  * An expired-token answer stops this worker sending until the main thread has taken its queue
  * back (the job pauses) or sent new credentials. Without it each worker went on sending its queue
@@ -45,6 +49,7 @@ const bodies = new BufferPool();
  */
 let heldForCredentials = false;
 let reportTimer: ReturnType<typeof setTimeout> | undefined;
+let warming: ReturnType<typeof warmUp> | undefined;
 const stats: WorkerStats = {
   workerId: 0,
   queued: 0,
@@ -156,13 +161,11 @@ async function retrieve(task: FrameTask, signal: AbortSignal): Promise<FrameResu
   let contentType: string | undefined;
   try {
     const { client, config } = ready();
-    const response = await client.getImageFrame(
-      task.datastoreId,
-      task.imageSetId,
-      task.frameId,
-      signal,
-      bodies,
-    );
+    const ahead = prefetched.get(task.key);
+    prefetched.delete(task.key);
+    const response =
+      (await ahead) ??
+      (await client.getImageFrame(task.datastoreId, task.imageSetId, task.frameId, signal, bodies));
     timings.requestMs = response.requestMs;
     timings.bodyMs = response.bodyMs;
     stats.requestMs += response.requestMs;
@@ -225,7 +228,10 @@ async function retrieve(task: FrameTask, signal: AbortSignal): Promise<FrameResu
         data = pixels;
         Object.assign(record, { kind: 'pixels', size: pixels.length });
       }
-      if (task.wantPixels) result.pixels = { ...geometry, data: pixels.slice().buffer };
+      if (task.wantPixels && reports) {
+        const preview = { key: task.key, pixels: { ...geometry, data: pixels.slice().buffer } };
+        postReport(reports, { results: [], previews: [preview], stats: { ...stats } });
+      }
     }
     const stored = writer?.put(
       { ...record, storedAt: Date.now() },
@@ -259,7 +265,11 @@ export const api = {
     reports = port;
     client = new AhiClient(c.endpoint, c.region, credentials);
     writer = c.jobId && c.format !== 'mem' ? new FrameWriter(await openDb()) : undefined;
-    const [m] = await Promise.all([loadCodec(), loadCrc32()]);
+    return api.warm();
+  },
+  async warm(): Promise<CodecInfo> {
+    warming ??= warmUp();
+    const m = await warming;
     return { version: m.getVersion(), simdLevel: m.getSIMDLevel() };
   },
   setCredentials(credentials: Credentials) {
@@ -287,6 +297,28 @@ export const api = {
     if (urgent.length) queue.unshift(...urgent);
     queue.push(...(urgent.length ? tasks.filter((t) => !t.urgent) : tasks));
     pump();
+  },
+  prefetch(task: FrameTask) {
+    const { client } = ready();
+    const response = client
+      .getImageFrame(task.datastoreId, task.imageSetId, task.frameId, undefined, bodies)
+      .catch(() => undefined);
+    prefetched.set(task.key, response);
+    setTimeout(() => {
+      if (prefetched.get(task.key) === response) prefetched.delete(task.key);
+    }, PREFETCH_KEEP_MS);
+    void response.then((r) => {
+      // Uncompressed pixels need their geometry from the metadata, which is not here yet.
+      if (!r || !reports || !DECODABLE.has(r.contentType) || !r.contentType.startsWith('image/'))
+        return;
+      try {
+        const { pixels, ...geometry } = decode(r.bytes);
+        const preview = { key: task.key, pixels: { ...geometry, data: pixels.slice().buffer } };
+        postReport(reports, { results: [], previews: [preview], stats: { ...stats } });
+      } catch {
+        // not decodable: the task reports why
+      }
+    });
   },
   recall(keys?: string[], abort = false): string[] {
     const wanted = keys ? new Set(keys) : undefined;

@@ -26,7 +26,7 @@ const settle = (p: Promise<PreparedJob>): Promise<PlanOutcome> =>
   );
 
 export const planApi = {
-  prepare: (req) => settle(prepareJob(req)),
+  prepare: (req, firstFrame) => settle(prepareJob(req, firstFrame)),
   reload: (id) => settle(reloadJob(id)),
   frames: (from, count) => held.slice(from, from + count),
 } satisfies PlanWorkerApi;

@@ -3,17 +3,16 @@ import type { WorkerReport } from '../src/core/protocol';
 import { postReport } from './report';
 
 describe('worker reports', () => {
-  it('transfer pixel buffers (the source is detached) and deliver them intact', async () => {
+  it('transfer preview pixel buffers (the source is detached) and deliver them intact', async () => {
     const data = new Uint16Array([1, 2, 3, 4]).buffer;
     const report: WorkerReport = {
-      results: [
+      previews: [
         {
           key: 'a',
-          outcome: 'verified',
-          bytes: 8,
-          timings: { requestMs: 0, bodyMs: 0, decodeMs: 0, crcMs: 0 },
           pixels: { width: 2, height: 2, bitsPerSample: 16, signed: false, components: 1, data },
         },
+      ],
+      results: [
         {
           key: 'b',
           outcome: 'stored',
@@ -44,7 +43,8 @@ describe('worker reports', () => {
     postReport(channel.port1, report);
     expect(data.byteLength).toBe(0);
     const got = await received;
-    expect([...new Uint16Array(got.results[0]!.pixels!.data)]).toEqual([1, 2, 3, 4]);
-    expect(got.results[1]?.key).toBe('b');
+    expect(got.previews?.[0]?.key).toBe('a');
+    expect([...new Uint16Array(got.previews![0]!.pixels.data)]).toEqual([1, 2, 3, 4]);
+    expect(got.results[0]?.key).toBe('b');
   });
 });

@@ -5,6 +5,6 @@
 import type { WorkerReport } from '../src/core/protocol';
 
 export function postReport(port: MessagePort, report: WorkerReport): void {
-  const transfer = report.results.flatMap((r) => (r.pixels ? [r.pixels.data] : []));
+  const transfer = (report.previews ?? []).map((p) => p.pixels.data);
   port.postMessage(report, transfer);
 }

@@ -38,8 +38,11 @@ import {
   type DemoImageSet,
   type SettingsSlice,
 } from '../state/store';
-import { inPlanWorker } from '../pool/planWorker';
-import { JobRunner } from './jobRunner';
+import { inPlanWorker, keepPlanWorkerReady } from '../pool/planWorker';
+import { JobRunner, startPool } from './jobRunner';
+import { keepStandby, NO_POOL_EVENTS, type WorkerPool } from '../pool/workerPool';
+import type { PlannedFrame } from '../core/plan';
+import { proxy } from 'comlink';
 
 const SETTINGS_KEY = 'ahi-web-retrieve:settings';
 const LIST_REFRESH_MS = 5000;
@@ -77,25 +80,31 @@ function persistedSettings(
     region,
     format: settings.format,
     verify: settings.verify,
-    workers: Math.max(1, Math.min(16, Math.floor(settings.workers))),
+    workers: workerCount(settings.workers),
     inFlight: Math.max(1, Math.min(500, Math.floor(settings.inFlight))),
     autoTune: settings.autoTune,
   };
 }
 
-async function run(record: JobRecord, plan: Plan, credentials: CredentialManager): Promise<void> {
-  const [stored, failed] = await Promise.all([storedFrameKeys(record.id), failureKeys(record.id)]);
+async function run(
+  record: JobRecord,
+  plan: Plan,
+  credentials: CredentialManager,
+  /** a new job's pool, started while it was prepared; a new job has nothing stored or failed */
+  fresh?: Promise<WorkerPool>,
+): Promise<void> {
+  const [stored, failed] = fresh
+    ? [new Set<string>(), new Set<string>()]
+    : await Promise.all([storedFrameKeys(record.id), failureKeys(record.id)]);
   const todo = plan.frames.filter((f) => !stored.has(f.key));
   // The runner refreshes the stored-jobs list itself whenever it saves a new state.
-  const r = new JobRunner(
-    record,
-    plan,
-    todo,
-    credentials,
-    () => void refreshJobs(),
-    viewer.frameArrived,
-    failed,
-  );
+  const r = new JobRunner(record, plan, todo, credentials, {
+    stateSaved: () => void refreshJobs(),
+    frame: viewer.frameArrived,
+    pixels: viewer.pixelsArrived,
+    failedBefore: failed,
+    shown: viewer.shows,
+  });
   // The stored-jobs list and the storage line follow a long run every few seconds.
   const refresher = setInterval(() => {
     void refreshJobs();
@@ -114,12 +123,13 @@ async function run(record: JobRecord, plan: Plan, credentials: CredentialManager
     runner = undefined;
     viewer.detachJob();
     void refreshStorage();
+    standbyWhenIdle();
   });
   // The page renders the job's view (series, progress bars, thumbnails) in this task and the
   // runner starts its workers in the next: together they made one task of 20-25 ms of CPU, 50 ms
   // and more on a busy machine.
   await new Promise((next) => setTimeout(next));
-  await r.start();
+  await r.start(fresh);
 }
 
 /** Starts a new job from the current settings. Errors end up in the job slice, never thrown. */
@@ -127,7 +137,7 @@ export async function start(): Promise<void> {
   performance.mark('ahi:start');
   if (runner) await cancel();
   const { settings } = appStore.getState();
-  setPreview(undefined);
+  viewer.starting();
   updateJob({ ...initialJob(), phase: 'preparing' });
   try {
     const region = checkRegion(settings.region);
@@ -135,21 +145,61 @@ export async function start(): Promise<void> {
     // Remembered once they make sense: a mistyped endpoint is not there again after a reload.
     rememberSettings();
     const credentials = await CredentialManager.create(credentialInput());
-    // Parsing, metadata and saving happen in a worker: the page stays responsive.
-    const { record, plan } = await inPlanWorker((api) =>
-      api.prepare({
-        source: settings.source,
-        files: settings.manifestFiles,
-        text: settings.manifestText,
-        datastoreId: settings.datastoreId,
-        imageSetId: settings.imageSetId,
-        version: settings.version,
-        settings: persistedSettings(settings, endpoint, region),
-        credentials: credentials.credentials,
-      }),
-    );
-    await run(record, plan, credentials);
+    const jobId = crypto.randomUUID();
+    const persisted = persistedSettings(settings, endpoint, region);
+    // The workers spawn and load their codec while the job is prepared (100-150 ms saved before
+    // the first frame); a job that cannot be prepared ends them.
+    const pool = startPool(jobId, persisted, credentials);
+    pool.catch(() => {}); // its failure is the runner's to report, when it awaits the pool
+    // The first frame is fetched and shown as soon as the manifest names it, while the plan
+    // worker fetches metadata and saves the job; its task then uses that response. (The plan
+    // worker names it before it answers, so this listener is set before the runner's.)
+    const firstFrame = (frame: PlannedFrame) =>
+      void pool.then(
+        (p) => {
+          p.listen({
+            ...NO_POOL_EVENTS,
+            pixels: (_w, px) => viewer.pixelsAhead(px.key, px.pixels),
+          });
+          p.prefetch({
+            key: frame.key,
+            datastoreId: frame.datastoreId,
+            imageSetId: frame.imageSetId,
+            frameId: frame.frameId,
+            attempt: 1,
+          });
+        },
+        () => {},
+      );
+    let prepared;
+    try {
+      // Parsing, metadata and saving happen in a worker: the page stays responsive.
+      prepared = await inPlanWorker((api) =>
+        api.prepare(
+          {
+            jobId,
+            source: settings.source,
+            files: settings.manifestFiles,
+            text: settings.manifestText,
+            datastoreId: settings.datastoreId,
+            imageSetId: settings.imageSetId,
+            version: settings.version,
+            settings: persisted,
+            credentials: credentials.credentials,
+          },
+          proxy(firstFrame),
+        ),
+      );
+    } catch (e) {
+      void pool.then(
+        (p) => p.terminate(),
+        () => {},
+      );
+      throw e;
+    }
+    await run(prepared.record, prepared.plan, credentials, pool);
   } catch (e) {
+    if (!runner) viewer.reset(); // not prepared: a first frame shown meanwhile goes
     updateJob({ phase: 'failed', error: toErrorInfo(e), finishedAt: performance.now() });
   }
 }
@@ -411,6 +461,22 @@ async function offerUnfinishedJob(jobs: JobRecord[]): Promise<void> {
   });
 }
 
+/**
+ * Once the page is idle and no job runs, retrieval workers wait warmed up for the next Start (see
+ * keepStandby): the first frame then does not wait for workers and codec.
+ */
+function standbyWhenIdle(): void {
+  const keep = () => {
+    if (runner) return;
+    keepStandby(workerCount(appStore.getState().settings.workers));
+    keepPlanWorkerReady();
+  };
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(keep, { timeout: 2000 });
+  else setTimeout(keep, 500);
+}
+
+const workerCount = (n: number) => Math.max(1, Math.min(16, Math.floor(n)));
+
 export function rememberSettings(): void {
   const s = appStore.getState().settings;
   const keep: Record<string, unknown> = {};
@@ -448,25 +514,27 @@ export async function initialise(): Promise<void> {
   await loadLocalConfig();
   const jobs = await refreshJobs();
   void refreshStorage();
+  standbyWhenIdle();
   if (await autostart()) return;
   await offerUnfinishedJob(jobs);
   if (jobs[0] && !runner) await viewStoredJob(jobs[0].id);
 }
 
 /**
- * `?autostart=<demo name>[&format=jph|raw|mem][&workers=N][&inflight=N|auto]` starts a demo job at
- * once: for benchmarks and scripts that drive a browser without clicking (and without the
- * instrumentation a click-driving tool adds).
+ * `?demo=<name>[&format=jph|raw|mem][&workers=N][&inflight=N|auto]` prefills the form with a demo
+ * image set and those settings and marks `ahi:ready` once it can start; `?autostart=` does the same
+ * and presses Start at once. For benchmarks and scripts that drive a browser without the
+ * instrumentation a click-driving tool adds. Returns whether the URL asked for either.
  */
 async function autostart(): Promise<boolean> {
   const params = new URLSearchParams(location.search);
-  const name = params.get('autostart');
+  const name = params.get('autostart') ?? params.get('demo');
   if (!name) return false;
   const set = appStore.getState().settings.demo.find((d) => d.name === name);
   if (!set) {
     updateJob({
       phase: 'failed',
-      error: { code: 'BadInput', message: `autostart: no demo image set named ${name}` },
+      error: { code: 'BadInput', message: `No demo image set is named "${name}".` },
     });
     return true;
   }
@@ -481,7 +549,8 @@ async function autostart(): Promise<boolean> {
     ...(inFlightParam === 'auto' ? { autoTune: true } : {}),
   });
   await loadDemoManifest(set);
-  void start();
+  performance.mark('ahi:ready');
+  if (params.has('autostart')) void start();
   return true;
 }
 

@@ -6,9 +6,16 @@
  */
 import type { ErrorInfo } from '../core/errors';
 import type { Plan, PlannedFrame } from '../core/plan';
-import type { FrameResult } from '../core/protocol';
+import type { DecodedPixels, FrameResult } from '../core/protocol';
 import type { CredentialManager } from '../io/credentials';
-import { putFailures, saveJob, type FailureRecord, type JobRecord, type JobState } from '../io/db';
+import {
+  putFailures,
+  saveJob,
+  type FailureRecord,
+  type JobRecord,
+  type JobState,
+  type PersistedSettings,
+} from '../io/db';
 import { Scheduler } from '../pool/scheduler';
 import { WorkerPool } from '../pool/workerPool';
 import { JobMetrics, SAMPLE_MS } from '../state/metrics';
@@ -16,6 +23,36 @@ import { appStore, updateJob, type JobPhase } from '../state/store';
 
 const MAX_LISTED_FAILURES = 200;
 const SAVE_MS = 2000;
+
+/**
+ * The retrieval workers for job `jobId`, spawned and with their codec loaded: started by the
+ * runner, or by Start while the job is still being prepared (the plan worker parsing, fetching
+ * metadata and saving), so the two overlap.
+ */
+export function startPool(
+  jobId: string,
+  s: PersistedSettings,
+  credentials: CredentialManager,
+): Promise<WorkerPool> {
+  return WorkerPool.create(
+    Math.max(1, s.workers),
+    { endpoint: s.endpoint, region: s.region, format: s.format, verify: s.verify, jobId },
+    credentials.credentials,
+  );
+}
+
+export interface RunnerHooks {
+  /** told after the job's state is saved (the stored-jobs list refreshes) */
+  stateSaved?: () => void;
+  /** told of every frame's final result (the viewer) */
+  frame?: (frame: PlannedFrame, result: FrameResult) => void;
+  /** a frame the viewer wants (the job's first, or one asked for), decoded and verified */
+  pixels?: (key: string, pixels: DecodedPixels) => void;
+  /** keys of the frames an earlier run left failure records for */
+  failedBefore?: ReadonlySet<string>;
+  /** whether the viewer shows a frame's pixels already (the first needs none sent, then) */
+  shown?: (key: string) => boolean;
+}
 
 export class JobRunner {
   readonly metrics: JobMetrics;
@@ -33,6 +70,8 @@ export class JobRunner {
   readonly ended = new Promise<void>((r) => (this.done = r));
   private unsubscribe: (() => void) | undefined;
   private savedState: JobState | undefined;
+  /** the last save: saves run one after another */
+  private saving = Promise.resolve();
   /** frames stored before this run (a resume) */
   private readonly skipped: number;
 
@@ -41,18 +80,17 @@ export class JobRunner {
     readonly plan: Plan,
     private readonly todo: PlannedFrame[],
     readonly credentials: CredentialManager,
-    /** told after the job's state is saved (the stored-jobs list refreshes) */
-    private readonly onStateSaved: () => void = () => {},
-    /** told of every frame's final result (the viewer) */
-    private readonly onFrame: (frame: PlannedFrame, result: FrameResult) => void = () => {},
-    /** keys of the frames an earlier run left failure records for */
-    private readonly failedBefore: ReadonlySet<string> = new Set(),
+    private readonly hooks: RunnerHooks = {},
   ) {
     this.metrics = new JobMetrics(performance.now());
     this.skipped = plan.frames.length - todo.length;
   }
 
-  async start(): Promise<void> {
+  /**
+   * Starts the job, on `pool` when one was started for it while the job was being prepared
+   * (`startPool`), else on a pool of its own.
+   */
+  async start(pool?: Promise<WorkerPool>): Promise<void> {
     const s = this.record.settings;
     const previewKey = this.todo[0]?.key;
     updateJob({
@@ -62,22 +100,13 @@ export class JobRunner {
       skipped: this.skipped,
       startedAt: performance.now(),
     });
-    this.pool = await WorkerPool.create(
-      Math.max(1, s.workers),
-      {
-        endpoint: s.endpoint,
-        region: s.region,
-        format: s.format,
-        verify: s.verify,
-        jobId: this.record.id,
-      },
-      this.credentials.credentials,
-      {
-        report: (w, report) => this.scheduler?.onReport(w, report.results),
-        workerLost: (_w, lost) => this.scheduler?.onWorkerLost(lost),
-        workerReady: (w) => this.scheduler?.onWorkerReady(w),
-      },
-    );
+    this.pool = await (pool ?? startPool(this.record.id, s, this.credentials));
+    this.pool.listen({
+      report: (w, report) => this.scheduler?.onReport(w, report.results),
+      workerLost: (_w, lost) => this.scheduler?.onWorkerLost(lost),
+      workerReady: (w) => this.scheduler?.onWorkerReady(w),
+      pixels: (_w, p) => this.hooks.pixels?.(p.key, p.pixels),
+    });
     this.unsubscribe = this.credentials.onChange((c) => void this.pool?.setCredentials(c));
     this.scheduler = new Scheduler(
       this.pool,
@@ -96,12 +125,15 @@ export class JobRunner {
       {
         inFlight: s.inFlight,
         autoTune: s.autoTune,
-        wantPixels: (f) => f.key === previewKey || this.wanted.has(f.key),
-        failedBefore: (f) => this.failedBefore.has(f.key),
+        wantPixels: (f) =>
+          (f.key === previewKey && this.hooks.shown?.(f.key) !== true) || this.wanted.has(f.key),
+        failedBefore: (f) => this.hooks.failedBefore?.has(f.key) === true,
       },
     );
     this.sampler = setInterval(() => this.tick(), SAMPLE_MS);
-    await this.save('running');
+    // Not waited for: the job's record exists (a resume's said paused), and a save in the way of
+    // the first request was 10-30 ms of the first frame's time. Later saves queue behind it.
+    void this.save('running');
     // Marks for benchmarks and the browser's own performance tools.
     performance.mark('ahi:running');
     this.scheduler.start();
@@ -126,7 +158,7 @@ export class JobRunner {
       });
     }
     this.wanted.delete(frame.key);
-    this.onFrame(frame, result);
+    this.hooks.frame?.(frame, result);
   }
 
   private problem(error: ErrorInfo) {
@@ -175,7 +207,17 @@ export class JobRunner {
       : 'running';
   }
 
-  private async save(state: JobState, lastError?: ErrorInfo): Promise<void> {
+  /**
+   * Saves the job's state and totals (and failures not saved yet), after any save still under
+   * way: a periodic save of "running" started before a job ended cannot land after its "done".
+   */
+  private save(state: JobState, lastError?: ErrorInfo): Promise<void> {
+    const next = this.saving.then(() => this.write(state, lastError));
+    this.saving = next;
+    return next;
+  }
+
+  private async write(state: JobState, lastError?: ErrorInfo): Promise<void> {
     const changed = state !== this.savedState;
     this.savedState = state;
     const t = this.metrics.totals;
@@ -195,7 +237,7 @@ export class JobRunner {
         },
         ...(lastError ? { lastError } : {}),
       });
-      if (changed) this.onStateSaved();
+      if (changed) this.hooks.stateSaved?.();
     } catch (e) {
       // Saving the summary failed (storage full?): the frames themselves are safe; say so once.
       console.warn('ahi-web-retrieve: could not save the job summary', e);

@@ -5,7 +5,7 @@
  * cache fetches the display region first), and shown from the pixels its worker sends back.
  */
 import type { PixelDescription, Plan, PlannedFrame } from '../core/plan';
-import { defaultWindow, type Window } from '../core/render';
+import { defaultWindow, sampledRange, type Window } from '../core/render';
 import type { DecodedPixels, Format, FrameResult } from '../core/protocol';
 import { storedFrame, storedThumbnail } from '../pool/libraryWorker';
 import {
@@ -33,6 +33,10 @@ let format: Format = 'raw';
 let host: ViewerHost | undefined;
 /** the user asked for this frame at t0 (performance.now()) and waits for its pixels */
 let asked: { key: string; t0: number } | undefined;
+/** a running job's first frame is not painted yet (it is marked for benchmarks when it is) */
+let firstPaintPending = false;
+/** a job is being prepared: its first frame may be shown before its plan is here */
+let aheadWanted = false;
 let loadSeq = 0;
 let progressTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -73,12 +77,24 @@ export function openJob(
   format = jobFormat;
   host = runningHost;
   asked = undefined;
+  aheadWanted = false;
   const frames = new Map<string, FrameState>();
   for (const k of failed) frames.set(k, 'failed');
   for (const k of stored) frames.set(k, 'stored');
   const series = seriesOf(plan);
+  const ahead = appStore.getState().preview;
   updateViewer({ ...initialViewer(), jobId, series, frames });
   setPreview(undefined);
+  // The running job's first frame, shown while the job was prepared: it stays, now with what
+  // the plan knows about it (window presets, value range).
+  if (runningHost && ahead && planFrames.has(ahead.key)) {
+    const at = locate(ahead.key);
+    if (at) {
+      updateViewer({ seriesIndex: at[0], index: at[1] });
+      show(ahead.key, ahead.pixels);
+      return;
+    }
+  }
   // A job that has frames already: show the first stored one.
   for (let s = 0; s < series.length; s++) {
     const i = series[s]!.keys.findIndex((k) => stored.has(k));
@@ -108,16 +124,62 @@ export function frameArrived(frame: PlannedFrame, result: FrameResult): void {
     progressTimer = undefined;
     updateViewer({ progress: appStore.getState().viewer.progress + 1 });
   }, PROGRESS_MS);
-  const current = currentKey();
-  if (current === frame.key) {
-    if (result.pixels) show(frame.key, result.pixels);
-    else void select(v.seriesIndex, v.index, 'auto');
-  } else if (v.status === 'none' && result.pixels) {
+  // The frame looked at landed without its pixels having come first (not wanted when it was
+  // sent), or failed (a prefetched preview did not match its checksum): load it, or say why it
+  // is missing.
+  if (
+    currentKey() === frame.key &&
+    (result.outcome === 'failed' || appStore.getState().preview?.key !== frame.key)
+  )
+    void select(v.seriesIndex, v.index, 'auto');
+}
+
+/** Empties the viewer (a job that could not be prepared leaves nothing shown). */
+export function reset(): void {
+  host = undefined;
+  planFrames = new Map();
+  aheadWanted = false;
+  updateViewer(initialViewer());
+  setPreview(undefined);
+}
+
+/**
+ * Start was pressed: the viewer empties, waits for the new job's first frame (pixelsAhead), and
+ * marks its first paint.
+ */
+export function starting(): void {
+  reset();
+  aheadWanted = true;
+  firstPaintPending = true;
+}
+
+/**
+ * The new job's first frame, fetched while the job is prepared (no plan here yet): shown at
+ * once; its checksum is checked when its task runs (a mismatch fails the frame, and the viewer
+ * then says so).
+ */
+export function pixelsAhead(key: string, pixels: DecodedPixels): void {
+  if (!aheadWanted || appStore.getState().preview) return;
+  // No value range from the metadata yet: an estimate from a sample of the pixels.
+  setPreview({ key, pixels, range: sampledRange(pixels) });
+  updateViewer({ status: 'shown', message: undefined });
+}
+
+/** Whether the viewer shows `key`'s pixels already. */
+export function shows(key: string): boolean {
+  return appStore.getState().preview?.key === key;
+}
+
+/** A wanted frame's pixels, decoded and verified, ahead of its result (it is being stored). */
+export function pixelsArrived(key: string, pixels: DecodedPixels): void {
+  if (!planFrames.has(key)) return;
+  if (currentKey() === key) show(key, pixels);
+  else if (appStore.getState().viewer.status === 'none') {
     // Nothing chosen yet: the job's first decoded frame is shown as it lands.
-    const at = locate(frame.key);
+    const at = locate(key);
     if (at) {
       updateViewer({ seriesIndex: at[0], index: at[1] });
-      show(frame.key, result.pixels);
+      show(key, pixels);
     }
   }
 }
@@ -227,8 +289,15 @@ function show(key: string, pixels: DecodedPixels): void {
   updateViewer({ status: 'shown', message: undefined });
 }
 
-/** The viewer painted `key`: if someone asked for it, record how long it took. */
+/**
+ * The viewer painted `key`: if someone asked for it, record how long it took; a running job's first
+ * paint is marked (`ahi:first-paint`, the first decoded frame on screen).
+ */
 export function painted(key: string): void {
+  if (firstPaintPending) {
+    firstPaintPending = false;
+    performance.mark('ahi:first-paint');
+  }
   if (asked?.key !== key) return;
   const ms = performance.now() - asked.t0;
   performance.measure('ahi:click-to-pixels', { start: asked.t0, duration: ms });

@@ -59,7 +59,7 @@ export interface FrameTask {
   checksum?: number;
   /** 1-based attempt number */
   attempt: number;
-  /** send the decoded pixels back (for preview) */
+  /** send the decoded pixels back for preview, as soon as they are verified (before storing) */
   wantPixels?: boolean;
   /** start before the tasks already queued in the worker (a viewer's priority) */
   urgent?: boolean;
@@ -90,7 +90,16 @@ export interface FrameResult {
   /** CRC-32 of the decoded pixels, when decoded */
   checksum?: number;
   timings: { requestMs: number; bodyMs: number; decodeMs: number; crcMs: number };
-  pixels?: DecodedPixels;
+}
+
+/**
+ * A wanted frame's decoded pixels (`FrameTask.wantPixels`), checked against its checksum and sent
+ * before the frame is stored: the viewer shows it while IndexedDB commits (15-30 ms, more on a
+ * busy machine). Its result follows.
+ */
+export interface FramePixels {
+  key: string;
+  pixels: DecodedPixels;
 }
 
 export interface CodecInfo {
@@ -120,6 +129,7 @@ export interface WorkerStats {
 /** What a worker sends back, batched: finished frames and its totals. */
 export interface WorkerReport {
   results: FrameResult[];
+  previews?: FramePixels[];
   stats: WorkerStats;
 }
 
@@ -129,6 +139,11 @@ export interface RetrieveWorkerApi {
    * (a transferred MessagePort): no reply per batch, unlike a proxied callback.
    */
   init(config: WorkerConfig, credentials: Credentials, reports: MessagePort): Promise<CodecInfo>;
+  /**
+   * Loads the codec and CRC-32 and decodes a known codestream (a worker kept on standby does this
+   * before there is a job; `init` does it too, once).
+   */
+  warm(): Promise<CodecInfo>;
   /** Replaces the signer's credentials (after a refresh). */
   setCredentials(credentials: Credentials): void;
   /** This worker's share of the global in-flight limit. */
@@ -137,6 +152,14 @@ export interface RetrieveWorkerApi {
   setRate(perSecond: number): void;
   /** Adds tasks to the worker's queue; each ends in exactly one reported result. */
   enqueue(tasks: FrameTask[]): void;
+  /**
+   * Fetches a frame ahead of its task (the job's first, while the job is still being prepared)
+   * and sends its decoded pixels as a preview, not yet checked (the checksum comes with the plan).
+   * The frame's task, when it comes, uses the response instead of fetching it again, and checks,
+   * stores and reports it as usual. Nothing is reported for the prefetch itself: a failed one
+   * leaves the task to fetch the frame.
+   */
+  prefetch(task: FrameTask): void;
   /**
    * Takes back queued tasks not started yet (all, or those in `keys`) and returns their keys;
    * with `abort`, requests in flight are aborted too and come back as Cancelled results.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DecodedPixels } from './protocol';
-import { defaultWindow, fullRangeWindow, minMaxWindow, toRgba } from './render';
+import { defaultWindow, fullRangeWindow, minMaxWindow, sampledRange, toRgba } from './render';
 
 const grey16 = (values: number[], signed = false): DecodedPixels => ({
   width: values.length,
@@ -137,5 +137,26 @@ describe('default windows', () => {
     expect(defaultWindow(pixels, desc, { min: 0, max: 1000 })).toEqual({ center: 0, width: 2000 });
     // pixels 100 … 300 → -800 … -400
     expect(minMaxWindow(pixels, desc)).toEqual({ center: -600, width: 400 });
+  });
+});
+
+describe('sampled range', () => {
+  it('is exact when the frame has no more pixels than samples, signed values included', () => {
+    expect(sampledRange(grey16([5, -300, 7, 1200, 0], true), 8)).toEqual({ min: -300, max: 1200 });
+  });
+
+  it('reads evenly spaced pixels of a large frame, first component only', () => {
+    // 1,000 pixels, 10 samples: every 100th pixel (0, 100, … 900) is read, the rest not.
+    const values = Array.from({ length: 1000 }, (_, i) => (i % 100 === 0 ? 500 + i : 9999));
+    expect(sampledRange(grey16(values), 10)).toEqual({ min: 500, max: 1400 });
+    const rgb: DecodedPixels = {
+      width: 2,
+      height: 1,
+      bitsPerSample: 8,
+      signed: false,
+      components: 3,
+      data: Uint8Array.from([10, 255, 255, 20, 0, 0]).buffer,
+    };
+    expect(sampledRange(rgb)).toEqual({ min: 10, max: 20 });
   });
 });

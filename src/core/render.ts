@@ -16,6 +16,25 @@ export function sampleView(p: DecodedPixels): Uint8Array | Uint16Array | Int16Ar
   return p.signed ? new Int16Array(p.data) : new Uint16Array(p.data);
 }
 
+/**
+ * The smallest and largest stored value among at most `samples` pixels spread evenly over the frame
+ * (first component): an estimate of the frame's range for a first window. A full scan of a 512²
+ * frame by code the page has not run yet took 12 ms of the first preview's 23 ms task.
+ */
+export function sampledRange(p: DecodedPixels, samples = 4096): { min: number; max: number } {
+  const v = sampleView(p);
+  const pixels = Math.floor(v.length / p.components);
+  const step = Math.max(1, Math.floor(pixels / samples));
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < pixels; i += step) {
+    const x = v[i * p.components]!;
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
+  return pixels > 0 ? { min, max } : { min: 0, max: 0 };
+}
+
 /** A window covering every rescaled value in the frame. */
 export function fullRangeWindow(
   p: DecodedPixels,

@@ -225,7 +225,7 @@ export class AhiClient {
     imageSetId: string,
     version?: string,
     signal?: AbortSignal,
-  ): Promise<unknown> {
+  ): Promise<string> {
     const query = version ? `?version=${encodeURIComponent(version)}` : '';
     const response = await this.send(
       this.url(datastoreId, imageSetId, 'getImageSetMetadata', query),
@@ -233,6 +233,7 @@ export class AhiClient {
       signal,
     );
     if (!response.ok) throw await errorFromResponse(response, `GetImageSetMetadata ${imageSetId}`);
-    return (await response.json()) as unknown;
+    // The text, not a parsed value: the job stores it as received and the planner parses it once.
+    return await response.text();
   }
 }

@@ -7,13 +7,28 @@ import { RetrieveError } from '../core/errors';
 import type { PlannedFrame } from '../core/plan';
 import { FRAMES_PER_MESSAGE, type PlanWorkerApi, type PreparedJob } from '../io/planning';
 
-export async function inPlanWorker(
-  call: (api: ReturnType<typeof wrap<PlanWorkerApi>>) => ReturnType<PlanWorkerApi['prepare']>,
-): Promise<PreparedJob> {
-  const worker = new Worker(new URL('../../workers/plan.worker.ts', import.meta.url), {
+const newPlanWorker = () =>
+  new Worker(new URL('../../workers/plan.worker.ts', import.meta.url), {
     type: 'module',
     name: 'plan',
   });
+
+/** a plan worker started ahead, its module loaded, for the next preparation */
+let spare: Worker | undefined;
+
+/**
+ * Starts a plan worker ahead of the next preparation (a Start waited 20-30 ms for one to start
+ * and compile its module, in traces): about 3 MB while it waits.
+ */
+export function keepPlanWorkerReady(): void {
+  spare ??= newPlanWorker();
+}
+
+export async function inPlanWorker(
+  call: (api: ReturnType<typeof wrap<PlanWorkerApi>>) => ReturnType<PlanWorkerApi['prepare']>,
+): Promise<PreparedJob> {
+  const worker = spare ?? newPlanWorker();
+  spare = undefined;
   try {
     const api = wrap<PlanWorkerApi>(worker);
     const outcome = await call(api);

@@ -7,6 +7,7 @@ import { releaseProxy, transfer, wrap, type Remote } from 'comlink';
 import type {
   CodecInfo,
   Credentials,
+  FramePixels,
   FrameTask,
   RetrieveWorkerApi,
   WorkerConfig,
@@ -34,7 +35,63 @@ export interface PoolEvents {
   workerLost(worker: PoolWorker, lost: FrameTask[], reason: string): void;
   /** a worker (a replacement) is ready for tasks */
   workerReady(worker: PoolWorker): void;
+  /** a wanted frame's pixels, verified, before its result (see FramePixels) */
+  pixels(worker: PoolWorker, preview: FramePixels): void;
 }
+
+const newWorker = (name: string) =>
+  new Worker(new URL('../../workers/retrieve.worker.ts', import.meta.url), {
+    type: 'module',
+    name,
+  });
+
+/** A retrieval worker spawned and warming up (codec loaded and tried) before there is a job. */
+interface Spare {
+  worker: Worker;
+  remote: Remote<RetrieveWorkerApi>;
+}
+const spares: Spare[] = [];
+
+/**
+ * Keeps `count` retrieval workers on standby, warmed up: the next pool takes them instead of
+ * spawning, so a Start does not wait for workers to start, compile their module and load, compile
+ * and first run the codec (90-100 ms on 2 busy cores, in traces). They cost memory while they wait
+ * (about 10 MB each) and no CPU.
+ */
+export function keepStandby(count: number): void {
+  while (spares.length < count) {
+    const spare: Spare = (() => {
+      const worker = newWorker('retrieve-standby');
+      return { worker, remote: wrap<RetrieveWorkerApi>(worker) };
+    })();
+    // A failed warm-up fails the pool that takes this worker, with its message (init warms too).
+    spare.remote.warm().catch(() => {});
+    spare.worker.addEventListener('error', () => {
+      const i = spares.indexOf(spare);
+      if (i < 0) return; // in a pool by now: the pool replaces it
+      spares.splice(i, 1);
+      spare.worker.terminate();
+    });
+    spares.push(spare);
+  }
+  for (const s of spares.splice(count)) {
+    s.remote[releaseProxy]();
+    s.worker.terminate();
+  }
+}
+
+/** Workers on standby now. */
+export function standbyCount(): number {
+  return spares.length;
+}
+
+/** Events nobody listens to (a pool started before its job is prepared). */
+export const NO_POOL_EVENTS: PoolEvents = {
+  report: () => {},
+  workerLost: () => {},
+  workerReady: () => {},
+  pixels: () => {},
+};
 
 /** Splits `total` as evenly as possible over `n` parts, each at least 1. */
 export function splitLimit(total: number, n: number): number[] {
@@ -52,17 +109,21 @@ export class WorkerPool {
   private constructor(
     private readonly config: Omit<WorkerConfig, 'workerId'>,
     credentials: Credentials,
-    private readonly events: PoolEvents,
+    private events: PoolEvents,
   ) {
     this.credentials = credentials;
   }
 
-  /** Spawns `count` workers and initialises each (codec loaded, signer ready). */
+  /**
+   * Spawns `count` workers and initialises each (codec loaded, signer ready). `events` may come
+   * later, with `listen`: a pool started while the job is still being prepared has no tasks, so
+   * nothing is reported before then (a worker lost before it holds no tasks and is replaced).
+   */
   static async create(
     count: number,
     config: Omit<WorkerConfig, 'workerId'>,
     credentials: Credentials,
-    events: PoolEvents,
+    events: PoolEvents = NO_POOL_EVENTS,
   ): Promise<WorkerPool> {
     const pool = new WorkerPool(config, credentials, events);
     try {
@@ -75,14 +136,12 @@ export class WorkerPool {
   }
 
   private async spawn(id: number): Promise<PoolWorker> {
-    const worker = new Worker(new URL('../../workers/retrieve.worker.ts', import.meta.url), {
-      type: 'module',
-      name: `retrieve-${id}`,
-    });
+    const spare = spares.shift();
+    const worker = spare?.worker ?? newWorker(`retrieve-${id}`);
     const w: PoolWorker = {
       id,
       worker,
-      remote: wrap<RetrieveWorkerApi>(worker),
+      remote: spare?.remote ?? wrap<RetrieveWorkerApi>(worker),
       assigned: new Map(),
       limit: 1,
       ready: false,
@@ -95,8 +154,10 @@ export class WorkerPool {
     channel.port1.onmessage = (ev: MessageEvent<WorkerReport>) => {
       if (this.workers[id] !== w) return; // a report racing a replacement
       const report = ev.data;
-      for (const r of report.results) w.assigned.delete(r.key);
       w.stats = report.stats;
+      for (const p of report.previews ?? []) this.events.pixels(w, p);
+      if (report.results.length === 0) return;
+      for (const r of report.results) w.assigned.delete(r.key);
       this.events.report(w, report);
     };
     w.reports = channel.port1;
@@ -107,6 +168,11 @@ export class WorkerPool {
     );
     w.ready = true;
     return w;
+  }
+
+  /** Sends this pool's events to `events` from now on. */
+  listen(events: PoolEvents): void {
+    this.events = events;
   }
 
   /** Splits the global in-flight limit over the workers. */
@@ -127,6 +193,15 @@ export class WorkerPool {
 
   get limit(): number {
     return this.totalLimit;
+  }
+
+  /**
+   * Fetches a frame ahead of its task, on the first worker: the one the scheduler fills first,
+   * so the frame's task usually lands where its response waits (elsewhere it is fetched again).
+   */
+  prefetch(task: FrameTask): void {
+    const w = this.workers[0];
+    if (w?.ready) void w.remote.prefetch(task);
   }
 
   enqueue(w: PoolWorker, tasks: FrameTask[]): void {

@@ -6,7 +6,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { crc32, loadCrc32 } from '../../src/core/crc32';
-import { decode, decodeThumbnail, heapBytes, loadCodec } from './htj2k';
+import { decode, decodeThumbnail, heapBytes, loadCodec, warmUp } from './htj2k';
+import { WARMUP_CODESTREAM, WARMUP_CRC32 } from './warmup';
 
 const fixtures = import.meta.glob('../../ahi-server/fixtures/htj2k/*', {
   query: '?url',
@@ -43,6 +44,13 @@ describe('HTJ2K codec in the browser', () => {
   it('loads the WASM build with SIMD', async () => {
     const m = await loadCodec();
     expect(m.getSIMDLevel()).toBeGreaterThan(0);
+  });
+
+  it('warms up on its known 32×32 12-bit codestream, whose pixels match their CRC-32', async () => {
+    await warmUp();
+    const view = decode(Uint8Array.from(atob(WARMUP_CODESTREAM), (c) => c.charCodeAt(0)));
+    expect([view.width, view.height, view.bitsPerSample, view.components]).toEqual([32, 32, 12, 1]);
+    expect(crc32(view.pixels)).toBe(WARMUP_CRC32);
   });
 
   it.each(GOLDEN)(

@@ -8,6 +8,8 @@
 import createOpenJph, { type HTJ2KDecoder, type OpenJphModule } from '@cornerstonejs/codec-openjph';
 import wasmUrl from '@cornerstonejs/codec-openjph/wasm?url';
 import { RetrieveError } from '../../src/core/errors';
+import { crc32, loadCrc32 } from '../../src/core/crc32';
+import { WARMUP_CODESTREAM, WARMUP_CRC32 } from './warmup';
 
 export interface DecodedView {
   width: number;
@@ -69,6 +71,24 @@ export function decode(codestream: Uint8Array, decompositionLevel = 0): DecodedV
     components: info.componentCount,
     pixels,
   };
+}
+
+/**
+ * Loads the codec and the CRC-32 and decodes a small known codestream (see warmup.ts): its WASM
+ * functions are compiled before a real frame waits for them.
+ * @throws RetrieveError DecodeFailed when the known answer does not come out (a broken codec or
+ * CRC-32 in this browser), before any frame is fetched.
+ */
+export async function warmUp(): Promise<OpenJphModule> {
+  const [m] = await Promise.all([loadCodec(), loadCrc32()]);
+  const bytes = Uint8Array.from(atob(WARMUP_CODESTREAM), (c) => c.charCodeAt(0));
+  const got = crc32(decode(bytes).pixels);
+  if (got !== WARMUP_CRC32)
+    throw new RetrieveError(
+      'DecodeFailed',
+      `The HTJ2K codec's self-test failed in this browser (CRC-32 ${got}, expected ${WARMUP_CRC32})`,
+    );
+  return m;
 }
 
 /** Bytes the WASM heap holds now: tests watch it stay flat over thousands of decodes. */
