@@ -60,11 +60,12 @@ interface AppRun {
   /** PSS per Chromium process type at the peak */
   peakByProcessMb: Record<string, number>;
   mbPerSecond: number;
-  /** from the job running (plan ready, workers starting) to the first decoded frame */
-  firstFrameMs: number;
-  /** from Start to the first decoded frame: preparing the job (plan worker, manifest, saving
-   * it, workers and codec) included */
+  /** from Start to the first decoded frame on screen (painted in the preview canvas): preparing
+   * the job (plan worker, manifest, saving it, workers and codec) included */
   firstFrameFromStartMs: number;
+  /** how long the bench waited, after the page was ready, for the browser to go quiet before it
+   * pressed Start (see pressStartWhenQuiet) */
+  quietWaitMs: number;
   retries: number;
   peakMemoryMb: number;
   longestTaskMs: number;
@@ -83,6 +84,37 @@ const serverCpuMs = (from: NodeJS.CpuUsage) => {
   const d = process.cpuUsage(from);
   return (d.user + d.system) / 1000;
 };
+
+/**
+ * Waits for the page to be ready (demo manifest loaded and settings applied: the `ahi:ready` mark),
+ * then for the browser to go quiet, and presses Start as a person would. A freshly launched headless
+ * Chromium loads its own "WebUI Top Renderer" for the first second or two after the first
+ * navigation (in one trace, 310 ms of its main thread and 200 ms of its thread pool in the 330 ms
+ * after Start): pressing Start the moment the page loaded measured that, on 2 cores, more than the
+ * app. Quiet: the browser's processes used under 5 % of a core over half a second (at most 15 s).
+ * Returns how long it waited after the page was ready.
+ */
+async function pressStartWhenQuiet(
+  evaluate: <T>(expr: string) => Promise<T>,
+  tree: () => Set<number>,
+): Promise<number> {
+  const deadline = Date.now() + 60_000;
+  while (!(await evaluate<boolean>(`performance.getEntriesByName('ahi:ready').length > 0`))) {
+    if (Date.now() > deadline) throw new Error('the page did not get ready to start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const ready = Date.now();
+  for (;;) {
+    const before = sampleCpu(tree());
+    await new Promise((r) => setTimeout(r, 500));
+    const used = Object.values(cpuDelta(before, sampleCpu(tree()))).reduce((a, b) => a + b, 0);
+    if (used < 25 || Date.now() - ready > 15_000) break;
+  }
+  await evaluate(
+    `[...document.querySelectorAll('button')].find((b) => b.textContent === 'Start').click()`,
+  );
+  return Date.now() - ready;
+}
 
 async function appRun(
   appUrl: string,
@@ -103,8 +135,9 @@ async function appRun(
     let peakMb = 0;
     let peakByType: Record<string, number> = {};
     let done = 0;
-    const url = `${appUrl}?autostart=${set}&format=${format}&workers=${workers}&inflight=${inflight}`;
+    const url = `${appUrl}?demo=${set}&format=${format}&workers=${workers}&inflight=${inflight}`;
     const { evaluate } = await openPage(browser, url, LONG_TASKS);
+    const quietWaitMs = await pressStartWhenQuiet(evaluate, tree);
     const t0 = Date.now();
     let text = '';
     let pids = tree();
@@ -136,8 +169,10 @@ async function appRun(
       first: number;
       done: number;
       running: number;
-      /** Start pressed (autostart: once the page has loaded the demo manifest) */
+      /** Start pressed */
       started: number;
+      /** the first frame painted in the preview canvas */
+      painted: number;
       tasks: { start: number; duration: number }[];
       job: {
         bytes: number;
@@ -151,7 +186,7 @@ async function appRun(
       const m = (n) => performance.getEntriesByName(n)[0]?.startTime ?? NaN;
       const job = window.ahiDiagnostics.snapshot();
       return { first: m('ahi:first-frame'), done: m('ahi:done'), running: m('ahi:running'),
-        started: m('ahi:start'),
+        started: m('ahi:start'), painted: m('ahi:first-paint'),
         tasks: window.__longTasks, job, workers: job.workers };
     })()`);
     const n = r.job.verified + r.job.stored;
@@ -166,8 +201,8 @@ async function appRun(
       peakFirstHalfMb: peakOf(memory.filter((m) => m.done <= total / 2)),
       peakSecondHalfMb: peakOf(memory.filter((m) => m.done > total / 2)),
       mbPerSecond: r.job.bytes / 1e6 / seconds,
-      firstFrameMs: r.first - r.running,
-      firstFrameFromStartMs: r.first - r.started,
+      firstFrameFromStartMs: r.painted - r.started,
+      quietWaitMs,
       retries: r.job.retries,
       peakMemoryMb: peak,
       peakByProcessMb: peakByType,
@@ -345,7 +380,7 @@ const row = (scenario: string, what: string, all: AppRun[], bare: number, extra 
     (med((r) => r.mbPerSecond) * 8).toFixed(0),
     bare ? pct(fps / bare) : '',
     `${med((r) => r.latencyP50Ms).toFixed(0)} / ${med((r) => r.latencyP95Ms).toFixed(0)}`,
-    `${med((r) => r.firstFrameFromStartMs).toFixed(0)} (${med((r) => r.firstFrameMs).toFixed(0)})`,
+    `${med((r) => r.firstFrameFromStartMs).toFixed(0)} (${med((r) => r.runningAtMs).toFixed(0)})`,
     med((r) => r.peakMemoryMb).toFixed(0),
     `${med((r) => r.longestTaskAfterStartMs).toFixed(0)} (${med((r) => r.longestTaskMs).toFixed(0)})`,
     `${extra}retries ${med((r) => r.retries)}; ${cpuNote(all)}; wait ${stages['wait']!.toFixed(1)} body ${stages['body']!.toFixed(1)} decode ${stages['decode']!.toFixed(1)} crc ${stages['crc']!.toFixed(1)} store ${stages['store']!.toFixed(1)} ms`,
@@ -353,7 +388,7 @@ const row = (scenario: string, what: string, all: AppRun[], bare: number, extra 
   return fps;
 };
 const longest: number[] = [];
-const firstFrames: number[] = [];
+const runningAt: number[] = [];
 const firstFramesFromStart: number[] = [];
 
 for (const scenario of scenarios) {
@@ -418,7 +453,7 @@ for (const scenario of scenarios) {
       );
       longest.push(...all.map((r) => r.longestTaskAfterStartMs));
       if (scenario === 'loopback') {
-        firstFrames.push(...all.map((r) => r.firstFrameMs));
+        runningAt.push(...all.map((r) => r.runningAtMs));
         firstFramesFromStart.push(...all.map((r) => r.firstFrameFromStartMs));
       }
       console.log(
@@ -469,12 +504,14 @@ for (const scenario of scenarios) {
   }
 }
 await ahi.close();
-// Judged from Start, as the target says; from when the job runs (plan ready) shown alongside.
-if (firstFrames.length)
+// Judged from Start (pressed once the browser is quiet) to the frame painted in the preview, as
+// the target says; when the job ran (plan ready, saved, frames handed out) shown alongside: the
+// first frame is fetched while the job is prepared.
+if (firstFramesFromStart.length)
   verdict(
-    'first decoded frame ≤ 150 ms after Start (loopback)',
+    'first decoded frame on screen ≤ 150 ms after Start (loopback)',
     median(firstFramesFromStart) <= 150,
-    `median ${median(firstFramesFromStart).toFixed(0)} ms, worst ${Math.max(...firstFramesFromStart).toFixed(0)} ms after Start; ${median(firstFrames).toFixed(0)} / ${Math.max(...firstFrames).toFixed(0)} ms after the prepared job started running`,
+    `median ${median(firstFramesFromStart).toFixed(0)} ms, worst ${Math.max(...firstFramesFromStart).toFixed(0)} ms after Start (the job prepared and running at a median ${median(runningAt).toFixed(0)} ms)`,
   );
 verdict(
   'no main-thread task > 50 ms after Start',
@@ -490,7 +527,7 @@ const header = [
   'Mbps',
   'of bare loop',
   'latency p50/p95 ms',
-  'first frame ms after Start (after running)',
+  'first frame on screen ms after Start (job running at)',
   'peak MB',
   'longest task ms (after Start)',
   'notes',
