@@ -467,7 +467,7 @@ async function offerUnfinishedJob(jobs: JobRecord[]): Promise<void> {
  */
 function standbyWhenIdle(): void {
   const keep = () => {
-    if (runner) return;
+    if (runner || appStore.getState().job.phase === 'preparing') return;
     keepStandby(workerCount(appStore.getState().settings.workers));
     keepPlanWorkerReady();
   };

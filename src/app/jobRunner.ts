@@ -17,7 +17,7 @@ import {
   type PersistedSettings,
 } from '../io/db';
 import { Scheduler } from '../pool/scheduler';
-import { WorkerPool } from '../pool/workerPool';
+import { keepStandby, WorkerPool } from '../pool/workerPool';
 import { JobMetrics, SAMPLE_MS } from '../state/metrics';
 import { appStore, updateJob, type JobPhase } from '../state/store';
 
@@ -34,11 +34,14 @@ export function startPool(
   s: PersistedSettings,
   credentials: CredentialManager,
 ): Promise<WorkerPool> {
-  return WorkerPool.create(
+  const pool = WorkerPool.create(
     Math.max(1, s.workers),
     { endpoint: s.endpoint, region: s.region, format: s.format, verify: s.verify, jobId },
     credentials.credentials,
   );
+  // The pool took the workers on standby it needed (synchronously); more would idle all job long.
+  keepStandby(0);
+  return pool;
 }
 
 export interface RunnerHooks {
