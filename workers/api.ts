@@ -25,7 +25,8 @@ import { postReport } from './report';
 const REPORT_MS = 25;
 /** Stop starting fetches while this much is waiting for IndexedDB (back-pressure from the sink). */
 const MAX_PENDING_WRITE_BYTES = 64 * 1024 * 1024;
-const DECODABLE = new Set(['image/jph', 'image/jphc', 'application/octet-stream']);
+const HTJ2K = new Set(['image/jph', 'image/jphc']);
+const DECODABLE = new Set([...HTJ2K, 'application/octet-stream']);
 
 let config: WorkerConfig | undefined;
 let client: AhiClient | undefined;
@@ -81,6 +82,14 @@ function flush(): void {
   stats.inFlight = inFlight.size;
   stats.pendingWriteBytes = writer?.pendingBytes ?? 0;
   postReport(reports, { results: batch, stats: { ...stats } });
+}
+
+/** Sends a frame's decoded pixels (a copy out of the WASM heap) to the page at once. */
+function postPreview(key: string, view: DecodedView): void {
+  if (!reports) return;
+  const { pixels, ...geometry } = view;
+  const preview = { key, pixels: { ...geometry, data: pixels.slice().buffer } };
+  postReport(reports, { results: [], previews: [preview], stats: { ...stats } });
 }
 
 function finished(result: FrameResult): void {
@@ -228,10 +237,7 @@ async function retrieve(task: FrameTask, signal: AbortSignal): Promise<FrameResu
         data = pixels;
         Object.assign(record, { kind: 'pixels', size: pixels.length });
       }
-      if (task.wantPixels && reports) {
-        const preview = { key: task.key, pixels: { ...geometry, data: pixels.slice().buffer } };
-        postReport(reports, { results: [], previews: [preview], stats: { ...stats } });
-      }
+      if (task.wantPixels) postPreview(task.key, view);
     }
     const stored = writer?.put(
       { ...record, storedAt: Date.now() },
@@ -308,13 +314,10 @@ export const api = {
       if (prefetched.get(task.key) === response) prefetched.delete(task.key);
     }, PREFETCH_KEEP_MS);
     void response.then((r) => {
-      // Uncompressed pixels need their geometry from the metadata, which is not here yet.
-      if (!r || !reports || !DECODABLE.has(r.contentType) || !r.contentType.startsWith('image/'))
-        return;
+      // HTJ2K only: uncompressed pixels need their geometry from the metadata, not here yet.
+      if (!r || !HTJ2K.has(r.contentType)) return;
       try {
-        const { pixels, ...geometry } = decode(r.bytes);
-        const preview = { key: task.key, pixels: { ...geometry, data: pixels.slice().buffer } };
-        postReport(reports, { results: [], previews: [preview], stats: { ...stats } });
+        postPreview(task.key, decode(r.bytes));
       } catch {
         // not decodable: the task reports why
       }
