@@ -18,7 +18,7 @@ let spare: Worker | undefined;
 
 /**
  * Starts a plan worker ahead of the next preparation (a Start waited 20-30 ms for one to start
- * and compile its module, in traces): about 3 MB while it waits.
+ * and compile its module, in traces); see keepStandby for what waiting costs.
  */
 export function keepPlanWorkerReady(): void {
   spare ??= newPlanWorker();

@@ -56,7 +56,8 @@ const spares: Spare[] = [];
  * Keeps `count` retrieval workers on standby, warmed up: the next pool takes them instead of
  * spawning, so a Start does not wait for workers to start, compile their module and load, compile
  * and first run the codec (90-100 ms on 2 busy cores, in traces). They cost memory while they wait
- * (about 10 MB each) and no CPU.
+ * (two of them and a plan worker on standby: 15 MB more of the renderer's PSS, 3 runs each) and
+ * no CPU.
  */
 export function keepStandby(count: number): void {
   while (spares.length < count) {
