@@ -61,10 +61,8 @@ const spares: Spare[] = [];
  */
 export function keepStandby(count: number): void {
   while (spares.length < count) {
-    const spare: Spare = (() => {
-      const worker = newWorker('retrieve-standby');
-      return { worker, remote: wrap<RetrieveWorkerApi>(worker) };
-    })();
+    const worker = newWorker('retrieve-standby');
+    const spare: Spare = { worker, remote: wrap<RetrieveWorkerApi>(worker) };
     // A failed warm-up fails the pool that takes this worker, with its message (init warms too).
     spare.remote.warm().catch(() => {});
     spare.worker.addEventListener('error', () => {
