@@ -62,17 +62,13 @@ async function readInPage({ digests, only }: { digests: boolean; only: string | 
   digests: Record<string, string>;
   bytes?: number[];
 }> {
-  const db = await new Promise<IDBDatabase>((resolve, reject) => {
-    const r = indexedDB.open('ahi-web-retrieve');
-    r.onsuccess = () => resolve(r.result);
-    r.onerror = () => reject(r.error ?? new Error('IndexedDB request failed'));
-  });
-  const all = <T>(store: string) =>
-    new Promise<T[]>((resolve, reject) => {
-      const r = db.transaction(store).objectStore(store).getAll();
-      r.onsuccess = () => resolve(r.result as T[]);
+  const settled = <T>(r: IDBRequest) =>
+    new Promise<T>((resolve, reject) => {
+      r.onsuccess = () => resolve(r.result as T);
       r.onerror = () => reject(r.error ?? new Error('IndexedDB request failed'));
     });
+  const db = await settled<IDBDatabase>(indexedDB.open('ahi-web-retrieve'));
+  const all = <T>(store: string) => settled<T[]>(db.transaction(store).objectStore(store).getAll());
   type Frame = FrameMeta & { jobId: string; chunk?: string; index?: number; offset?: number };
   const jobs = await all<{ id: string; state: string; createdAt: number }>('jobs');
   let frames = await all<Frame>('frames');
@@ -91,11 +87,7 @@ async function readInPage({ digests, only }: { digests: boolean; only: string | 
   if (digests) {
     // One frame: only its chunk (the profile may hold other tests' jobs, hundreds of MB).
     const get = <T>(store: string, key: IDBValidKey) =>
-      new Promise<T | undefined>((resolve, reject) => {
-        const r = db.transaction(store).objectStore(store).get(key);
-        r.onsuccess = () => resolve(r.result as T | undefined);
-        r.onerror = () => reject(r.error ?? new Error('IndexedDB request failed'));
-      });
+      settled<T | undefined>(db.transaction(store).objectStore(store).get(key));
     type Chunk = { jobId: string; id: string; data: ArrayBuffer[] | ArrayBuffer };
     type Legacy = { jobId: string; key: string; data: ArrayBuffer };
     const one = only === null ? undefined : frames[0];

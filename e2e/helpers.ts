@@ -66,7 +66,6 @@ export async function fillCredentials(
   await page.getByLabel('Session token').fill(c.sessionToken ?? '');
 }
 
-/** Opens the app (at `url`, default the test server's) and waits until the local config has prefilled the form. */
 /**
  * Waits until the viewer's canvas holds the frame and window it says it shows (data-frame and
  * data-window change when they are chosen; the canvas paints a task later and sets data-painted).
@@ -84,6 +83,7 @@ export async function waitForPainted(page: Page): Promise<void> {
     .toBe(true);
 }
 
+/** Opens the app (at `url`, default the test server's) and waits until the local config has prefilled the form. */
 export async function openApp(page: Page, url = '/', navigate = true): Promise<void> {
   if (navigate) await page.goto(url);
   await page.getByLabel('Access key ID').and(page.locator('[value="AKIDEXAMPLE"]')).waitFor();
