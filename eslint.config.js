@@ -72,7 +72,7 @@ export default tseslint.config(
   },
   {
     files: ['src/io/**/*.ts'],
-    ignores: ['src/io/db.ts'],
+    ignores: ['src/io/db.ts', 'src/io/db.browser.test.ts'],
     rules: restrict(
       [layer('(pool|state|ui|app)'), 'src/io imports core only.'],
       ['(^|/)workers/', 'src/io imports core only.'],
@@ -87,6 +87,17 @@ export default tseslint.config(
     files: ['src/io/db.ts'],
     rules: restrict(
       [layer('(pool|state|ui|app)'), 'src/io imports core only.'],
+      noReact,
+      noZustand,
+      noComlink,
+      noCodec,
+    ),
+  },
+  {
+    // Runs in the page: drives a FrameWriter in a worker through a pool helper.
+    files: ['src/io/db.browser.test.ts'],
+    rules: restrict(
+      [layer('(state|ui|app)'), 'src/io imports core only.'],
       noReact,
       noZustand,
       noComlink,
@@ -127,6 +138,11 @@ export default tseslint.config(
   {
     files: ['workers/**/*.ts'],
     languageOptions: { globals: globals.worker },
+  },
+  {
+    // Browser tests run in the page: they may drive workers through pool helpers.
+    files: ['workers/**/*.ts'],
+    ignores: ['workers/**/*.browser.test.ts'],
     rules: restrict(
       [layer('(pool|state|ui|app)'), 'Workers use core and io only.'],
       noReact,

@@ -51,9 +51,9 @@ export interface FrameMeta {
 /**
  * Runs in the page: the app's IndexedDB read straight, not through the app's code. Every frame's
  * description, every job and every failure record's key; with `digests`, SHA-256 (hex) of each
- * stored frame's bytes by frame ID (its range of its chunk's buffer, its entry in a chunk's buffer
- * list, or its own frameData record, version 1); with `only`, just that frame (by its full key),
- * and its bytes.
+ * stored frame's bytes by frame ID (its range of its OPFS file, frames/<jobId>/<file>; from
+ * earlier versions, its range of its chunk's buffer, its entry in a chunk's buffer list, or its
+ * own frameData record); with `only`, just that frame (by its full key), and its bytes.
  */
 async function readInPage({ digests, only }: { digests: boolean; only: string | null }): Promise<{
   frames: FrameMeta[];
@@ -69,7 +69,13 @@ async function readInPage({ digests, only }: { digests: boolean; only: string | 
     });
   const db = await settled<IDBDatabase>(indexedDB.open('ahi-web-retrieve'));
   const all = <T>(store: string) => settled<T[]>(db.transaction(store).objectStore(store).getAll());
-  type Frame = FrameMeta & { jobId: string; chunk?: string; index?: number; offset?: number };
+  type Frame = FrameMeta & {
+    jobId: string;
+    file?: string;
+    chunk?: string;
+    index?: number;
+    offset?: number;
+  };
   const jobs = await all<{ id: string; state: string; createdAt: number }>('jobs');
   let frames = await all<Frame>('frames');
   if (only !== null) {
@@ -85,7 +91,7 @@ async function readInPage({ digests, only }: { digests: boolean; only: string | 
   const out: Record<string, string> = {};
   let bytes: number[] | undefined;
   if (digests) {
-    // One frame: only its chunk (the profile may hold other tests' jobs, hundreds of MB).
+    // One frame: only its chunk or file (the profile may hold other tests' jobs, hundreds of MB).
     const get = <T>(store: string, key: IDBValidKey) =>
       settled<T | undefined>(db.transaction(store).objectStore(store).get(key));
     type Chunk = { jobId: string; id: string; data: ArrayBuffer[] | ArrayBuffer };
@@ -103,19 +109,41 @@ async function readInPage({ digests, only }: { digests: boolean; only: string | 
     const legacy = new Map(
       legacyList.flatMap((d) => (d ? [[`${d.jobId}/${d.key}`, d.data] as const] : [])),
     );
+    // The job's frame files, one snapshot each (read after the job, nothing appends to them).
+    const opfs = await navigator.storage.getDirectory();
+    const files = new Map<string, Promise<File>>();
+    const fileOf = (jobId: string, name: string) => {
+      const path = `${jobId}/${name}`;
+      if (!files.has(path))
+        files.set(
+          path,
+          opfs
+            .getDirectoryHandle('frames')
+            .then((d) => d.getDirectoryHandle(jobId))
+            .then((d) => d.getFileHandle(name))
+            .then((h) => h.getFile()),
+        );
+      return files.get(path)!;
+    };
     for (const f of frames) {
-      const chunk = f.chunk === undefined ? undefined : chunks.get(`${f.jobId}/${f.chunk}`);
-      const inChunk = Array.isArray(chunk)
-        ? chunk[f.index ?? -1]
-        : chunk && f.offset !== undefined
-          ? chunk.slice(f.offset, f.offset + f.size)
-          : undefined;
-      const data = new Uint8Array(
-        (chunk ? inChunk : legacy.get(`${f.jobId}/${f.key}`)) ?? new ArrayBuffer(0),
-      );
-      const d = new Uint8Array(await crypto.subtle.digest('SHA-256', data));
+      let data: ArrayBuffer | undefined;
+      if (f.file !== undefined) {
+        const start = f.offset ?? 0;
+        data = await (await fileOf(f.jobId, f.file)).slice(start, start + f.size).arrayBuffer();
+      } else {
+        const chunk = f.chunk === undefined ? undefined : chunks.get(`${f.jobId}/${f.chunk}`);
+        data = chunk
+          ? Array.isArray(chunk)
+            ? chunk[f.index ?? -1]
+            : f.offset !== undefined
+              ? chunk.slice(f.offset, f.offset + f.size)
+              : undefined
+          : legacy.get(`${f.jobId}/${f.key}`);
+      }
+      const bytesOf = new Uint8Array(data ?? new ArrayBuffer(0));
+      const d = new Uint8Array(await crypto.subtle.digest('SHA-256', bytesOf));
       out[f.key.split('/')[1]!] = [...d].map((b) => b.toString(16).padStart(2, '0')).join('');
-      if (only !== null) bytes = Array.from(data);
+      if (only !== null) bytes = Array.from(bytesOf);
     }
   }
   db.close();

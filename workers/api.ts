@@ -23,7 +23,7 @@ import { postReport } from './report';
 
 /** Report at least this often while busy. */
 const REPORT_MS = 25;
-/** Stop starting fetches while this much is waiting for IndexedDB (back-pressure from the sink). */
+/** Stop starting fetches while this much waits for its IndexedDB record (back-pressure from the sink). */
 const MAX_PENDING_WRITE_BYTES = 64 * 1024 * 1024;
 const HTJ2K = new Set(['image/jph', 'image/jphc']);
 const DECODABLE = new Set([...HTJ2K, 'application/octet-stream']);
@@ -36,7 +36,7 @@ let limit = 1;
 const queue: FrameTask[] = [];
 const inFlight = new Map<string, AbortController>();
 let results: FrameResult[] = [];
-/** Body buffers, reused once a frame is decoded and copied into the writer's chunk. */
+/** Body buffers, reused once a frame is decoded and written to the job's frame file. */
 const bodies = new BufferPool();
 /** Responses fetched ahead of their task (`prefetch`), by frame key; a failed one is undefined. */
 const prefetched = new Map<string, Promise<FrameResponse | undefined>>();

@@ -1,11 +1,12 @@
 /**
- * The storage side in real Chromium IndexedDB: frames written through the retrieval workers'
- * group commit come back through the library API as full frames and thumbnails (HTJ2K at a
+ * The storage side in real Chromium (IndexedDB records, OPFS frame files): frames written by a
+ * FrameWriter in a worker, as the retrieval workers write them, come back through the library API as full frames and thumbnails (HTJ2K at a
  * reduced resolution, stored pixels subsampled), and as export bundles in a real OPFS folder.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCrc32, crc32 } from '../src/core/crc32';
-import { FrameWriter, createJob, deleteJob, openDb, storedFrameKeys } from '../src/io/db';
+import { createJob, deleteJob, storedFrameKeys } from '../src/io/db';
+import { testWriter } from '../src/pool/frameWriter.testing';
 import { storedFrame } from '../src/io/storedFrame.testing';
 import { library as api } from './library';
 import { loadCodec } from './codec/htj2k';
@@ -29,13 +30,13 @@ describe('stored frames and thumbnails', () => {
   });
 
   it('stores frames by group commit; reads them back as frames, thumbnails and bundles', async () => {
-    const writer = new FrameWriter(await openDb());
+    const writer = testWriter();
     const j2c = await bytesOf('CT1.j2c');
     const raw = await bytesOf('CT1.RAW');
-    await Promise.all([
-      writer.put({ ...base('a'), size: j2c.length }, j2c),
-      writer.put(
-        {
+    const { outcomes, pendingBytes } = await writer.putAll([
+      { frame: { ...base('a'), size: j2c.length }, bytes: j2c.slice() },
+      {
+        frame: {
           ...base('b'),
           kind: 'pixels',
           size: raw.length,
@@ -45,10 +46,11 @@ describe('stored frames and thumbnails', () => {
           signed: true,
           components: 1,
         },
-        raw,
-      ),
+        bytes: raw.slice(),
+      },
     ]);
-    expect(writer.pendingBytes).toBe(0);
+    expect(outcomes).toEqual(['stored', 'stored']);
+    expect(pendingBytes).toBe(0);
     expect([...(await storedFrameKeys('test-job'))].sort()).toEqual(['a', 'b']);
 
     const fromCodestream = await api.thumbnail('test-job', 'a', 128);
@@ -124,6 +126,7 @@ describe('stored frames and thumbnails', () => {
     expect([...head]).toEqual([0x50, 0x4b, 3, 4]);
     expect(zip.blob!.size).toBeGreaterThan(j2c.length + raw.length);
 
+    writer.terminate();
     await deleteJob('test-job');
     expect((await storedFrameKeys('test-job')).size).toBe(0);
   });

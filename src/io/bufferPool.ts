@@ -1,6 +1,6 @@
 /**
  * Reusable buffers for response bodies. A worker reads a frame's body into a buffer, decodes it
- * and hands it to the FrameWriter (which copies it); then the buffer goes back here for the next
+ * and hands it to the FrameWriter (which writes it to a file at once); then the buffer goes back here for the next
  * body. Without it every frame left its body (~200 KB) for the garbage collector: the renderer's
  * ArrayBuffer partition held 54-93 MB during a 10,000-frame job, 11-12 MB with it (memory-infra
  * dumps). The peak did not fall with it: collections come less often, and the workers' fetch,

@@ -1,15 +1,14 @@
 /**
- * The frame store in real Chromium IndexedDB: a commit's frames share chunk records, each frame
- * reads back byte for byte (alone, and in an export's key order), frames stored by version 1 (one
- * frameData record each) and chunks of buffer lists still read, put() copies (the caller's buffer
- * is overwritten at once), a version-1 database upgrades in place, storing a frame an
- * earlier run failed deletes that failure record (and no other), and deleting a job deletes its
- * chunks.
+ * The frame store in real Chromium: IndexedDB records and OPFS frame files, the writer in a
+ * dedicated worker as in the app. Each frame reads back byte for byte (alone, and in an export's
+ * key order, also while its file is still being appended to), put() copies (the caller's buffer is
+ * overwritten at once), frames stored by earlier versions (frameData records, chunks of buffer
+ * lists, one-buffer chunks) still read, a record whose file is too short reads as missing, a
+ * version-1 database upgrades in place, storing a frame an earlier run failed deletes that failure
+ * record (and no other), and deleting a job deletes its records and its files.
  */
 import { describe, expect, it } from 'vitest';
 import {
-  CHUNK_BYTES,
-  FrameWriter,
   deleteJob,
   failureKeys,
   getStoredFrame,
@@ -21,6 +20,7 @@ import {
   type Db,
   type StoredFrame,
 } from './db';
+import { testWriter } from '../pool/frameWriter.testing';
 import { storedFrame as frame } from './storedFrame.testing';
 
 /** Bytes that differ from frame to frame and along each frame. */
@@ -33,34 +33,50 @@ const bytesFor = (seed: number, size: number) => {
 const count = async (db: Db, store: 'chunks' | 'frames' | 'frameData', jobId: string) =>
   db.count(store, IDBKeyRange.bound([jobId, ''], [jobId, '\uffff']));
 
+/** The names of a job's frame files, [] when it has no folder. */
+async function filesOf(jobId: string): Promise<string[]> {
+  try {
+    const root = await navigator.storage.getDirectory();
+    const dir = await (await root.getDirectoryHandle('frames')).getDirectoryHandle(jobId);
+    const names: string[] = [];
+    for await (const name of (dir as unknown as { keys(): AsyncIterable<string> }).keys())
+      names.push(name);
+    return names;
+  } catch {
+    return [];
+  }
+}
+
 describe('frame storage', () => {
-  it('puts the frames of one commit in one chunk and reads each back exactly', async () => {
-    const jobId = `chunks-${crypto.randomUUID()}`;
+  it('appends frames to a file of its own and reads each back exactly', async () => {
+    const jobId = `files-${crypto.randomUUID()}`;
     const db = await openDb();
-    const writer = new FrameWriter(db);
+    const writer = testWriter();
     const sizes = [170_001, 5, 200_000, 1];
     const keys = ['s/3', 's/1', 's/4', 's/2'];
-    // Each source is a view into a larger buffer (as a pooled body is), overwritten as soon as
-    // put() returns: put copies.
-    const sources = keys.map((_, i) => {
+    // Each source is a view into a larger buffer (as a pooled body is); the worker overwrites it
+    // as soon as put() returns: put copies.
+    const entries = keys.map((k, i) => {
       const b = new Uint8Array(sizes[i]! + 64);
       b.set(bytesFor(i + 1, sizes[i]!), 32);
-      return b.subarray(32, 32 + sizes[i]!);
+      return { frame: frame(jobId, k, sizes[i]), bytes: b.subarray(32, 32 + sizes[i]!) };
     });
-    const puts = keys.map((k, i) => writer.put(frame(jobId, k, sizes[i]), sources[i]!));
-    for (const s of sources) new Uint8Array(s.buffer).fill(0xee);
-    await Promise.all(puts);
-    // The first put commits alone; the three that arrived meanwhile ride in one chunk.
-    expect(await count(db, 'chunks', jobId)).toBe(2);
-    // Each chunk holds exactly its frames' bytes, not the 2 MB its buffer may grow to.
-    const stored = await db.getAll('chunks', IDBKeyRange.bound([jobId, ''], [jobId, '\uffff']));
-    expect(stored.map((c) => (c.data as ArrayBuffer).byteLength).sort((a, b) => a - b)).toEqual([
-      170_001, 200_006,
-    ]);
+    const { outcomes, pendingBytes } = await writer.putAll(entries);
+    expect(outcomes).toEqual(['stored', 'stored', 'stored', 'stored']);
+    expect(pendingBytes).toBe(0);
+    // One file for the writer, the frames one after the other, each record naming its range.
+    const files = await filesOf(jobId);
+    expect(files).toHaveLength(1);
+    const records = await db.getAll('frames', IDBKeyRange.bound([jobId, ''], [jobId, '\uffff']));
+    expect(records.every((r) => r.file === files[0] && r.chunk === undefined)).toBe(true);
+    expect(
+      records
+        .map((r) => r.offset! + r.size)
+        .sort((a, b) => a - b)
+        .at(-1),
+    ).toBe(370_007);
     for (const [i, k] of keys.entries()) {
       const got = await getStoredFrame(jobId, k);
-      // A copy of its range, usable anywhere (some APIs refuse the resizable chunk buffer).
-      expect(got?.data.resizable).toBe(false);
       expect(got?.size).toBe(sizes[i]);
       expect(new Uint8Array(got!.data)).toEqual(bytesFor(i + 1, sizes[i]!));
     }
@@ -73,30 +89,57 @@ describe('frame storage', () => {
     expect(exported).toEqual(['s/1', 's/2', 's/3', 's/4']);
     expect(await getStoredFrame(jobId, 's/9')).toBeUndefined();
 
-    await deleteJob(jobId);
-    expect(await count(db, 'chunks', jobId)).toBe(0);
+    // The worker still holds its file open: the job's folder goes once the worker has ended.
+    const deleting = deleteJob(jobId);
+    writer.terminate();
+    await deleting;
     expect(await count(db, 'frames', jobId)).toBe(0);
+    expect(await filesOf(jobId)).toEqual([]);
   });
 
-  it('starts a new chunk past CHUNK_BYTES; a frame larger than that has one of its own', async () => {
-    const jobId = `big-${crypto.randomUUID()}`;
+  it('reads frames while the writer goes on appending to their file', async () => {
+    const jobId = `live-${crypto.randomUUID()}`;
+    const writer = testWriter();
+    const size = 100_000;
+    const put = (key: string, seed: number) =>
+      writer.putAll([{ frame: frame(jobId, key, size), bytes: bytesFor(seed, size) }]);
+    await put('a', 1);
+    await put('b', 2);
+    // An export keeps the snapshot of a file it took for the frames before: a frame appended
+    // since lies past that snapshot's end and is read from a fresh one, not reported missing.
+    const reading = readStoredFrames(jobId, 1);
+    const first = await reading.next();
+    await put('c', 3);
+    const rest: [string, Uint8Array][] = [];
+    for await (const f of reading) rest.push([f.key, new Uint8Array(f.data)]);
+    expect(first.done ? undefined : first.value.key).toBe('a');
+    expect(rest).toEqual([
+      ['b', bytesFor(2, size)],
+      ['c', bytesFor(3, size)],
+    ]);
+    await writer.close();
+    writer.terminate();
+    await deleteJob(jobId);
+  });
+
+  it('reports a frame whose file is too short as missing, never as other bytes', async () => {
+    const jobId = `short-${crypto.randomUUID()}`;
+    const writer = testWriter();
+    await writer.putAll([
+      { frame: frame(jobId, 'a', 10), bytes: bytesFor(1, 10) },
+      { frame: frame(jobId, 'b', 10), bytes: bytesFor(2, 10) },
+    ]);
+    await writer.close();
+    writer.terminate();
+    // As after an OS crash that lost the file's tail but not the records.
     const db = await openDb();
-    const writer = new FrameWriter(db);
-    const big = CHUNK_BYTES + 1;
-    const third = Math.floor(CHUNK_BYTES / 3);
-    const sizes = [10, third, third, third, big, 10];
-    await Promise.all(
-      sizes.map((n, i) => writer.put(frame(jobId, `k/${i}`, n), bytesFor(i + 7, n))),
-    );
-    // [10] alone, then [third, third, third | big | 10]: at most CHUNK_BYTES unless one frame is more.
-    expect(await count(db, 'chunks', jobId)).toBe(4);
-    for (const [i, n] of sizes.entries()) {
-      const got = new Uint8Array((await getStoredFrame(jobId, `k/${i}`))!.data);
-      const want = bytesFor(i + 7, n);
-      // A loop, not toEqual: vitest's deep equality takes seconds over megabytes.
-      expect(got.length).toBe(n);
-      expect(got.findIndex((b, j) => b !== want[j])).toBe(-1);
-    }
+    const b = await db.get('frames', [jobId, 'b']);
+    await db.put('frames', { ...b!, offset: 15 });
+    expect(await getStoredFrame(jobId, 'b')).toBeUndefined();
+    expect(new Uint8Array((await getStoredFrame(jobId, 'a'))!.data)).toEqual(bytesFor(1, 10));
+    const all: string[] = [];
+    for await (const f of readStoredFrames(jobId)) all.push(f.key);
+    expect(all).toEqual(['a']);
     await deleteJob(jobId);
   });
 
@@ -112,11 +155,13 @@ describe('frame storage', () => {
       ].map(([j, key]) => ({ jobId: j!, key: key!, error, attempts: 3, at: 1 })),
     );
     expect(await failureKeys(jobId)).toEqual(new Set(['a', 'b']));
-    const writer = new FrameWriter(await openDb());
-    await Promise.all([
-      writer.put(frame(jobId, 'a', 4), bytesFor(1, 4), true),
-      writer.put(frame(jobId, 'c', 4), bytesFor(2, 4)),
+    const writer = testWriter();
+    await writer.putAll([
+      { frame: frame(jobId, 'a', 4), bytes: bytesFor(1, 4), failedBefore: true },
+      { frame: frame(jobId, 'c', 4), bytes: bytesFor(2, 4) },
     ]);
+    await writer.close();
+    writer.terminate();
     expect(await storedFrameKeys(jobId)).toEqual(new Set(['a', 'c']));
     expect(await failureKeys(jobId)).toEqual(new Set(['b']));
     expect(await failureKeys(other)).toEqual(new Set(['a']));
@@ -126,11 +171,12 @@ describe('frame storage', () => {
     expect(await failureKeys(other)).toEqual(new Set());
   });
 
-  it('reads frames stored by version 1 (frameData) and in buffer-list chunks beside Blob ones', async () => {
+  it('reads frames stored by earlier versions beside those in files', async () => {
     const jobId = `legacy-${crypto.randomUUID()}`;
     const db = await openDb();
     const old = bytesFor(3, 1000);
     const listed = [bytesFor(5, 300), bytesFor(6, 7)];
+    const packed = [bytesFor(8, 20), bytesFor(9, 30)];
     const tx = db.transaction(['frames', 'frameData', 'chunks'], 'readwrite');
     void tx.objectStore('frames').put(frame(jobId, 'a', old.length));
     void tx.objectStore('frameData').put({ jobId, key: 'a', data: old.slice().buffer });
@@ -142,11 +188,22 @@ describe('frame storage', () => {
     void tx
       .objectStore('chunks')
       .put({ jobId, id: 'list', data: listed.map((b) => b.slice().buffer) });
+    // Version 3: one buffer per chunk, each frame at its offset.
+    void tx.objectStore('frames').put({ ...frame(jobId, 'e', 20), chunk: 'one', offset: 0 });
+    void tx.objectStore('frames').put({ ...frame(jobId, 'f', 30), chunk: 'one', offset: 20 });
+    const one = new Uint8Array(50);
+    one.set(packed[0]!, 0);
+    one.set(packed[1]!, 20);
+    void tx.objectStore('chunks').put({ jobId, id: 'one', data: one.buffer });
     await tx.done;
-    await new FrameWriter(db).put(frame(jobId, 'b', 10), bytesFor(4, 10));
+    const writer = testWriter();
+    await writer.putAll([{ frame: frame(jobId, 'b', 10), bytes: bytesFor(4, 10) }]);
+    await writer.close();
+    writer.terminate();
 
     expect(new Uint8Array((await getStoredFrame(jobId, 'a'))!.data)).toEqual(old);
     expect(new Uint8Array((await getStoredFrame(jobId, 'd'))!.data)).toEqual(listed[1]);
+    expect(new Uint8Array((await getStoredFrame(jobId, 'f'))!.data)).toEqual(packed[1]);
     const all = [];
     for await (const f of readStoredFrames(jobId)) all.push([f.key, new Uint8Array(f.data)]);
     expect(all).toEqual([
@@ -154,10 +211,13 @@ describe('frame storage', () => {
       ['b', bytesFor(4, 10)],
       ['c', listed[0]],
       ['d', listed[1]],
+      ['e', packed[0]],
+      ['f', packed[1]],
     ]);
     await deleteJob(jobId);
     expect(await count(db, 'frameData', jobId)).toBe(0);
     expect(await count(db, 'chunks', jobId)).toBe(0);
+    expect(await filesOf(jobId)).toEqual([]);
   });
 
   it('upgrades a version-1 database in place, keeping what it holds', async () => {

@@ -1,28 +1,30 @@
 /**
- * The one module that opens IndexedDB. Jobs (settings without secrets, manifest sources, state,
- * totals), stored frames keyed by [jobId, frameKey], and failures with their reasons. Frame writes
- * go through FrameWriter's group commit: one transaction in flight, everything that arrives
- * meanwhile rides in the next one, so IndexedDB keeps up without adding latency when idle.
+ * The one module that opens IndexedDB and the frame files. Jobs (settings without secrets,
+ * manifest sources, state, totals), stored frames keyed by [jobId, frameKey], and failures with
+ * their reasons live in IndexedDB. A frame's bytes live in the origin private file system (OPFS):
+ * each FrameWriter appends them to a file of its own, `frames/<jobId>/<file>`, with a synchronous
+ * access handle (dedicated workers only), and its frame record names the file and the range.
+ * Records go through FrameWriter's group commit: one transaction in flight, everything that
+ * arrives meanwhile rides in the next one, so IndexedDB keeps up without adding latency when idle.
  *
- * The bytes of the frames of one commit go into one chunk record (one buffer of up to
- * CHUNK_BYTES), each frame's record saying which chunk and where in it: Chromium writes every large
- * value as a blob of its own, and a blob per frame cost the browser process 1-2 ms of CPU per frame
- * more (measured by the bench: 4.2-4.5 vs 2.6-3.2 ms per frame). put() copies the frame's bytes
- * into the open chunk at once, so the caller reuses its buffer (bodies come from a BufferPool), and
- * the chunk's buffer is reused once IndexedDB has serialised it: no buffer per frame is left for
- * the garbage collector. The buffer is resizable so that it is stored at exactly its length; it
- * also reads back resizable, which some APIs refuse (TextDecoder, crypto.subtle): readers here
- * hand out copies of ranges. Tried: a Blob per chunk cost 0.4 ms less renderer CPU per frame, but
- * Chromium keeps a Blob's bytes in the browser process until the page's Blob object is collected
- * (+110 MB at the peak of a 10,000-frame job); an exact-size copy of each chunk leaves as much
- * garbage as the bodies did.
+ * Why files, not IndexedDB values: Chromium writes every IndexedDB value over 64 KB as a blob,
+ * serialised and copied in the renderer and handed to the browser process, and those copies are
+ * freed only when the worker's collector gets to them. Storing the bytes in IndexedDB (one chunk
+ * record of up to 2 MB per commit, versions 2-3) kept the app's renderer 60-100 MB above a run
+ * that stores nothing, and rising through a 10,000-frame job; a bare fetch loop that also put
+ * chunks peaked 37 MB higher per worker, one that appended to an OPFS file no higher than storing
+ * nothing (bench page, 10,000 frames, 2 runs each). A write copies the bytes into the file at
+ * once (170 KB: about 0.2 ms), so the caller reuses its buffer.
+ *
+ * After an OS crash or power cut (nothing is flushed to disk per commit, as with IndexedDB's
+ * relaxed durability) a record may name bytes that never reached the disk: a reader finds the
+ * file too short and reports the frame's bytes missing, never other bytes.
  *
  * A commit writes only what it must: a frame's failure record is deleted only when an earlier run
  * left one, and no store has an index (every key starts with the job's ID, so a key range finds a
- * job's records; version 2's byJob indexes cost 0.4 ms of renderer CPU per frame, and the
- * per-frame delete of a failure record that was not there 0.9 ms of renderer and browser CPU
- * together). Frames stored by version 1 keep their bytes in frameData, and chunks first written
- * in version 2 hold a list of buffers (one per frame); both are read.
+ * job's records). Frames stored by earlier versions keep their bytes where those put them and
+ * still read: in frameData (version 1), in chunk records holding a list of buffers (version 2) or
+ * one buffer with each frame at its offset (version 3).
  */
 import {
   openDB,
@@ -36,8 +38,8 @@ import type { JobSettings } from '../core/protocol';
 
 export const DB_NAME = 'ahi-web-retrieve';
 const DB_VERSION = 3;
-/** A chunk holds the frames of one commit up to about this many bytes (one frame may be more). */
-export const CHUNK_BYTES = 2 * 1024 * 1024;
+/** The OPFS directory holding each job's frame files, in a directory named by the job's ID. */
+const FRAMES_DIR = 'frames';
 
 export type JobState = 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
 
@@ -69,10 +71,12 @@ export interface StoredFrame {
   /** CRC-32 of the decoded pixels, when decoded */
   checksum?: number;
   verified: boolean;
-  /** the chunk holding the bytes, and their entry in it (absent: in frameData, version 1) */
+  /** the OPFS file holding the bytes (frames/<jobId>/<file>), from `offset` */
+  file?: string;
+  /** earlier versions: the chunk record holding the bytes, and their entry in it */
   chunk?: string;
   index?: number;
-  /** where the bytes start in a one-buffer chunk */
+  /** where the bytes start in the file, or in a one-buffer chunk */
   offset?: number;
   /** decoded geometry, for pixels */
   width?: number;
@@ -92,9 +96,9 @@ export interface FailureRecord {
 }
 
 /**
- * The bytes of the frames of one commit, one record: one buffer (each frame at its offset; it
- * reads back resizable, so copy a range before handing it to an API), or, as first written, one
- * buffer per frame.
+ * Earlier versions: the bytes of the frames of one commit, one record: one buffer (each frame at
+ * its offset; it reads back resizable, so copy a range before handing it to an API), or, as first
+ * written, one buffer per frame. Read, no longer written.
  */
 export interface StoredChunk {
   jobId: string;
@@ -172,110 +176,145 @@ export function openDb(): Promise<Db> {
 
 const jobRange = (jobId: string) => IDBKeyRange.bound([jobId, ''], [jobId, '\uffff']);
 
-/** A chunk being filled: the frames' bytes copied one after the other into one buffer. */
-interface OpenChunk {
-  jobId: string;
-  id: string;
-  /** resizable (its maximum is only reserved): IndexedDB serialises exactly its length */
-  buffer: ArrayBuffer;
-  used: number;
-  entries: {
-    frame: StoredFrame;
-    offset: number;
-    size: number;
-    failedBefore: boolean;
-    resolve: () => void;
-    reject: (e: unknown) => void;
-  }[];
+interface Pending {
+  frame: StoredFrame;
+  failedBefore: boolean;
+  resolve: () => void;
+  reject: (e: unknown) => void;
 }
 
 /**
- * Group commit for frame records: put() copies the frame's bytes into the open chunk and resolves
- * when the transaction holding the frame has committed. A QuotaExceededError rejects every frame
- * of that transaction with it. A chunk holds one job's frames, up to CHUNK_BYTES (a larger frame
- * has one of its own). Its buffer is reused for a later chunk once IndexedDB has serialised it.
+ * What is used of a FileSystemSyncAccessHandle (declared here: it exists in dedicated workers only,
+ * and this module also compiles for the window, whose DOM lib lacks it).
+ */
+interface SyncAccessHandle {
+  write(data: Uint8Array, options: { at: number }): number;
+  close(): void;
+}
+
+/** A job's frame file as this writer appends to it. */
+interface FrameFile {
+  name: string;
+  /** set once the access handle is open */
+  handle?: SyncAccessHandle;
+  opening: Promise<SyncAccessHandle>;
+  size: number;
+}
+
+async function jobDir(jobId: string, create: boolean): Promise<FileSystemDirectoryHandle> {
+  const root = await navigator.storage.getDirectory();
+  const frames = await root.getDirectoryHandle(FRAMES_DIR, { create });
+  return frames.getDirectoryHandle(jobId, { create });
+}
+
+/**
+ * Stores frames: put() writes the bytes at the end of this writer's file for the job (a file no
+ * other writer touches) and resolves when the frame's record has committed. A QuotaExceededError
+ * from the file rejects that frame; from IndexedDB, every frame of that transaction. Runs in a
+ * dedicated worker (synchronous access handles exist nowhere else).
  */
 export class FrameWriter {
-  private open: OpenChunk | undefined;
-  private sealed: OpenChunk[] = [];
-  private spare: ArrayBuffer[] = [];
+  private files = new Map<string, FrameFile>();
+  private waiting: Pending[] = [];
   private committing = false;
-  /** bytes waiting or committing: the worker stops fetching past a bound */
+  /** bytes whose record has not committed yet: the worker stops fetching past a bound */
   pendingBytes = 0;
 
   constructor(private readonly db: Db) {}
+
+  private fileFor(jobId: string): FrameFile {
+    let f = this.files.get(jobId);
+    if (!f) {
+      const name = `${crypto.randomUUID()}.bin`;
+      const opening = jobDir(jobId, true)
+        .then((dir) => dir.getFileHandle(name, { create: true }))
+        .then((h) =>
+          (
+            h as FileSystemFileHandle & { createSyncAccessHandle(): Promise<SyncAccessHandle> }
+          ).createSyncAccessHandle(),
+        );
+      const file: FrameFile = { name, opening, size: 0 };
+      void opening.then(
+        (h) => (file.handle = h),
+        () => this.files.delete(jobId),
+      );
+      this.files.set(jobId, (f = file));
+    }
+    return f;
+  }
 
   /**
    * Copies `bytes` before it returns (the caller may reuse them). `failedBefore`: an earlier run
    * left a failure record for this frame, deleted with the put.
    */
   put(frame: StoredFrame, bytes: Uint8Array, failedBefore = false): Promise<void> {
+    const file = this.fileFor(frame.jobId);
     const size = bytes.length;
-    let c = this.open;
-    if (c && (c.jobId !== frame.jobId || (c.used > 0 && c.used + size > c.buffer.maxByteLength))) {
-      this.sealed.push(c);
-      c = undefined;
-    }
-    if (!c) {
-      const buffer =
-        (size <= CHUNK_BYTES ? this.spare.pop() : undefined) ??
-        new ArrayBuffer(0, { maxByteLength: Math.max(CHUNK_BYTES, size) });
-      c = this.open = { jobId: frame.jobId, id: crypto.randomUUID(), buffer, used: 0, entries: [] };
-    }
-    const offset = c.used;
-    // A reused buffer keeps its last length: it grows only past that (pages stay mapped).
-    if (c.buffer.byteLength < offset + size) c.buffer.resize(offset + size);
-    new Uint8Array(c.buffer, offset, size).set(bytes);
-    c.used += size;
     this.pendingBytes += size;
-    const chunk = c;
-    return new Promise((resolve, reject) => {
-      chunk.entries.push({ frame, offset, size, failedBefore, resolve, reject });
-      if (!this.committing) void this.commit();
+    const done = new Promise<void>((resolve, reject) => {
+      const store = (data: Uint8Array) => {
+        const offset = file.size;
+        const written = file.handle!.write(data, { at: offset });
+        if (written !== size)
+          throw new DOMException(`Wrote ${written} of ${size} bytes`, 'QuotaExceededError');
+        file.size += size;
+        this.waiting.push({
+          frame: { ...frame, file: file.name, offset, size },
+          failedBefore,
+          resolve,
+          reject,
+        });
+        if (!this.committing) void this.commit();
+      };
+      if (file.handle) {
+        try {
+          store(bytes);
+        } catch (e) {
+          reject(e instanceof Error ? e : new Error(String(e)));
+        }
+      } else {
+        // The file is still opening (the job's first frames): keep a copy until it is.
+        const copy = bytes.slice();
+        file.opening.then(() => store(copy)).catch(reject);
+      }
     });
+    return done.finally(() => (this.pendingBytes -= size));
   }
 
   private async commit(): Promise<void> {
     this.committing = true;
-    while (this.open || this.sealed.length > 0) {
-      if (this.open) this.sealed.push(this.open);
-      this.open = undefined;
-      const batch = this.sealed;
-      this.sealed = [];
-      const entries = batch.flatMap((c) => c.entries);
+    while (this.waiting.length > 0) {
+      const batch = this.waiting;
+      this.waiting = [];
       try {
-        const clear = entries.filter((e) => e.failedBefore);
+        const clear = batch.filter((e) => e.failedBefore);
         const tx = this.db.transaction(
-          clear.length ? ['frames', 'chunks', 'failures'] : ['frames', 'chunks'],
+          clear.length ? ['frames', 'failures'] : ['frames'],
           'readwrite',
           // No flush to disk per commit: a frame lost to an OS crash or power cut is simply missing,
           // and a resume fetches what is missing. (Bench: browser CPU 2.7 -> 2.5 ms per frame.)
           { durability: 'relaxed' },
         );
         const frames = tx.objectStore('frames');
-        const chunks = tx.objectStore('chunks');
-        for (const c of batch) {
-          for (const [index, e] of c.entries.entries())
-            void frames.put({ ...e.frame, chunk: c.id, index, offset: e.offset, size: e.size });
-          // put() serialises the buffer at once, exactly its length: then it is free again.
-          c.buffer.resize(c.used);
-          void chunks.put({ jobId: c.jobId, id: c.id, data: c.buffer });
-        }
+        for (const e of batch) void frames.put(e.frame);
         if (clear.length) {
           const failures = tx.objectStore('failures');
           for (const { frame } of clear) void failures.delete([frame.jobId, frame.key]);
         }
         await tx.done;
-        for (const e of entries) e.resolve();
+        for (const e of batch) e.resolve();
       } catch (e) {
-        for (const entry of entries) entry.reject(e);
+        for (const entry of batch) entry.reject(e);
       }
-      for (const c of batch)
-        if (c.buffer.maxByteLength === CHUNK_BYTES && this.spare.length < 2)
-          this.spare.push(c.buffer);
-      for (const e of entries) this.pendingBytes -= e.size;
     }
     this.committing = false;
+  }
+
+  /** Closes the files (a worker that ends closes them too). */
+  async close(): Promise<void> {
+    const files = [...this.files.values()];
+    this.files.clear();
+    for (const f of files) (await f.opening.catch(() => undefined))?.close();
   }
 }
 
@@ -319,6 +358,27 @@ export async function deleteJob(id: string): Promise<void> {
   void tx.objectStore('chunks').delete(jobRange(id));
   void tx.objectStore('failures').delete(jobRange(id));
   await tx.done;
+  await deleteFrameFiles(id);
+}
+
+/**
+ * Removes a job's frame files. A worker that wrote them may still be ending (its files stay locked
+ * until it has): try again for a few seconds.
+ */
+async function deleteFrameFiles(jobId: string): Promise<void> {
+  const root = await navigator.storage.getDirectory();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const frames = await root.getDirectoryHandle(FRAMES_DIR);
+      await frames.removeEntry(jobId, { recursive: true });
+      return;
+    } catch (e) {
+      const name = (e as DOMException).name;
+      if (name === 'NotFoundError') return;
+      if (name !== 'NoModificationAllowedError' || attempt >= 50) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }
 
 /** The frame keys a job has records for in a store keyed by [jobId, frameKey]. */
@@ -330,15 +390,65 @@ async function frameKeysIn(store: 'frames' | 'failures', jobId: string): Promise
 /** Keys of the frames a job has stored: what a resume must not fetch again. */
 export const storedFrameKeys = (jobId: string) => frameKeysIn('frames', jobId);
 
+/**
+ * Reads frames' bytes from a job's files. A File is a snapshot: once its writer appends again,
+ * reading it fails (NotReadableError), so a stale one is replaced by a fresh one and the read tried
+ * again.
+ */
+class FrameFiles {
+  private dir: Promise<FileSystemDirectoryHandle | undefined> | undefined;
+  private files = new Map<string, File>();
+
+  constructor(private readonly jobId: string) {}
+
+  private async file(name: string, fresh: boolean): Promise<File | undefined> {
+    const cached = fresh ? undefined : this.files.get(name);
+    if (cached) return cached;
+    this.dir ??= jobDir(this.jobId, false).catch(() => undefined);
+    const dir = await this.dir;
+    try {
+      const file = await (await dir?.getFileHandle(name))?.getFile();
+      if (file) this.files.set(name, file);
+      return file;
+    } catch (e) {
+      if ((e as DOMException).name === 'NotFoundError') return undefined;
+      throw e;
+    }
+  }
+
+  /** The frame's bytes; undefined when its file is missing or too short (never other bytes). */
+  async read(frame: StoredFrame): Promise<ArrayBuffer | undefined> {
+    const { file: name, offset = 0, size } = frame;
+    if (name === undefined) return undefined;
+    for (let attempt = 0; ; attempt++) {
+      const file = await this.file(name, attempt > 0);
+      if (!file || file.size < offset + size) {
+        // A snapshot from before the frame was appended: look again once.
+        if (attempt === 0 && file) continue;
+        return undefined;
+      }
+      try {
+        return await file.slice(offset, offset + size).arrayBuffer();
+      } catch (e) {
+        if ((e as DOMException).name !== 'NotReadableError' || attempt >= 20) throw e;
+      }
+    }
+  }
+}
+
 /** A stored frame with its bytes. */
 export async function getStoredFrame(
   jobId: string,
   key: string,
 ): Promise<(StoredFrame & { data: ArrayBuffer }) | undefined> {
   const db = await openDb();
-  const tx = db.transaction(['frames', 'frameData', 'chunks']);
-  const frame = await tx.objectStore('frames').get([jobId, key]);
+  const frame = await db.get('frames', [jobId, key]);
   if (!frame) return undefined;
+  if (frame.file !== undefined) {
+    const data = await new FrameFiles(jobId).read(frame);
+    return data ? { ...frame, data } : undefined;
+  }
+  const tx = db.transaction(['frameData', 'chunks']);
   if (frame.chunk === undefined) {
     const legacy = await tx.objectStore('frameData').get([jobId, key]);
     return legacy ? { ...frame, data: legacy.data } : undefined;
@@ -375,6 +485,7 @@ export async function* readStoredFrames(
   batchSize = 32,
 ): AsyncGenerator<StoredFrame & { data: ArrayBuffer }> {
   const db = await openDb();
+  const files = new FrameFiles(jobId);
   let after: string | undefined;
   let chunks = new Map<string, StoredChunk['data']>();
   for (;;) {
@@ -382,27 +493,36 @@ export async function* readStoredFrames(
       after === undefined
         ? jobRange(jobId)
         : IDBKeyRange.bound([jobId, after], [jobId, '\uffff'], true, false);
-    const tx = db.transaction(['frames', 'frameData', 'chunks']);
-    const frames = await tx.objectStore('frames').getAll(range, batchSize);
+    const frames = await db.getAll('frames', range, batchSize);
     if (frames.length === 0) return;
     const last = frames[frames.length - 1]!.key;
-    const legacy = frames.some((f) => f.chunk === undefined)
-      ? await tx
-          .objectStore('frameData')
-          .getAll(IDBKeyRange.bound([jobId, frames[0]!.key], [jobId, last]))
-      : [];
-    const bytes = new Map(legacy.map((d) => [d.key, d.data]));
-    // The chunks this batch needs: kept from the batch before when it read them already.
-    const wanted = new Set(frames.flatMap((f) => (f.chunk === undefined ? [] : [f.chunk])));
-    const next = new Map<string, StoredChunk['data']>();
-    for (const id of wanted) {
-      const c = chunks.get(id) ?? (await tx.objectStore('chunks').get([jobId, id]))?.data;
-      if (c) next.set(id, c);
+    // Frames stored by earlier versions: their bytes in IndexedDB.
+    const inDb = frames.filter((f) => f.file === undefined);
+    const bytes = new Map<string, ArrayBuffer>();
+    if (inDb.length > 0) {
+      const tx = db.transaction(['frameData', 'chunks']);
+      const legacy = inDb.some((f) => f.chunk === undefined)
+        ? await tx
+            .objectStore('frameData')
+            .getAll(IDBKeyRange.bound([jobId, frames[0]!.key], [jobId, last]))
+        : [];
+      for (const d of legacy) bytes.set(d.key, d.data);
+      // The chunks this batch needs: kept from the batch before when it read them already.
+      const wanted = new Set(inDb.flatMap((f) => (f.chunk === undefined ? [] : [f.chunk])));
+      const next = new Map<string, StoredChunk['data']>();
+      for (const id of wanted) {
+        const c = chunks.get(id) ?? (await tx.objectStore('chunks').get([jobId, id]))?.data;
+        if (c) next.set(id, c);
+      }
+      chunks = next;
+      for (const f of inDb) {
+        const c = f.chunk === undefined ? undefined : chunks.get(f.chunk);
+        const d = c ? bytesIn(c, f) : undefined;
+        if (d) bytes.set(f.key, d);
+      }
     }
-    chunks = next;
     for (const f of frames) {
-      const c = f.chunk === undefined ? undefined : chunks.get(f.chunk);
-      const d = c ? bytesIn(c, f) : bytes.get(f.key);
+      const d = f.file === undefined ? bytes.get(f.key) : await files.read(f);
       if (d) yield { ...f, data: d };
     }
     after = last;
