@@ -1,6 +1,6 @@
 /**
  * The retrieval engine end to end, in Debian's Chromium against the local AHI server over HTTP/2:
- * the 2,000-frame synthetic CT in raw mode into IndexedDB, resume after a reload, byte-exact jph
+ * the 2,000-frame synthetic CT in raw mode into the browser's storage, resume after a reload, byte-exact jph
  * storage, fast failure on a wrong secret, and Cognito credentials.
  */
 import { API_URL } from '../playwright.config';
@@ -19,7 +19,7 @@ import { expect, readDb, storedDigests, test } from './fixtures';
 
 test.afterEach(resetKnobs);
 
-test('2,000-frame synthetic CT in raw mode: all stored in IndexedDB, all verified, one HTTP/2 session', async ({
+test('2,000-frame synthetic CT in raw mode: all stored (records in IndexedDB, bytes in OPFS), all verified, one HTTP/2 session', async ({
   persistent: { page },
 }) => {
   await resetServer();

@@ -1,6 +1,6 @@
 /**
- * A persistent Chromium profile per test (real on-disk IndexedDB with a real quota, and it survives
- * reloads), plus readers of what the app stored, straight from IndexedDB.
+ * A persistent Chromium profile per test (real on-disk IndexedDB and OPFS with a real quota, and it
+ * survives reloads), plus readers of what the app stored, straight from IndexedDB and OPFS.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -168,7 +168,7 @@ export async function storedDigests(page: Page): Promise<Record<string, string>>
   return (await page.evaluate(readInPage, { digests: true, only: null })).digests;
 }
 
-/** One stored frame's bytes (by its full key), straight from IndexedDB. */
+/** One stored frame's bytes (by its full key), straight from the browser's storage. */
 export async function storedBytes(page: Page, key: string): Promise<Uint8Array> {
   const { bytes } = await page.evaluate(readInPage, { digests: true, only: key });
   if (!bytes) throw new Error(`frame ${key} is not stored`);
@@ -177,7 +177,7 @@ export async function storedBytes(page: Page, key: string): Promise<Uint8Array> 
 
 /**
  * Waits for "Done: n of n frames, … verified" (with `kept` frames stored by an earlier run of the
- * job, after a restart), then checks IndexedDB: every frame stored once, every one verified.
+ * job, after a restart), then checks the stored records: every frame stored once, every one verified.
  */
 export async function expectAllStoredAndVerified(
   page: Page,

@@ -145,7 +145,7 @@ test('watch a run, jump ahead to a frame not downloaded yet, export while paused
   expect(stats.framesServed).toBe(2000);
 
   // Long tasks while the job ran and the user watched, clicked and stepped (before the pause,
-  // after which the test itself reads IndexedDB on the page's thread).
+  // after which the test itself reads the stored frames on the page's thread).
   const longTasks = await page.evaluate(
     ([t0, t1]) =>
       (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks
@@ -201,7 +201,7 @@ async function shownAndStored(page: Page) {
       rgb.push({ at: i, rgb: [rgba[i * 4]!, rgba[i * 4 + 1]!, rgba[i * 4 + 2]!] });
     return { key: c.dataset['frame']!, center: center!, width: width!, n, rgb };
   });
-  // The stored bytes straight from IndexedDB, not through the app.
+  // The stored bytes straight from the browser's storage, not through the app.
   const stored = await storedBytes(page, shown.key);
   const bytesPerPixel = stored.length / shown.n;
   const samples = shown.rgb.map(({ at, rgb }) => ({

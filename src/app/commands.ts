@@ -1,5 +1,5 @@
 /**
- * App commands: the one place that wires io (client, credentials, IndexedDB), pool and state
+ * App commands: the one place that wires io (client, credentials, storage), pool and state
  * together. The UI calls these; it never touches workers, the network or the database itself.
  */
 import { RetrieveError, toErrorInfo } from '../core/errors';
