@@ -3,7 +3,8 @@
  * dedicated worker as in the app. Each frame reads back byte for byte (alone, and in an export's
  * key order, also while its file is still being appended to), put() copies (the caller's buffer is
  * overwritten at once), frames stored by earlier versions (frameData records, chunks of buffer
- * lists, one-buffer chunks) still read, a record whose file is too short reads as missing, a
+ * lists, one-buffer chunks) still read, a record whose file is too short reads as missing (and
+ * not stored, for a resume), a job's stored frames are found past the first batch of records, a
  * version-1 database upgrades in place, storing a frame an earlier run failed deletes that failure
  * record (and no other), and deleting a job deletes its records and its files.
  */
@@ -122,7 +123,7 @@ describe('frame storage', () => {
     await deleteJob(jobId);
   });
 
-  it('reports a frame whose file is too short as missing, never as other bytes', async () => {
+  it('reports a frame whose file is too short as missing (and not stored), never as other bytes', async () => {
     const jobId = `short-${crypto.randomUUID()}`;
     const writer = testWriter();
     await writer.putAll([
@@ -136,10 +137,27 @@ describe('frame storage', () => {
     const b = await db.get('frames', [jobId, 'b']);
     await db.put('frames', { ...b!, offset: 15 });
     expect(await getStoredFrame(jobId, 'b')).toBeUndefined();
+    // Not stored either, for a resume: it fetches the frame again.
+    expect(await storedFrameKeys(jobId)).toEqual(new Set(['a']));
     expect(new Uint8Array((await getStoredFrame(jobId, 'a'))!.data)).toEqual(bytesFor(1, 10));
     const all: string[] = [];
     for await (const f of readStoredFrames(jobId)) all.push(f.key);
     expect(all).toEqual(['a']);
+    await deleteJob(jobId);
+  });
+
+  it('finds every stored frame of a job of thousands (records read in batches)', async () => {
+    const jobId = `many-${crypto.randomUUID()}`;
+    const writer = testWriter();
+    const n = 2_500;
+    const entries = Array.from({ length: n }, (_, i) => ({
+      frame: frame(jobId, `k/${String(i).padStart(4, '0')}`, 3),
+      bytes: bytesFor(i, 3),
+    }));
+    expect((await writer.putAll(entries)).outcomes.every((o) => o === 'stored')).toBe(true);
+    await writer.close();
+    writer.terminate();
+    expect(await storedFrameKeys(jobId)).toEqual(new Set(entries.map((e) => e.frame.key)));
     await deleteJob(jobId);
   });
 
