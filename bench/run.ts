@@ -12,8 +12,9 @@
  * "home" is a line of 500 Mbit/s with 20 ms added latency and 20 streams per connection
  * (--latency and --bandwidth change it). Each format runs with every in-flight setting: "auto" is
  * the app's own AIMD tuning, the numbers are fixed limits; the table says how auto compares with
- * the best fixed one. "mem" runs with auto only (it is the no-storage reference). "memory" is one
- * long jph run (--long-frames, the slices repeated under new IDs) sampling the browser's memory.
+ * the best fixed one. "mem" runs with auto only (it is the no-storage reference). "memory" is
+ * --runs long jph runs (--long-frames, the slices repeated under new IDs) sampling the browser's
+ * memory, judged on the run with the median peak.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
@@ -394,12 +395,21 @@ const firstFramesFromStart: number[] = [];
 for (const scenario of scenarios) {
   ahi.api.setKnobs({ ...LINES[scenario] });
   if (scenario === 'memory') {
-    const r = await appRun(appUrl, 'jph', 'auto', 'synthetic-long');
-    results['memory/jph'] = r;
+    // Like every target, judged on the median of the runs (here: the run with the median peak).
+    const rs: AppRun[] = [];
+    for (let i = 0; i < runs; i++) {
+      rs.push(await appRun(appUrl, 'jph', 'auto', 'synthetic-long'));
+      longest.push(rs[i]!.longestTaskAfterStartMs);
+      console.log(
+        `  memory run ${i + 1}: ${rs[i]!.framesPerSecond.toFixed(0)} frames/s, peak ${rs[i]!.peakMemoryMb.toFixed(0)} MB (load ${load()})`,
+      );
+    }
+    const r = [...rs].sort((a, b) => a.peakMemoryMb - b.peakMemoryMb)[rs.length >> 1]!;
+    results['memory/jph'] = { ...r, runs: rs };
     row(
       'loopback',
       `app jph, ${r.frames} frames`,
-      [r],
+      rs,
       0,
       `at peak: ${Object.entries(r.peakByProcessMb)
         .sort((a, b) => b[1] - a[1])
@@ -410,11 +420,7 @@ for (const scenario of scenarios) {
     verdict(
       `memory of a ${r.frames}-frame job ≤ 600 MB and flat`,
       r.peakMemoryMb <= 600 && flat,
-      `peak ${r.peakMemoryMb.toFixed(0)} MB; first half ${r.peakFirstHalfMb.toFixed(0)}, second half ${r.peakSecondHalfMb.toFixed(0)}`,
-    );
-    longest.push(r.longestTaskAfterStartMs);
-    console.log(
-      `  memory: ${r.framesPerSecond.toFixed(0)} frames/s, peak ${r.peakMemoryMb.toFixed(0)} MB (load ${load()})`,
+      `median peak ${r.peakMemoryMb.toFixed(0)} MB (first half ${r.peakFirstHalfMb.toFixed(0)}, second half ${r.peakSecondHalfMb.toFixed(0)}); runs: ${rs.map((x) => `${x.peakMemoryMb.toFixed(0)} (${x.peakFirstHalfMb.toFixed(0)} / ${x.peakSecondHalfMb.toFixed(0)})`).join(', ')}`,
     );
     continue;
   }
