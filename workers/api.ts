@@ -23,7 +23,7 @@ import { postReport } from './report';
 
 /** Report at least this often while busy. */
 const REPORT_MS = 25;
-/** Stop starting fetches while this much waits for its IndexedDB record (back-pressure from the sink). */
+/** Stop starting fetches while this many bytes wait for their IndexedDB records (back-pressure). */
 const MAX_PENDING_WRITE_BYTES = 64 * 1024 * 1024;
 const HTJ2K = new Set(['image/jph', 'image/jphc']);
 const DECODABLE = new Set([...HTJ2K, 'application/octet-stream']);

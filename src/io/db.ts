@@ -390,25 +390,28 @@ async function deleteFrameFiles(jobId: string): Promise<void> {
  * batch its own task on the main thread.
  */
 export async function storedFrameKeys(jobId: string): Promise<Set<string>> {
-  const db = await openDb();
   const files = new FrameFiles(jobId);
-  const lengths = new Map<string, number>();
   const keys = new Set<string>();
+  for await (const frames of frameBatches(jobId, 1000)) {
+    for (const f of frames) {
+      if (f.file !== undefined && (f.offset ?? 0) + f.size > (await files.length(f.file))) continue;
+      keys.add(f.key);
+    }
+  }
+  return keys;
+}
+
+/** A job's frame records in key order, `size` at a time (one request, one task, each). */
+async function* frameBatches(jobId: string, size: number): AsyncGenerator<StoredFrame[]> {
+  const db = await openDb();
   for (let after: string | undefined; ;) {
     const range =
       after === undefined
         ? jobRange(jobId)
         : IDBKeyRange.bound([jobId, after], [jobId, '\uffff'], true, false);
-    const frames = await db.getAll('frames', range, 1000);
-    if (frames.length === 0) return keys;
-    for (const f of frames) {
-      if (f.file !== undefined) {
-        const length = lengths.get(f.file) ?? (await files.length(f.file));
-        lengths.set(f.file, length);
-        if ((f.offset ?? 0) + f.size > length) continue;
-      }
-      keys.add(f.key);
-    }
+    const frames = await db.getAll('frames', range, size);
+    if (frames.length === 0) return;
+    yield frames;
     after = frames[frames.length - 1]!.key;
   }
 }
@@ -420,28 +423,28 @@ export async function storedFrameKeys(jobId: string): Promise<Set<string>> {
  */
 class FrameFiles {
   private dir: Promise<FileSystemDirectoryHandle | undefined> | undefined;
-  private files = new Map<string, File>();
+  /** the latest snapshot of each file looked at; undefined: the file is missing */
+  private files = new Map<string, File | undefined>();
 
   constructor(private readonly jobId: string) {}
 
   private async file(name: string, fresh: boolean): Promise<File | undefined> {
-    const cached = fresh ? undefined : this.files.get(name);
-    if (cached) return cached;
+    if (!fresh && this.files.has(name)) return this.files.get(name);
     this.dir ??= jobDir(this.jobId, false).catch(() => undefined);
     const dir = await this.dir;
+    let file: File | undefined;
     try {
-      const file = await (await dir?.getFileHandle(name))?.getFile();
-      if (file) this.files.set(name, file);
-      return file;
+      file = await (await dir?.getFileHandle(name))?.getFile();
     } catch (e) {
-      if ((e as DOMException).name === 'NotFoundError') return undefined;
-      throw e;
+      if ((e as DOMException).name !== 'NotFoundError') throw e;
     }
+    this.files.set(name, file);
+    return file;
   }
 
-  /** A file's length now (0 when it is missing). */
+  /** A file's length as first looked at (0 when it is missing). */
   async length(name: string): Promise<number> {
-    return (await this.file(name, true))?.size ?? 0;
+    return (await this.file(name, false))?.size ?? 0;
   }
 
   /** The frame's bytes; undefined when its file is missing or too short (never other bytes). */
@@ -514,15 +517,8 @@ export async function* readStoredFrames(
 ): AsyncGenerator<StoredFrame & { data: ArrayBuffer }> {
   const db = await openDb();
   const files = new FrameFiles(jobId);
-  let after: string | undefined;
   let chunks = new Map<string, StoredChunk['data']>();
-  for (;;) {
-    const range =
-      after === undefined
-        ? jobRange(jobId)
-        : IDBKeyRange.bound([jobId, after], [jobId, '\uffff'], true, false);
-    const frames = await db.getAll('frames', range, batchSize);
-    if (frames.length === 0) return;
+  for await (const frames of frameBatches(jobId, batchSize)) {
     const last = frames[frames.length - 1]!.key;
     // Frames stored by earlier versions: their bytes in IndexedDB.
     const inDb = frames.filter((f) => f.file === undefined);
@@ -553,7 +549,6 @@ export async function* readStoredFrames(
       const d = f.file === undefined ? bytes.get(f.key) : await files.read(f);
       if (d) yield { ...f, data: d };
     }
-    after = last;
   }
 }
 
