@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'UnsupportedSyntax'
   | 'DecodeFailed'
   | 'QuotaExceeded'
+  | 'StorageFailed'
   | 'BadManifest'
   | 'BadInput'
   | 'Cancelled';
@@ -79,6 +80,8 @@ export const ERROR_ADVICE: Record<ErrorCode, string> = {
     'The frame is stored in a syntax this app cannot decode (it can still be saved as received).',
   DecodeFailed: 'The HTJ2K decoder rejected the frame.',
   QuotaExceeded: 'The browser ran out of storage for this site.',
+  StorageFailed:
+    "The browser's storage for this site did not respond. Everything stored is kept: press Resume, or reload the page and resume.",
   BadManifest: 'The manifest is not valid.',
   BadInput: 'A setting is not valid.',
   Cancelled: 'Cancelled.',

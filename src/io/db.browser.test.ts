@@ -6,7 +6,9 @@
  * lists, one-buffer chunks) still read, a record whose file is too short reads as missing (and
  * not stored, for a resume), a job's stored frames are found past the first batch of records, a
  * version-1 database upgrades in place, storing a frame an earlier run failed deletes that failure
- * record (and no other), and deleting a job deletes its records and its files.
+ * record (and no other), deleting a job deletes its records and its files, and a frame file
+ * that does not open in time is given up for another (frames fail with StorageFailed only when
+ * none opens).
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -119,6 +121,51 @@ describe('frame storage', () => {
       ['c', bytesFor(3, size)],
     ]);
     await writer.close();
+    writer.terminate();
+    await deleteJob(jobId);
+  });
+
+  it('gives up a frame file that does not open in time for a new one, and removes the late one', async () => {
+    const jobId = `slow-${crypto.randomUUID()}`;
+    const db = await openDb();
+    const writer = testWriter();
+    await writer.holdOpens(1, 150);
+    const size = 50_000;
+    const { outcomes } = await writer.putAll(
+      ['a', 'b', 'c'].map((k, i) => ({ frame: frame(jobId, k, size), bytes: bytesFor(i, size) })),
+    );
+    expect(outcomes).toEqual(['stored', 'stored', 'stored']);
+    // Both files exist, the frames in the second; once the first opens after all, it goes.
+    const both = await filesOf(jobId);
+    expect(both).toHaveLength(2);
+    const records = await db.getAll('frames', IDBKeyRange.bound([jobId, ''], [jobId, '\uffff']));
+    const file = records[0]!.file!;
+    expect(records.map((r) => r.file)).toEqual([file, file, file]);
+    await writer.releaseOpens();
+    await expect.poll(() => filesOf(jobId)).toEqual([file]);
+    for (const [i, k] of ['a', 'b', 'c'].entries())
+      expect(new Uint8Array((await getStoredFrame(jobId, k))!.data)).toEqual(bytesFor(i, size));
+    await writer.close();
+    writer.terminate();
+    await deleteJob(jobId);
+  });
+
+  it('fails frames with StorageFailed when no frame file opens, and tries again for the next', async () => {
+    const jobId = `stuck-${crypto.randomUUID()}`;
+    const writer = testWriter();
+    await writer.holdOpens(3, 100);
+    const size = 1000;
+    const first = await writer.putAll([
+      { frame: frame(jobId, 'a', size), bytes: bytesFor(1, size) },
+      { frame: frame(jobId, 'b', size), bytes: bytesFor(2, size) },
+    ]);
+    expect(first).toEqual({ outcomes: ['StorageFailed', 'StorageFailed'], pendingBytes: 0 });
+    expect(await getStoredFrame(jobId, 'a')).toBeUndefined();
+    const again = await writer.putAll([
+      { frame: frame(jobId, 'a', size), bytes: bytesFor(1, size) },
+    ]);
+    expect(again.outcomes).toEqual(['stored']);
+    expect(new Uint8Array((await getStoredFrame(jobId, 'a'))!.data)).toEqual(bytesFor(1, size));
     writer.terminate();
     await deleteJob(jobId);
   });

@@ -34,7 +34,7 @@ import {
   type IDBPTransaction,
   type StoreNames,
 } from 'idb';
-import type { ErrorInfo } from '../core/errors';
+import { RetrieveError, type ErrorInfo } from '../core/errors';
 import type { JobSettings } from '../core/protocol';
 
 export const DB_NAME = 'ahi-web-retrieve';
@@ -195,11 +195,57 @@ interface SyncAccessHandle {
 
 /** A job's frame file as this writer appends to it. */
 interface FrameFile {
-  name: string;
-  /** set once the access handle is open */
+  /** name and handle, set once the file is open */
+  name?: string;
   handle?: SyncAccessHandle;
-  opening: Promise<SyncAccessHandle>;
+  opening: Promise<void>;
   size: number;
+}
+
+/** How long a frame file may take to open before another one is tried, and how many are tried. */
+export const FRAME_FILE_OPEN = { timeoutMs: 3000, attempts: 3 };
+
+/**
+ * Creates and opens a new frame file in the job's folder. Chromium now and then never settles
+ * createSyncAccessHandle() for a worker started just after another was terminated: 6 times in
+ * about 640 kills in a loop of 2,000-frame jobs here. The file was created and not locked (another
+ * worker opened it at once), and the next call in the same worker worked, so an open that takes
+ * longer than FRAME_FILE_OPEN.timeoutMs is given up for a new file; the late one, if it ever
+ * opens, is closed and removed. After FRAME_FILE_OPEN.attempts files the job's storage counts as
+ * failed (StorageFailed pauses the job; everything stored stays).
+ */
+async function openFrameFile(jobId: string): Promise<{ name: string; handle: SyncAccessHandle }> {
+  const { timeoutMs, attempts } = FRAME_FILE_OPEN;
+  for (let attempt = 1; ; attempt++) {
+    const name = `${crypto.randomUUID()}.bin`;
+    let dir: FileSystemDirectoryHandle | undefined;
+    const opening = jobDir(jobId, true)
+      .then((d) => (dir = d).getFileHandle(name, { create: true }))
+      .then((h) =>
+        (
+          h as FileSystemFileHandle & { createSyncAccessHandle(): Promise<SyncAccessHandle> }
+        ).createSyncAccessHandle(),
+      );
+    let giveUp = () => {};
+    const timedOut = new Promise<undefined>((r) => (giveUp = () => r(undefined)));
+    const timer = setTimeout(giveUp, timeoutMs);
+    const handle = await Promise.race([opening, timedOut]).finally(() => clearTimeout(timer));
+    if (handle) return { name, handle };
+    console.warn(
+      `ahi-web-retrieve: frame file ${name} did not open in ${timeoutMs} ms (try ${attempt} of ${attempts})`,
+    );
+    void opening
+      .then((late) => {
+        late.close();
+        return dir?.removeEntry(name);
+      })
+      .catch(() => undefined);
+    if (attempt >= attempts)
+      throw new RetrieveError(
+        'StorageFailed',
+        `The browser did not open a file to store frames in (${attempts} tries, ${timeoutMs / 1000} s each)`,
+      );
+  }
 }
 
 async function jobDir(jobId: string, create: boolean): Promise<FileSystemDirectoryHandle> {
@@ -226,18 +272,17 @@ export class FrameWriter {
   private fileFor(jobId: string): FrameFile {
     let f = this.files.get(jobId);
     if (!f) {
-      const name = `${crypto.randomUUID()}.bin`;
-      const opening = jobDir(jobId, true)
-        .then((dir) => dir.getFileHandle(name, { create: true }))
-        .then((h) =>
-          (
-            h as FileSystemFileHandle & { createSyncAccessHandle(): Promise<SyncAccessHandle> }
-          ).createSyncAccessHandle(),
-        );
-      const file: FrameFile = { name, opening, size: 0 };
-      void opening.then(
-        (h) => (file.handle = h),
-        () => this.files.delete(jobId),
+      const file: FrameFile = { opening: Promise.resolve(), size: 0 };
+      file.opening = openFrameFile(jobId).then(
+        ({ name, handle }) => {
+          file.name = name;
+          file.handle = handle;
+        },
+        (e: unknown) => {
+          // The next frame tries again.
+          this.files.delete(jobId);
+          throw e;
+        },
       );
       this.files.set(jobId, (f = file));
     }
@@ -260,7 +305,7 @@ export class FrameWriter {
           throw new DOMException(`Wrote ${written} of ${size} bytes`, 'QuotaExceededError');
         file.size += size;
         this.waiting.push({
-          frame: { ...frame, file: file.name, offset, size },
+          frame: { ...frame, file: file.name!, offset, size },
           failedBefore,
           resolve,
           reject,
@@ -315,7 +360,10 @@ export class FrameWriter {
   async close(): Promise<void> {
     const files = [...this.files.values()];
     this.files.clear();
-    for (const f of files) (await f.opening.catch(() => undefined))?.close();
+    for (const f of files) {
+      await f.opening.catch(() => undefined);
+      f.handle?.close();
+    }
   }
 }
 

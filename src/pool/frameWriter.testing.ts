@@ -12,6 +12,8 @@ export function testWriter() {
   const api = wrap<TestWriterApi>(worker);
   return {
     putAll: (entries: Parameters<TestWriterApi['putAll']>[0]) => api.putAll(entries),
+    holdOpens: (count: number, timeoutMs: number) => api.holdOpens(count, timeoutMs),
+    releaseOpens: () => api.releaseOpens(),
     close: () => api.close(),
     terminate: () => worker.terminate(),
   };

@@ -52,6 +52,7 @@ export const BLOCKING: ReadonlySet<ErrorCode> = new Set([
   'AccessDenied',
   'ExpiredCredentials',
   'QuotaExceeded',
+  'StorageFailed',
 ]);
 
 export class Scheduler {
