@@ -7,7 +7,10 @@ import type { Page } from '@playwright/test';
 
 declare global {
   interface Window {
-    ahiDiagnostics?: { terminateWorker(id: number): void };
+    ahiDiagnostics?: {
+      terminateWorker(id: number): void;
+      snapshot(): { workers: { workerId: number }[] };
+    };
   }
 }
 import {
@@ -25,10 +28,11 @@ const FRAMES = 2000;
 
 test.afterEach(resetKnobs);
 
-async function startJob(page: Page) {
+async function startJob(page: Page, workers?: number) {
   await openApp(page);
   await chooseDemo(page, 'synthetic-ct');
   await page.getByLabel('Format').selectOption('jph');
+  if (workers !== undefined) await page.getByLabel('Workers').fill(String(workers));
   await resetServer();
   await page.getByRole('button', { name: 'Start' }).click();
 }
@@ -151,14 +155,22 @@ test('latency with jitter (50 ± 40 ms): every frame verified', async ({ persist
   expect(stats.errorsByType).toEqual({});
 });
 
-test('a worker killed mid-run: its frames are requeued, none lost, none stored twice', async ({
+test('workers killed mid-run, three times: their frames are requeued, none lost, none stored twice', async ({
   persistent: { page },
 }) => {
-  await page.goto('/');
-  await page.getByLabel('Workers').fill('2');
-  await startJob(page);
-  await waitForFrames(page, 300);
-  await page.evaluate(() => window.ahiDiagnostics?.terminateWorker(0));
+  await startJob(page, 2);
+  await expect
+    .poll(() => page.evaluate(() => window.ahiDiagnostics?.snapshot().workers.length))
+    .toBe(2);
+  // Each kill spawns a replacement that opens a frame file of its own while the job runs.
+  for (const [frames, worker] of [
+    [300, 0],
+    [800, 1],
+    [1300, 0],
+  ] as const) {
+    await waitForFrames(page, frames);
+    await page.evaluate((id) => window.ahiDiagnostics?.terminateWorker(id), worker);
+  }
   await expectAllVerified(page);
 });
 
