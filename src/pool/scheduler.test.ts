@@ -208,6 +208,17 @@ describe('scheduler', () => {
     expect(seen).toBe(1);
   });
 
+  it('pauses when storage fails (StorageFailed), as on a full disk: no frame fails for it', async () => {
+    let served = 0;
+    const { blocked, failed, ended } = await run(200, 2, 8, (t) =>
+      ++served > 50 ? fail(t, 'StorageFailed') : ok(t),
+    );
+    expect(blocked).toBe('StorageFailed');
+    expect(failed.size).toBe(0);
+    expect(ended.size).toBeGreaterThanOrEqual(50);
+    expect(ended.size).toBeLessThan(200);
+  });
+
   it('retries transient failures, fails permanent ones with their reason, once each', async () => {
     const attempts = new Map<string, number>();
     const { ended, failed, pool } = await run(400, 2, 16, (t) => {
