@@ -1,8 +1,8 @@
 /**
  * Runs one job: a worker pool storing frames (bytes in OPFS files, records in IndexedDB), the
  * scheduler, credentials that refresh themselves, metrics sampled into ring buffers, and the job
- * slice refreshed from them a few times a second. A job that pauses itself (credentials, storage) keeps every stored frame; a
- * resume fetches only what is missing.
+ * slice refreshed from them a few times a second. A job that pauses itself (credentials, storage)
+ * keeps every stored frame; a resume fetches only what is missing.
  */
 import type { ErrorInfo } from '../core/errors';
 import type { Plan, PlannedFrame } from '../core/plan';

@@ -193,12 +193,17 @@ interface SyncAccessHandle {
   close(): void;
 }
 
+/** A frame file open for appending. */
+interface OpenFile {
+  name: string;
+  handle: SyncAccessHandle;
+}
+
 /** A job's frame file as this writer appends to it. */
 interface FrameFile {
-  /** name and handle, set once the file is open */
-  name?: string;
-  handle?: SyncAccessHandle;
-  opening: Promise<void>;
+  opening: Promise<OpenFile>;
+  /** set once the file is open */
+  open?: OpenFile;
   size: number;
 }
 
@@ -214,7 +219,7 @@ export const FRAME_FILE_OPEN = { timeoutMs: 3000, attempts: 3 };
  * opens, is closed and removed. After FRAME_FILE_OPEN.attempts files the job's storage counts as
  * failed (StorageFailed pauses the job; everything stored stays).
  */
-async function openFrameFile(jobId: string): Promise<{ name: string; handle: SyncAccessHandle }> {
+async function openFrameFile(jobId: string): Promise<OpenFile> {
   const { timeoutMs, attempts } = FRAME_FILE_OPEN;
   for (let attempt = 1; ; attempt++) {
     const name = `${crypto.randomUUID()}.bin`;
@@ -226,10 +231,8 @@ async function openFrameFile(jobId: string): Promise<{ name: string; handle: Syn
           h as FileSystemFileHandle & { createSyncAccessHandle(): Promise<SyncAccessHandle> }
         ).createSyncAccessHandle(),
       );
-    let giveUp = () => {};
-    const timedOut = new Promise<undefined>((r) => (giveUp = () => r(undefined)));
-    const timer = setTimeout(giveUp, timeoutMs);
-    const handle = await Promise.race([opening, timedOut]).finally(() => clearTimeout(timer));
+    const timedOut = new Promise<undefined>((r) => setTimeout(r, timeoutMs, undefined));
+    const handle = await Promise.race([opening, timedOut]);
     if (handle) return { name, handle };
     console.warn(
       `ahi-web-retrieve: frame file ${name} did not open in ${timeoutMs} ms (try ${attempt} of ${attempts})`,
@@ -272,17 +275,11 @@ export class FrameWriter {
   private fileFor(jobId: string): FrameFile {
     let f = this.files.get(jobId);
     if (!f) {
-      const file: FrameFile = { opening: Promise.resolve(), size: 0 };
-      file.opening = openFrameFile(jobId).then(
-        ({ name, handle }) => {
-          file.name = name;
-          file.handle = handle;
-        },
-        (e: unknown) => {
-          // The next frame tries again.
-          this.files.delete(jobId);
-          throw e;
-        },
+      const file: FrameFile = { opening: openFrameFile(jobId), size: 0 };
+      void file.opening.then(
+        (open) => (file.open = open),
+        // The next frame tries again.
+        () => this.files.delete(jobId),
       );
       this.files.set(jobId, (f = file));
     }
@@ -300,19 +297,19 @@ export class FrameWriter {
     const done = new Promise<void>((resolve, reject) => {
       const store = (data: Uint8Array) => {
         const offset = file.size;
-        const written = file.handle!.write(data, { at: offset });
+        const written = file.open!.handle.write(data, { at: offset });
         if (written !== size)
           throw new DOMException(`Wrote ${written} of ${size} bytes`, 'QuotaExceededError');
         file.size += size;
         this.waiting.push({
-          frame: { ...frame, file: file.name!, offset, size },
+          frame: { ...frame, file: file.open!.name, offset, size },
           failedBefore,
           resolve,
           reject,
         });
         if (!this.committing) void this.commit();
       };
-      if (file.handle) {
+      if (file.open) {
         try {
           store(bytes);
         } catch (e) {
@@ -360,10 +357,7 @@ export class FrameWriter {
   async close(): Promise<void> {
     const files = [...this.files.values()];
     this.files.clear();
-    for (const f of files) {
-      await f.opening.catch(() => undefined);
-      f.handle?.close();
-    }
+    for (const f of files) (await f.opening.catch(() => undefined))?.handle.close();
   }
 }
 
