@@ -12,12 +12,15 @@ export class Ring {
   readonly data: Float64Array;
   private start = 0;
   length = 0;
+  /** values pushed since creation, the ones dropped included */
+  pushed = 0;
   constructor(readonly capacity: number) {
     this.data = new Float64Array(capacity);
   }
   push(v: number): void {
     const i = (this.start + this.length) % this.capacity;
     this.data[i] = v;
+    this.pushed++;
     if (this.length < this.capacity) this.length++;
     else this.start = (this.start + 1) % this.capacity;
   }
@@ -30,6 +33,39 @@ export class Ring {
   last(): number | undefined {
     return this.length ? this.data[(this.start + this.length - 1) % this.capacity] : undefined;
   }
+}
+
+/**
+ * Rings of equal length (pushed together) as at most `maxPoints` points each, for drawing: each
+ * point is the mean of a bucket of consecutive samples (its time the mean time). Buckets hold a
+ * power of two of samples, aligned on the count of samples pushed since the start, so a new
+ * sample changes only the last point (or adds one) and, once the ring is full, the first: the
+ * line does not shift under the eye at every sample. Fewer samples than `maxPoints` come out as
+ * they are.
+ */
+export function bucketMeans(rings: readonly Ring[], maxPoints: number): number[][] {
+  const n = rings[0]?.length ?? 0;
+  const first = (rings[0]?.pushed ?? 0) - n;
+  const last = first + n - 1;
+  let size = 1;
+  while (n > 0 && Math.floor(last / size) - Math.floor(first / size) + 1 > maxPoints) size *= 2;
+  return rings.map((ring) => {
+    const values = ring.toArray();
+    if (size === 1) return values;
+    const out: number[] = [];
+    let sum = 0;
+    let count = 0;
+    for (let k = 0; k < n; k++) {
+      sum += values[k]!;
+      count++;
+      if ((first + k + 1) % size === 0 || k === n - 1) {
+        out.push(sum / count);
+        sum = 0;
+        count = 0;
+      }
+    }
+    return out;
+  });
 }
 
 export interface Totals {

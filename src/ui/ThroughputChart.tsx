@@ -1,16 +1,25 @@
 /**
  * Live throughput: two uPlot charts created once and fed with setData in an animation frame when
  * a new sample exists (never through React state): MB/s and frames/s downloaded and
- * decoded over the last five minutes; below, requests in flight and retries per second.
+ * decoded over the last five minutes; below, requests in flight and retries per second. The
+ * samples are averaged down to a few points per line (see MAX_POINTS).
  */
 import { useEffect, useRef } from 'react';
 import uPlot, { type AlignedData, type Options } from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { liveMetrics } from '../app/commands';
-import { SAMPLE_MS } from '../state/metrics';
+import { bucketMeans, SAMPLE_MS } from '../state/metrics';
 import { useApp } from '../state/store';
 
 const HEIGHT = 150;
+/**
+ * Points drawn per line. The page's compositor commits cost more with every point drawn, at every
+ * commit, not only when the chart draws: drawing all samples (4 a second, up to 1,200), a commit's
+ * main-thread time grew through a 10,000-frame job from ~1.4 to ~2.7 ms on average and to 8 ms at
+ * most (all commits: 200 to 400 ms per 10 s), with 50-70 ms tasks on 2 busy cores. At 60 or 80
+ * points it stayed flat (~1.5 ms, 200-250 ms per 10 s). 80 points over five minutes is one per 4 s.
+ */
+const MAX_POINTS = 80;
 const HEALTH_HEIGHT = 90;
 
 function rateChart(width: number): Options {
@@ -85,23 +94,24 @@ export function ThroughputChart() {
     // frame. A requestAnimationFrame loop would make the page produce a frame on every vsync
     // (60 a second) for 4 samples a second: on 2 cores that was ~2 ms of main thread per frame.
     let seen: unknown;
-    let seenLength = -1;
+    let seenCount = -1;
     let frame = 0;
     const draw = () => {
       frame = 0;
       const m = liveMetrics();
       if (!m) return;
       const s = m.series;
-      if (m === seen && s.t.length === seenLength && s.t.last() === rates.data[0].at(-1)) return;
+      if (m === seen && s.t.pushed === seenCount) return;
       seen = m;
-      seenLength = s.t.length;
-      const t = s.t.toArray();
-      rates.setData([t, s.mbps.toArray(), s.frames.toArray(), s.decoded.toArray()]);
+      seenCount = s.t.pushed;
+      const [t = [], mbps = [], frames = [], decoded = [], inFlight = [], retries = []] =
+        bucketMeans([s.t, s.mbps, s.frames, s.decoded, s.inFlight, s.retries], MAX_POINTS);
+      rates.setData([t, mbps, frames, decoded]);
       // The second chart in the next frame: both in one took 14-16 ms of main thread on a busy
       // machine the first time (sizing axes), a 45-65 ms task when the workers held the cores.
       frame = requestAnimationFrame(() => {
         frame = 0;
-        health.setData([t, s.inFlight.toArray(), s.retries.toArray()]);
+        health.setData([t, inFlight, retries]);
       });
     };
     const timer = setInterval(() => {
