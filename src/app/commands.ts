@@ -101,6 +101,7 @@ async function run(
   const r = new JobRunner(record, plan, todo, credentials, {
     stateSaved: () => void refreshJobs(),
     frame: viewer.frameArrived,
+    published: viewer.publishProgress,
     pixels: viewer.pixelsArrived,
     failedBefore: failed,
     shown: viewer.shows,

@@ -49,6 +49,8 @@ export interface RunnerHooks {
   stateSaved?: () => void;
   /** told of every frame's final result (the viewer) */
   frame?: (frame: PlannedFrame, result: FrameResult) => void;
+  /** told after each sample is published to the store, in the same task (the viewer's progress) */
+  published?: () => void;
   /** a frame the viewer wants (the job's first, or one asked for), decoded and verified */
   pixels?: (key: string, pixels: DecodedPixels) => void;
   /** keys of the frames an earlier run left failure records for */
@@ -202,6 +204,7 @@ export class JobRunner {
       problems: structuredClone(this.problems),
       workers: (this.pool?.workers ?? []).flatMap((w) => (w.stats ? [w.stats] : [])),
     });
+    this.hooks.published?.();
   }
 
   private stateOf(phase: JobPhase): JobState {

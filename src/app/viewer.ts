@@ -20,7 +20,6 @@ import {
 /** Frames moved to the front with the one clicked: a few before it, more after (scroll ahead). */
 const BLOCK_BEFORE = 4;
 const BLOCK_AFTER = 12;
-const PROGRESS_MS = 250;
 
 export interface ViewerHost {
   /** still to be fetched by the running job */
@@ -38,7 +37,8 @@ let firstPaintPending = false;
 /** a job is being prepared: its first frame may be shown before its plan is here */
 let aheadWanted = false;
 let loadSeq = 0;
-let progressTimer: ReturnType<typeof setTimeout> | undefined;
+/** frames arrived since the progress bars were last told to redraw */
+let progressDirty = false;
 
 /** Orders a plan's frames into series for display. */
 export function seriesOf(plan: Plan): SeriesSummary[] {
@@ -105,8 +105,19 @@ export function openJob(
   }
 }
 
+/**
+ * Redraws the progress bars if frames arrived since the last time. The runner calls it as it
+ * publishes a sample, so React renders both in one go and the page paints one frame per sample.
+ */
+export function publishProgress(): void {
+  if (!progressDirty) return;
+  progressDirty = false;
+  updateViewer({ progress: appStore.getState().viewer.progress + 1 });
+}
+
 /** The running job ended: frames not fetched stay missing until the job is resumed. */
 export function detachJob(): void {
+  publishProgress();
   host = undefined;
   const v = appStore.getState().viewer;
   if (v.status === 'waiting') updateViewer({ status: 'missing', message: notFetched });
@@ -120,10 +131,7 @@ export function frameArrived(frame: PlannedFrame, result: FrameResult): void {
   const state: FrameState =
     result.outcome === 'failed' ? 'failed' : format === 'mem' ? 'seen' : 'stored';
   v.frames.set(frame.key, state);
-  progressTimer ??= setTimeout(() => {
-    progressTimer = undefined;
-    updateViewer({ progress: appStore.getState().viewer.progress + 1 });
-  }, PROGRESS_MS);
+  progressDirty = true;
   // The frame looked at landed without its pixels having come first (not wanted when it was
   // sent), or failed (a prefetched preview did not match its checksum): load it, or say why it
   // is missing.

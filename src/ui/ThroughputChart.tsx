@@ -1,6 +1,6 @@
 /**
  * Live throughput: two uPlot charts created once and fed with setData in an animation frame when
- * a new sample exists (never through React state): MB/s and frames/s downloaded and
+ * a new sample is published (never through React state): MB/s and frames/s downloaded and
  * decoded over the last five minutes; below, requests in flight and retries per second. The
  * samples are averaged down to a few points per line (see MAX_POINTS).
  */
@@ -8,8 +8,8 @@ import { useEffect, useRef } from 'react';
 import uPlot, { type AlignedData, type Options } from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { liveMetrics } from '../app/commands';
-import { bucketMeans, SAMPLE_MS } from '../state/metrics';
-import { useApp } from '../state/store';
+import { bucketMeans } from '../state/metrics';
+import { appStore, useApp } from '../state/store';
 
 const HEIGHT = 150;
 /**
@@ -90,9 +90,10 @@ export function ThroughputChart() {
       health.setSize({ width: w, height: HEALTH_HEIGHT });
     });
     resize.observe(a);
-    // A timer at the sampling period looks for a new sample and draws it in the next animation
-    // frame. A requestAnimationFrame loop would make the page produce a frame on every vsync
-    // (60 a second) for 4 samples a second: on 2 cores that was ~2 ms of main thread per frame.
+    // Drawn when the runner publishes a sample (it replaces the store's job slice), in the next
+    // animation frame: the one that also paints React's update of the same sample, so the page
+    // makes one frame per sample, not one for the page and one per chart. Each frame costs the
+    // main thread ~4 ms (style, paint, commit) on 2 busy cores.
     let seen: unknown;
     let seenCount = -1;
     let frame = 0;
@@ -106,19 +107,24 @@ export function ThroughputChart() {
       seenCount = s.t.pushed;
       const [t = [], mbps = [], frames = [], decoded = [], inFlight = [], retries = []] =
         bucketMeans([s.t, s.mbps, s.frames, s.decoded, s.inFlight, s.retries], MAX_POINTS);
+      const firstDraw = health.data[0].length === 0;
       rates.setData([t, mbps, frames, decoded]);
-      // The second chart in the next frame: both in one took 14-16 ms of main thread on a busy
-      // machine the first time (sizing axes), a 45-65 ms task when the workers held the cores.
-      frame = requestAnimationFrame(() => {
-        frame = 0;
-        health.setData([t, inFlight, retries]);
-      });
+      const second = () => health.setData([t, inFlight, retries]);
+      // The first draw sizes the axes: both charts in one frame took 14-16 ms of main thread on
+      // a busy machine, a 45-65 ms task when the workers held the cores. The second one waits.
+      if (firstDraw) {
+        frame = requestAnimationFrame(() => {
+          frame = 0;
+          second();
+        });
+      } else second();
     };
-    const timer = setInterval(() => {
-      if (frame === 0 && !document.hidden) frame = requestAnimationFrame(draw);
-    }, SAMPLE_MS);
+    const unsubscribe = appStore.subscribe((state, prev) => {
+      if (state.job !== prev.job && frame === 0 && !document.hidden)
+        frame = requestAnimationFrame(draw);
+    });
     return () => {
-      clearInterval(timer);
+      unsubscribe();
       cancelAnimationFrame(frame);
       resize.disconnect();
       rates.destroy();
