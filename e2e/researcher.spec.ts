@@ -49,6 +49,30 @@ async function framesDone(page: Page): Promise<number> {
   return Number(/(\d+) of \d+ frames/.exec(text)?.[1] ?? -1);
 }
 
+/** The series' progress bar, one row of it: fractions of its columns stored and pending. */
+async function barColumns(page: Page) {
+  return page.locator('canvas.progress-bar').evaluate((c: HTMLCanvasElement) => {
+    const row = c.getContext('2d')!.getImageData(0, 2, c.width, 1).data;
+    const is = (x: number, rgb: number) =>
+      row[4 * x] === rgb >> 16 &&
+      row[4 * x + 1] === ((rgb >> 8) & 255) &&
+      row[4 * x + 2] === (rgb & 255);
+    let stored = 0;
+    let pending = 0;
+    for (let x = 0; x < c.width; x++) {
+      if (is(x, 0x2f9e44)) stored++;
+      else if (is(x, 0xdee2e6)) pending++;
+    }
+    const last = c.width - 1;
+    return {
+      stored: stored / c.width,
+      pending: pending / c.width,
+      firstStored: is(0, 0x2f9e44),
+      lastPending: is(last, 0xdee2e6),
+    };
+  });
+}
+
 const sha256 = (b: Buffer | Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 test.beforeEach(async () => {
@@ -118,6 +142,12 @@ test('watch a run, jump ahead to a frame not downloaded yet, export while paused
       return stored === shown && (await page.getByRole('cell', { name: /^\d+$/ }).count()) >= 0;
     })
     .toBe(true);
+  // The series' count and bar say the same: the first frames stored, the last still to come.
+  await expect(page.getByText(`${paused} of 2000 done`)).toBeVisible();
+  const pausedBar = await barColumns(page);
+  expect(pausedBar).toMatchObject({ firstStored: true, lastPending: true });
+  expect(Math.abs(pausedBar.stored - paused / 2000)).toBeLessThan(0.02);
+  expect(Math.abs(pausedBar.pending - (2000 - paused) / 2000)).toBeLessThan(0.02);
   await page.evaluate(() => {
     delete (window as { showSaveFilePicker?: unknown }).showSaveFilePicker;
   });
@@ -139,6 +169,11 @@ test('watch a run, jump ahead to a frame not downloaded yet, export while paused
     timeout: 150_000,
   });
   await page.screenshot({ path: `${SCREENS}/done.png` });
+  await expect(page.getByText('2000 of 2000 done')).toBeVisible();
+  // All stored but the 3 px marking the frame looked at.
+  const doneBar = await barColumns(page);
+  expect(doneBar.stored).toBeGreaterThan(0.99);
+  expect(doneBar.pending).toBe(0);
   // Nothing fetched twice for all the jumping, pausing and exporting.
   const stats = await serverStats();
   expect(stats.distinctFramesServed).toBe(2000);

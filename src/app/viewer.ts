@@ -10,11 +10,13 @@ import type { DecodedPixels, Format, FrameResult } from '../core/protocol';
 import { storedFrame, storedThumbnail } from '../pool/libraryWorker';
 import {
   appStore,
+  FRAME_STATE_CODE,
   initialViewer,
   setPreview,
   updateViewer,
   type FrameState,
   type SeriesSummary,
+  type ViewerSlice,
 } from '../state/store';
 
 /** Frames moved to the front with the one clicked: a few before it, more after (scroll ahead). */
@@ -37,8 +39,20 @@ let firstPaintPending = false;
 /** a job is being prepared: its first frame may be shown before its plan is here */
 let aheadWanted = false;
 let loadSeq = 0;
+/** series and index of each frame of the job open in the viewer */
+let positions = new Map<string, readonly [number, number]>();
 /** frames arrived since the progress bars were last told to redraw */
 let progressDirty = false;
+
+/** Records what is known of a frame, by key and in its series' progress (mutated in place). */
+function setState(v: Pick<ViewerSlice, 'frames' | 'strips'>, key: string, state: FrameState) {
+  v.frames.set(key, state);
+  const at = positions.get(key);
+  const strip = at && v.strips[at[0]];
+  if (!at || !strip) return;
+  if (strip.states[at[1]] === 0) strip.done++;
+  strip.states[at[1]] = FRAME_STATE_CODE[state];
+}
 
 /** Orders a plan's frames into series for display. */
 export function seriesOf(plan: Plan): SeriesSummary[] {
@@ -78,12 +92,16 @@ export function openJob(
   host = runningHost;
   asked = undefined;
   aheadWanted = false;
-  const frames = new Map<string, FrameState>();
-  for (const k of failed) frames.set(k, 'failed');
-  for (const k of stored) frames.set(k, 'stored');
   const series = seriesOf(plan);
+  positions = new Map(series.flatMap((x, s) => x.keys.map((k, i) => [k, [s, i] as const])));
+  const v: Pick<ViewerSlice, 'frames' | 'strips'> = {
+    frames: new Map(),
+    strips: series.map((x) => ({ states: new Uint8Array(x.keys.length), done: 0 })),
+  };
+  for (const k of failed) setState(v, k, 'failed');
+  for (const k of stored) setState(v, k, 'stored');
   const ahead = appStore.getState().preview;
-  updateViewer({ ...initialViewer(), jobId, series, frames });
+  updateViewer({ ...initialViewer(), jobId, series, ...v });
   setPreview(undefined);
   // The running job's first frame, shown while the job was prepared: it stays, now with what
   // the plan knows about it (window presets, value range).
@@ -130,7 +148,7 @@ export function frameArrived(frame: PlannedFrame, result: FrameResult): void {
   const v = appStore.getState().viewer;
   const state: FrameState =
     result.outcome === 'failed' ? 'failed' : format === 'mem' ? 'seen' : 'stored';
-  v.frames.set(frame.key, state);
+  setState(v, frame.key, state);
   progressDirty = true;
   // The frame looked at landed without its pixels having come first (not wanted when it was
   // sent), or failed (a prefetched preview did not match its checksum): load it, or say why it

@@ -105,6 +105,20 @@ export interface SeriesSummary {
 
 export type FrameState = 'stored' | 'failed' | 'seen';
 
+/** A frame's state as a series' progress keeps it; 0 is pending. */
+export const FRAME_STATE_CODE: Readonly<Record<FrameState, number>> = {
+  stored: 1,
+  seen: 2,
+  failed: 3,
+};
+
+/** One series' frames for its progress bar: a state code per frame (in display order), and how
+ * many are not pending. */
+export interface SeriesProgress {
+  states: Uint8Array;
+  done: number;
+}
+
 export type ViewerStatus =
   /** nothing selected */
   | 'none'
@@ -135,6 +149,8 @@ export interface ViewerSlice {
    * `progress` a few times a second: a copy per frame would cost more than the strip's redraw.
    */
   frames: Map<string, FrameState>;
+  /** the same per series, by index (the progress bars draw thousands of frames per redraw) */
+  strips: SeriesProgress[];
   progress: number;
 }
 
@@ -214,6 +230,7 @@ export const initialViewer = (): ViewerSlice => ({
   status: 'none',
   fit: true,
   frames: new Map(),
+  strips: [],
   progress: 0,
 });
 

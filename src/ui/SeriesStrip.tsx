@@ -3,19 +3,15 @@
  * anywhere to look at that frame, which jumps the queue if it is not downloaded yet) and a strip
  * of thumbnails from sub-resolution decodes that fill in as their frames arrive.
  */
-import { useEffect, useRef, type MouseEvent } from 'react';
+import { useEffect, useRef, useState, type MouseEvent } from 'react';
 import { selectFrame, storedThumbnailOf } from '../app/commands';
 import { toRgba } from '../core/render';
-import { useApp, type FrameState, type SeriesSummary } from '../state/store';
+import { useApp, type SeriesProgress, type SeriesSummary } from '../state/store';
 
 const THUMBS = 10;
 const THUMB_SIZE = 64;
-const COLORS: Record<FrameState | 'pending', string> = {
-  stored: '#2f9e44',
-  seen: '#868e96',
-  failed: '#e03131',
-  pending: '#dee2e6',
-};
+/** by state code (FRAME_STATE_CODE): pending, stored, seen, failed */
+const COLORS = ['#dee2e6', '#2f9e44', '#868e96', '#e03131'];
 
 /** Evenly spaced frame indexes for the thumbnails of a series of `n` frames. */
 export function thumbIndexes(n: number, count = THUMBS): number[] {
@@ -25,39 +21,54 @@ export function thumbIndexes(n: number, count = THUMBS): number[] {
 
 function ProgressBar({
   series,
+  strip,
   index,
   seriesIndex,
 }: {
   series: SeriesSummary;
+  strip: SeriesProgress;
   index: number | undefined;
   seriesIndex: number;
 }) {
-  const frames = useApp((s) => s.viewer.frames);
   const progress = useApp((s) => s.viewer.progress);
   const canvas = useRef<HTMLCanvasElement>(null);
+  // The bar's width in device pixels, from a ResizeObserver (zoom included): reading clientWidth
+  // in the redraw forced a layout of the page at every sample.
+  const [width, setWidth] = useState(0);
+  useEffect(() => {
+    const c = canvas.current;
+    if (!c) return;
+    const resize = new ResizeObserver(([entry]) => {
+      const device =
+        entry?.devicePixelContentBoxSize?.[0]?.inlineSize ??
+        (entry?.contentBoxSize[0]?.inlineSize ?? c.clientWidth) * devicePixelRatio;
+      setWidth(Math.max(100, Math.floor(device)));
+    });
+    resize.observe(c);
+    return () => resize.disconnect();
+  }, []);
   useEffect(() => {
     const c = canvas.current;
     const ctx = c?.getContext('2d');
-    if (!c || !ctx) return;
-    const width = Math.max(100, Math.floor(c.clientWidth * devicePixelRatio));
+    if (!c || !ctx || width === 0) return;
     const height = 14;
-    c.width = width;
-    c.height = height;
-    const n = series.keys.length;
-    ctx.fillStyle = COLORS.pending;
-    ctx.fillRect(0, 0, width, height);
+    // Setting a canvas's size, even to the same, gives it a new backing store: only on a resize.
+    if (c.width !== width) c.width = width;
+    if (c.height !== height) c.height = height;
+    const states = strip.states;
+    const n = states.length;
     // One rectangle per run of frames in the same state (a column per frame, at least 1 px),
-    // not one per frame: a series of thousands redraws every 250 ms while a job runs.
-    let runState: FrameState | undefined;
+    // not one per frame: a series of thousands redraws with every sample while a job runs.
+    let runState = -1;
     let runX0 = 0;
     let runX1 = 0;
     const flush = () => {
-      if (!runState) return;
-      ctx.fillStyle = COLORS[runState];
+      if (runState < 0) return;
+      ctx.fillStyle = COLORS[runState]!;
       ctx.fillRect(runX0, 0, runX1 - runX0, height);
     };
     for (let i = 0; i < n; i++) {
-      const state = frames.get(series.keys[i]!);
+      const state = states[i]!;
       const x0 = Math.floor((i * width) / n);
       const x1 = Math.max(x0 + 1, Math.floor(((i + 1) * width) / n));
       if (state !== runState) {
@@ -72,7 +83,7 @@ function ProgressBar({
       ctx.fillStyle = '#1d232b';
       ctx.fillRect(Math.floor(((index + 0.5) * width) / n) - 1, 0, 3, height);
     }
-  }, [frames, progress, series, index]);
+  }, [strip, progress, index, width]);
 
   function onClick(e: MouseEvent<HTMLCanvasElement>) {
     const r = e.currentTarget.getBoundingClientRect();
@@ -142,17 +153,18 @@ export function SeriesStrip() {
   return (
     <section className="panel strips" aria-label="Series">
       {viewer.series.map((series, s) => {
-        const done = series.keys.reduce((n, k) => n + (viewer.frames.has(k) ? 1 : 0), 0);
+        const strip = viewer.strips[s]!;
         return (
           <div key={series.uid} className="strip">
             <div className="strip-head">
               <strong>{series.label}</strong>
               <span className="hint">
-                {done} of {series.keys.length} done
+                {strip.done} of {series.keys.length} done
               </span>
             </div>
             <ProgressBar
               series={series}
+              strip={strip}
               seriesIndex={s}
               index={viewer.seriesIndex === s ? viewer.index : undefined}
             />
