@@ -6,12 +6,26 @@
 import { useEffect, useRef, useState, type MouseEvent } from 'react';
 import { selectFrame, storedThumbnailOf } from '../app/commands';
 import { toRgba } from '../core/render';
-import { useApp, type SeriesProgress, type SeriesSummary } from '../state/store';
+import {
+  FRAME_STATE_CODE,
+  useApp,
+  type FrameState,
+  type SeriesProgress,
+  type SeriesSummary,
+} from '../state/store';
 
 const THUMBS = 10;
 const THUMB_SIZE = 64;
-/** by state code (FRAME_STATE_CODE): pending, stored, seen, failed */
-const COLORS = ['#dee2e6', '#2f9e44', '#868e96', '#e03131'];
+const COLOR: Record<FrameState | 'pending', string> = {
+  stored: '#2f9e44',
+  seen: '#868e96',
+  failed: '#e03131',
+  pending: '#dee2e6',
+};
+/** the same by state code (FRAME_STATE_CODE; 0 is pending) */
+const COLORS = [COLOR.pending];
+for (const [state, code] of Object.entries(FRAME_STATE_CODE))
+  COLORS[code] = COLOR[state as FrameState];
 
 /** Evenly spaced frame indexes for the thumbnails of a series of `n` frames. */
 export function thumbIndexes(n: number, count = THUMBS): number[] {
