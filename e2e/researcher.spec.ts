@@ -1,6 +1,6 @@
 /**
  * The researcher's view in Debian Chromium against the local server: the live chart moves while a
- * job runs; a click on a frame far ahead in the queue shows it before the job ends (click-to-pixels
+ * job runs, and catches up when a hidden tab shows again; a click on a frame far ahead in the queue shows it before the job ends (click-to-pixels
  * is reported); the viewer's pixels equal the DICOM windowing of the stored pixels (presets,
  * rescale, MONOCHROME1, RGB, dragging); zip and folder exports hold exactly what the server sent,
  * in ahi-retrieve's layout, for finished and paused jobs. Screenshots of each state are saved.
@@ -269,6 +269,29 @@ function checkPixels(shown: Awaited<ReturnType<typeof shownAndStored>>, d: Dicom
   }
   expect(shown.samples.length).toBeGreaterThan(90);
 }
+
+test('a job that ends while the tab is hidden is drawn on the chart when the tab shows again', async ({
+  persistent: { page },
+}) => {
+  await openApp(page);
+  // The page reports itself hidden (as a background tab would) from before Start.
+  await page.evaluate(() => {
+    const w = window as unknown as { __hidden: boolean };
+    w.__hidden = true;
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => w.__hidden });
+  });
+  const empty = await chartPixels(page);
+  await page.getByLabel('Format').selectOption('raw');
+  await page.getByRole('button', { name: 'Start' }).click();
+  await expect(page.getByRole('status')).toHaveText(/^Done: 16 of 16 frames/, { timeout: 60_000 });
+  await page.waitForTimeout(500);
+  expect(await chartPixels(page)).toBe(empty); // nothing drawn while hidden
+  await page.evaluate(() => {
+    (window as unknown as { __hidden: boolean }).__hidden = false;
+    document.dispatchEvent(new Event('visibilitychange'));
+  });
+  await expect.poll(() => chartPixels(page)).not.toBe(empty);
+});
 
 test('the viewer windows real frames as DICOM says: presets, rescale, MONOCHROME1, RGB, drag', async ({
   persistent: { page },

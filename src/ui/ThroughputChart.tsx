@@ -119,12 +119,18 @@ export function ThroughputChart() {
         });
       } else second();
     };
+    const request = () => {
+      if (frame === 0 && !document.hidden) frame = requestAnimationFrame(draw);
+    };
     const unsubscribe = appStore.subscribe((state, prev) => {
-      if (state.job !== prev.job && frame === 0 && !document.hidden)
-        frame = requestAnimationFrame(draw);
+      if (state.job !== prev.job) request();
     });
+    // Samples published while the tab was hidden (a job may have ended meanwhile) are drawn
+    // when it shows again.
+    document.addEventListener('visibilitychange', request);
     return () => {
       unsubscribe();
+      document.removeEventListener('visibilitychange', request);
       cancelAnimationFrame(frame);
       resize.disconnect();
       rates.destroy();
