@@ -25,10 +25,8 @@ import * as viewer from './viewer';
 import {
   appStore,
   initialJob,
-  initialViewer,
   REMEMBERED_SETTINGS,
   setJobs,
-  setPreview,
   setStorage,
   updateCredentials,
   updateExport,
@@ -414,10 +412,7 @@ export function terminateWorker(id: number): void {
 export async function deleteStoredJob(id: string): Promise<void> {
   if (runner?.record.id === id) await cancel();
   await dbDeleteJob(id);
-  if (appStore.getState().viewer.jobId === id) {
-    updateViewer(initialViewer());
-    setPreview(undefined);
-  }
+  if (appStore.getState().viewer.jobId === id) viewer.reset();
   await refreshJobs();
   await refreshStorage();
 }

@@ -47,7 +47,7 @@ let progressDirty = false;
 /** Records what is known of a frame, by key and in its series' progress (mutated in place). */
 function setState(v: Pick<ViewerSlice, 'frames' | 'strips'>, key: string, state: FrameState) {
   v.frames.set(key, state);
-  const at = positions.get(key);
+  const at = locate(key);
   const strip = at && v.strips[at[0]];
   if (!at || !strip) return;
   if (strip.states[at[1]] === 0) strip.done++;
@@ -164,6 +164,7 @@ export function frameArrived(frame: PlannedFrame, result: FrameResult): void {
 export function reset(): void {
   host = undefined;
   planFrames = new Map();
+  positions = new Map();
   aheadWanted = false;
   updateViewer(initialViewer());
   setPreview(undefined);
@@ -215,13 +216,9 @@ function currentKey(): string | undefined {
   return v.series[v.seriesIndex]?.keys[v.index];
 }
 
-function locate(key: string): [number, number] | undefined {
-  const { series } = appStore.getState().viewer;
-  for (let s = 0; s < series.length; s++) {
-    const i = series[s]!.keys.indexOf(key);
-    if (i >= 0) return [s, i];
-  }
-  return undefined;
+/** Series and index of a frame of the job open in the viewer. */
+function locate(key: string): readonly [number, number] | undefined {
+  return positions.get(key);
 }
 
 /**
