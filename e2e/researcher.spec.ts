@@ -1,9 +1,11 @@
 /**
  * The researcher's view in Debian Chromium against the local server: the live chart moves while a
- * job runs, and catches up when a hidden tab shows again; a click on a frame far ahead in the queue shows it before the job ends (click-to-pixels
- * is reported); the viewer's pixels equal the DICOM windowing of the stored pixels (presets,
- * rescale, MONOCHROME1, RGB, dragging); zip and folder exports hold exactly what the server sent,
- * in ahi-retrieve's layout, for finished and paused jobs. Screenshots of each state are saved.
+ * job runs, and catches up when a hidden tab shows again; the series' bar and count follow what
+ * is stored; deleting the job being viewed empties the viewer; a click on a frame far ahead in
+ * the queue shows it before the job ends (click-to-pixels is reported); the viewer's pixels equal
+ * the DICOM windowing of the stored pixels (presets, rescale, MONOCHROME1, RGB, dragging); zip and
+ * folder exports hold exactly what the server sent, in ahi-retrieve's layout, for finished and
+ * paused jobs. Screenshots of each state are saved.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -291,6 +293,31 @@ test('a job that ends while the tab is hidden is drawn on the chart when the tab
     document.dispatchEvent(new Event('visibilitychange'));
   });
   await expect.poll(() => chartPixels(page)).not.toBe(empty);
+});
+
+test('deleting the job being viewed empties the viewer and removes its frames', async ({
+  persistent: { page },
+}) => {
+  await openApp(page);
+  const before = new Set((await readDb(page)).jobs.map((j) => j.id));
+  await page.getByLabel('Format').selectOption('raw');
+  await page.getByRole('button', { name: 'Start' }).click();
+  await expect(page.getByRole('status')).toHaveText(/^Done: 16 of 16 frames/, { timeout: 60_000 });
+  const stored = await readDb(page);
+  const job = stored.jobs.find((j) => !before.has(j.id));
+  expect(job).toBeDefined();
+  expect(stored.frames.filter((f) => f.jobId === job!.id).length).toBeGreaterThan(0);
+  const series = page.getByRole('region', { name: 'Series' });
+  await expect(series).toBeVisible();
+  await page
+    .locator('.jobs li.viewing')
+    .getByRole('button', { name: /^Delete job from / })
+    .click();
+  await expect(series).toHaveCount(0);
+  await expect(page.locator('.jobs li.viewing')).toHaveCount(0);
+  const after = await readDb(page);
+  expect(after.jobs.map((j) => j.id)).not.toContain(job!.id);
+  expect(after.frames.filter((f) => f.jobId === job!.id)).toHaveLength(0);
 });
 
 test('the viewer windows real frames as DICOM says: presets, rescale, MONOCHROME1, RGB, drag', async ({
