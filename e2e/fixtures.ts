@@ -60,7 +60,8 @@ async function readInPage({ digests, only }: { digests: boolean; only: string | 
   jobs: { id: string; state: string }[];
   failures: { jobId: string; key: string }[];
   digests: Record<string, string>;
-  bytes?: number[];
+  /** the one frame's bytes, base64 (an array of numbers for a 7.5 MB frame took 25-100 s) */
+  bytes?: string;
 }> {
   const settled = <T>(r: IDBRequest) =>
     new Promise<T>((resolve, reject) => {
@@ -89,7 +90,7 @@ async function readInPage({ digests, only }: { digests: boolean; only: string | 
     ({ jobId, key }) => ({ jobId, key }),
   );
   const out: Record<string, string> = {};
-  let bytes: number[] | undefined;
+  let bytes: string | undefined;
   if (digests) {
     // One frame: only its chunk or file (the profile may hold other tests' jobs, hundreds of MB).
     const get = <T>(store: string, key: IDBValidKey) =>
@@ -143,11 +144,16 @@ async function readInPage({ digests, only }: { digests: boolean; only: string | 
       const bytesOf = new Uint8Array(data ?? new ArrayBuffer(0));
       const d = new Uint8Array(await crypto.subtle.digest('SHA-256', bytesOf));
       out[f.key.split('/')[1]!] = [...d].map((b) => b.toString(16).padStart(2, '0')).join('');
-      if (only !== null) bytes = Array.from(bytesOf);
+      if (only !== null) {
+        let binary = '';
+        for (let i = 0; i < bytesOf.length; i += 0x8000)
+          binary += String.fromCharCode(...bytesOf.subarray(i, i + 0x8000));
+        bytes = btoa(binary);
+      }
     }
   }
   db.close();
-  return { frames, jobs, failures, digests: out, ...(bytes ? { bytes } : {}) };
+  return { frames, jobs, failures, digests: out, ...(bytes !== undefined ? { bytes } : {}) };
 }
 
 /** Every stored frame's description, every job and every failure record's key, from IndexedDB. */
@@ -171,8 +177,8 @@ export async function storedDigests(page: Page): Promise<Record<string, string>>
 /** One stored frame's bytes (by its full key), straight from the browser's storage. */
 export async function storedBytes(page: Page, key: string): Promise<Uint8Array> {
   const { bytes } = await page.evaluate(readInPage, { digests: true, only: key });
-  if (!bytes) throw new Error(`frame ${key} is not stored`);
-  return Uint8Array.from(bytes);
+  if (bytes === undefined) throw new Error(`frame ${key} is not stored`);
+  return new Uint8Array(Buffer.from(bytes, 'base64'));
 }
 
 /**
