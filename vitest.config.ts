@@ -9,7 +9,12 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['src/**/*.test.ts', 'ahi-server/**/*.test.ts', 'workers/**/*.test.ts'],
+          include: [
+            'src/**/*.test.ts',
+            'ahi-server/**/*.test.ts',
+            'workers/**/*.test.ts',
+            'bench/**/*.test.ts',
+          ],
           exclude: ['**/*.browser.test.ts', 'node_modules/**'],
           environment: 'node',
           testTimeout: 60_000,

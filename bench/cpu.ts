@@ -121,3 +121,55 @@ export function chromiumResidentMb(only: Set<number>): number {
   }
   return (pages * 4096) / 1024 / 1024;
 }
+
+/**
+ * The renderer process of the page under test: the one running its dedicated workers (a fresh
+ * headless Chromium also runs a renderer of its own, the "WebUI Top Renderer").
+ */
+export function pageRenderer(only: Set<number>): number | undefined {
+  for (const pid of only) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer')) continue;
+      for (const tid of readdirSync(`/proc/${pid}/task`))
+        if (readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').startsWith('DedicatedWorker'))
+          return pid;
+    } catch {
+      // exited
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The scheduler's counters for a process's main thread (its thread ID is the process ID): ms on a
+ * core, and ms runnable but waiting for one (/proc/<pid>/task/<pid>/schedstat, in ns).
+ */
+export function mainThreadSched(pid: number): { runMs: number; waitMs: number } | undefined {
+  try {
+    const [run, wait] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ');
+    return { runMs: Number(run) / 1e6, waitMs: Number(wait) / 1e6 };
+  } catch {
+    return undefined;
+  }
+}
+
+export interface SchedSample {
+  /** ms since the epoch */
+  t: number;
+  runMs: number;
+  waitMs: number;
+}
+
+/**
+ * The counters' change over the smallest sampled window holding [from, to] (ms since the epoch;
+ * samples in time order), or undefined when the samples do not cover it.
+ */
+export function schedOver(samples: readonly SchedSample[], from: number, to: number) {
+  let i = samples.length - 1;
+  while (i > 0 && samples[i]!.t > from) i--;
+  let j = i;
+  while (j < samples.length - 1 && samples[j]!.t < to) j++;
+  const [a, b] = [samples[i], samples[j]];
+  if (!a || !b || a.t > from || b.t < to) return undefined;
+  return { windowMs: b.t - a.t, runMs: b.runMs - a.runMs, waitMs: b.waitMs - a.waitMs };
+}

@@ -21,7 +21,17 @@ import { cpus, loadavg } from 'node:os';
 import { parseConfig } from '../ahi-server/knobs';
 import { startLocalAhi } from '../ahi-server/index';
 import { launch, openPage } from './cdp';
-import { chromiumResidentMb, chromiumRssMb, cpuDelta, processTree, sampleCpu } from './cpu';
+import {
+  chromiumResidentMb,
+  chromiumRssMb,
+  cpuDelta,
+  mainThreadSched,
+  pageRenderer,
+  processTree,
+  sampleCpu,
+  schedOver,
+  type SchedSample,
+} from './cpu';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2)
@@ -72,12 +82,49 @@ interface AppRun {
   longestTaskMs: number;
   longestTaskAfterStartMs: number;
   /** main-thread tasks over 50 ms after Start: when (ms after Start; the job was running from
-   * `runningAtMs`) and how long */
-  longTasksAfterStart: { atMs: number; ms: number }[];
+   * `runningAtMs`), how long, and what the scheduler says of the page's main thread over the
+   * sampled window around the task (`windowMs`, sampled every 10 ms, so a little longer than the
+   * task): ms it ran on a core (the task's own CPU is at most this) and ms it was runnable but
+   * waiting for a core */
+  longTasksAfterStart: LongTask[];
+  /** the page's main thread from Start to Done: ms on a core per frame, and the share of its
+   * runnable time it spent waiting for a core */
+  mainThread: { runMsPerFrame: number; waitShare: number };
   runningAtMs: number;
   /** CPU per frame by Chromium process kind, and `server`: this process, the local AHI server */
   cpuMsPerFrame: Record<string, number>;
   stageMsPerFrame: Record<string, number>;
+}
+
+interface LongTask {
+  atMs: number;
+  ms: number;
+  windowMs?: number;
+  runMs?: number;
+  waitMs?: number;
+}
+
+/**
+ * Samples the scheduler's counters of the page's main thread every 10 ms from this process: no
+ * instrumentation inside the browser. The page's renderer is looked for every 250 ms until found
+ * (its first worker starts before the page is ready).
+ */
+function schedSampler(tree: () => Set<number>) {
+  const samples: SchedSample[] = [];
+  let renderer: number | undefined;
+  let calls = 0;
+  const timer = setInterval(() => {
+    if (renderer === undefined) {
+      if (calls++ % 25 === 0) renderer = pageRenderer(tree());
+      return;
+    }
+    const s = mainThreadSched(renderer);
+    if (s) samples.push({ t: performance.timeOrigin + performance.now(), ...s });
+  }, 10);
+  return {
+    over: (from: number, to: number) => schedOver(samples, from, to),
+    stop: () => clearInterval(timer),
+  };
 }
 
 /** CPU ms of this process (the local AHI server runs in it) since `from`. */
@@ -124,6 +171,7 @@ async function appRun(
   set = 'synthetic-ct',
 ): Promise<AppRun> {
   const browser = await launch();
+  let sched: ReturnType<typeof schedSampler> | undefined;
   try {
     const tree = () => processTree(browser.process.pid!);
     const cpu0 = sampleCpu(tree());
@@ -138,6 +186,7 @@ async function appRun(
     let done = 0;
     const url = `${appUrl}?demo=${set}&format=${format}&workers=${workers}&inflight=${inflight}`;
     const { evaluate } = await openPage(browser, url, LONG_TASKS);
+    sched = schedSampler(tree);
     const quietWaitMs = await pressStartWhenQuiet(evaluate, tree);
     const t0 = Date.now();
     let text = '';
@@ -166,7 +215,10 @@ async function appRun(
     const peakOf = (xs: { mb: number }[]) => Math.max(0, ...xs.map((m) => m.mb));
     const peak = peakOf(memory);
     const cpu = { ...cpuDelta(cpu0, sampleCpu(tree())), server: serverCpuMs(server0) };
+    sched.stop();
     const r = await evaluate<{
+      /** the page's performance.timeOrigin, ms since the epoch */
+      origin: number;
       first: number;
       done: number;
       running: number;
@@ -186,14 +238,16 @@ async function appRun(
     }>(`(() => {
       const m = (n) => performance.getEntriesByName(n)[0]?.startTime ?? NaN;
       const job = window.ahiDiagnostics.snapshot();
-      return { first: m('ahi:first-frame'), done: m('ahi:done'), running: m('ahi:running'),
+      return { origin: performance.timeOrigin, first: m('ahi:first-frame'), done: m('ahi:done'), running: m('ahi:running'),
         started: m('ahi:start'), painted: m('ahi:first-paint'),
         tasks: window.__longTasks, job, workers: job.workers };
     })()`);
+    const s = sched;
     const n = r.job.verified + r.job.stored;
     const seconds = (r.done - r.running) / 1000;
     const sum = (k: string) => r.workers.reduce((a, w) => a + (w[k] ?? 0), 0);
     const finished = sum('done') + sum('failed') || 1;
+    const job = s.over(r.origin + r.started, r.origin + r.done);
     return {
       frames: n,
       framesPerSecond: n / seconds,
@@ -210,7 +264,15 @@ async function appRun(
       longestTaskMs: Math.max(0, ...r.tasks.map((t) => t.duration)),
       longTasksAfterStart: r.tasks
         .filter((t) => t.start >= r.started)
-        .map((t) => ({ atMs: Math.round(t.start - r.started), ms: t.duration })),
+        .map((t) => ({
+          atMs: Math.round(t.start - r.started),
+          ms: t.duration,
+          ...s.over(r.origin + t.start, r.origin + t.start + t.duration),
+        })),
+      mainThread: {
+        runMsPerFrame: job ? job.runMs / n : NaN,
+        waitShare: job ? job.waitMs / (job.runMs + job.waitMs) : NaN,
+      },
       runningAtMs: Math.round(r.running - r.started),
       longestTaskAfterStartMs: Math.max(
         0,
@@ -230,6 +292,7 @@ async function appRun(
       },
     };
   } finally {
+    sched?.stop();
     await browser.close();
   }
 }
@@ -369,6 +432,9 @@ const cpuNote = (all: AppRun[]) => {
   const total = med.reduce((a, [, v]) => a + v, 0);
   return `CPU ${total.toFixed(1)} ms/frame (${med.map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')})`;
 };
+/** the page's main thread: its CPU per frame, and how much of its runnable time it waited */
+const mainNote = (all: AppRun[]) =>
+  `main thread ${median(all.map((r) => r.mainThread.runMsPerFrame)).toFixed(2)} ms/frame on a core, waiting for one ${pct(median(all.map((r) => r.mainThread.waitShare)))} of its runnable time`;
 const row = (scenario: string, what: string, all: AppRun[], bare: number, extra = '') => {
   const med = (f: (r: AppRun) => number) => median(all.map(f));
   const fps = med((r) => r.framesPerSecond);
@@ -384,11 +450,12 @@ const row = (scenario: string, what: string, all: AppRun[], bare: number, extra 
     `${med((r) => r.firstFrameFromStartMs).toFixed(0)} (${med((r) => r.runningAtMs).toFixed(0)})`,
     med((r) => r.peakMemoryMb).toFixed(0),
     `${med((r) => r.longestTaskAfterStartMs).toFixed(0)} (${med((r) => r.longestTaskMs).toFixed(0)})`,
-    `${extra}retries ${med((r) => r.retries)}; ${cpuNote(all)}; wait ${stages['wait']!.toFixed(1)} body ${stages['body']!.toFixed(1)} decode ${stages['decode']!.toFixed(1)} crc ${stages['crc']!.toFixed(1)} store ${stages['store']!.toFixed(1)} ms`,
+    `${extra}retries ${med((r) => r.retries)}; ${cpuNote(all)}; ${mainNote(all)}; wait ${stages['wait']!.toFixed(1)} body ${stages['body']!.toFixed(1)} decode ${stages['decode']!.toFixed(1)} crc ${stages['crc']!.toFixed(1)} store ${stages['store']!.toFixed(1)} ms`,
   ]);
   return fps;
 };
 const longest: number[] = [];
+const longTasks: LongTask[] = [];
 const runningAt: number[] = [];
 const firstFramesFromStart: number[] = [];
 
@@ -400,6 +467,7 @@ for (const scenario of scenarios) {
     for (let i = 0; i < runs; i++) {
       rs.push(await appRun(appUrl, 'jph', 'auto', 'synthetic-long'));
       longest.push(rs[i]!.longestTaskAfterStartMs);
+      longTasks.push(...rs[i]!.longTasksAfterStart);
       console.log(
         `  memory run ${i + 1}: ${rs[i]!.framesPerSecond.toFixed(0)} frames/s, peak ${rs[i]!.peakMemoryMb.toFixed(0)} MB (load ${load()})`,
       );
@@ -458,6 +526,7 @@ for (const scenario of scenarios) {
         c.fetchFramesPerSecond,
       );
       longest.push(...all.map((r) => r.longestTaskAfterStartMs));
+      longTasks.push(...all.flatMap((r) => r.longTasksAfterStart));
       if (scenario === 'loopback') {
         runningAt.push(...all.map((r) => r.runningAtMs));
         firstFramesFromStart.push(...all.map((r) => r.firstFrameFromStartMs));
@@ -519,10 +588,28 @@ if (firstFramesFromStart.length)
     median(firstFramesFromStart) <= 150,
     `median ${median(firstFramesFromStart).toFixed(0)} ms, worst ${Math.max(...firstFramesFromStart).toFixed(0)} ms after Start (the job prepared and running at a median ${median(runningAt).toFixed(0)} ms)`,
   );
+/**
+ * Where the long tasks' time went, from the scheduler: on a 2-core machine shared by the workers,
+ * the network service and the local server, a task of little CPU can last 50 ms because the main
+ * thread waits for a core. Each task's window is the sampled span around it, so `ran` is an upper
+ * bound of the task's own CPU.
+ */
+function longTaskNote(tasks: LongTask[]) {
+  const known = tasks.filter((t) => t.runMs !== undefined);
+  if (!known.length) return '';
+  const sum = (f: (t: LongTask) => number) => known.reduce((a, t) => a + f(t), 0);
+  const [ran, waited, span] = [
+    sum((t) => t.runMs!),
+    sum((t) => t.waitMs!),
+    sum((t) => t.windowMs!),
+  ];
+  const most = Math.max(...known.map((t) => t.runMs!));
+  return `; in the windows around the ${known.length} tasks over 50 ms (${span.toFixed(0)} ms in all), the main thread ran ${pct(ran / span)} of the time and waited for a core ${pct(waited / span)}; the most it ran in one window: ${most.toFixed(0)} ms`;
+}
 verdict(
   'no main-thread task > 50 ms after Start',
   Math.max(0, ...longest) <= 50,
-  `longest ${Math.max(0, ...longest).toFixed(0)} ms over ${longest.length} runs`,
+  `longest ${Math.max(0, ...longest).toFixed(0)} ms over ${longest.length} runs; ${longest.filter((l) => l <= 50).length} runs had none${longTaskNote(longTasks)}`,
 );
 
 const header = [
