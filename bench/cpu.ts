@@ -173,3 +173,20 @@ export function schedOver(samples: readonly SchedSample[], from: number, to: num
   if (!a || !b || a.t > from || b.t < to) return undefined;
   return { windowMs: b.t - a.t, runMs: b.runMs - a.runMs, waitMs: b.waitMs - a.waitMs };
 }
+
+/**
+ * Chromium processes running now: called before the bench launches its own, any is another's. One
+ * left over by an interrupted run shares its binary's and zygote's pages with the bench's browser,
+ * and PSS divides shared pages between them: one idle such browser took about 100 MB off every
+ * memory peak in one bench.
+ */
+export function chromiumPids(): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    const name = classify(pid);
+    if (name && name !== 'ahi-server') out.push(pid);
+  }
+  return out;
+}

@@ -24,6 +24,7 @@ import { startLocalAhi } from '../ahi-server/index';
 import { launch, openPage } from './cdp';
 import {
   chromiumResidentMb,
+  chromiumPids,
   chromiumRssMb,
   cpuDelta,
   mainThreadSched,
@@ -402,6 +403,11 @@ const load = () => loadavg()[0]!.toFixed(2);
 console.log(
   `bench: ${frames} frames of synthetic CT (512×512, 16-bit, ~192 KB HTJ2K), ${workers} workers, in flight ${inflights.join('/')}, ${runs} runs each; ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load ${load()}`,
 );
+const strays = chromiumPids();
+if (strays.length)
+  console.log(
+    `  WARNING: ${strays.length} Chromium processes already run (${strays.join(', ')}): they share pages with the bench's browser and lower its memory (PSS), and may take CPU. Close them for numbers that compare.`,
+  );
 const results: Record<string, unknown> = {};
 const rows: string[][] = [];
 const verdicts: string[] = [];
@@ -652,6 +658,10 @@ await mkdir('bench-results', { recursive: true });
 const file = `bench-results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
 await writeFile(
   file,
-  JSON.stringify({ frames, workers, inflights, runs, load: loadavg(), results, verdicts }, null, 2),
+  JSON.stringify(
+    { frames, workers, inflights, runs, load: loadavg(), strayChromium: strays, results, verdicts },
+    null,
+    2,
+  ),
 );
 console.log(`\nwrote ${file}; load average now ${load()}`);
