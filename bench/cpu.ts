@@ -128,8 +128,8 @@ export function chromiumResidentMb(only: Set<number>): number {
  */
 export function pageRenderer(only: Set<number>): number | undefined {
   for (const pid of only) {
+    if (classify(pid) !== 'renderer') continue;
     try {
-      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer')) continue;
       for (const tid of readdirSync(`/proc/${pid}/task`))
         if (readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').startsWith('DedicatedWorker'))
           return pid;
@@ -181,12 +181,5 @@ export function schedOver(samples: readonly SchedSample[], from: number, to: num
  * memory peak in one bench.
  */
 export function chromiumPids(): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid)) continue;
-    const name = classify(pid);
-    if (name && name !== 'ahi-server') out.push(pid);
-  }
-  return out;
+  return [...sampleCpu()].filter(([, s]) => s.name !== 'ahi-server').map(([pid]) => pid);
 }

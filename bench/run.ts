@@ -182,9 +182,9 @@ async function appRun(
   set = 'synthetic-ct',
 ): Promise<AppRun> {
   const browser = await launch();
-  let sched: ReturnType<typeof schedSampler> | undefined;
+  const tree = () => processTree(browser.process.pid!);
+  const sched = schedSampler(tree);
   try {
-    const tree = () => processTree(browser.process.pid!);
     const cpu0 = sampleCpu(tree());
     const server0 = process.cpuUsage();
     // Memory against progress: frames done (from the status line) and PSS. The watching costs
@@ -197,7 +197,6 @@ async function appRun(
     let done = 0;
     const url = `${appUrl}?demo=${set}&format=${format}&workers=${workers}&inflight=${inflight}`;
     const { evaluate } = await openPage(browser, url, LONG_TASKS);
-    sched = schedSampler(tree);
     const quietWaitMs = await pressStartWhenQuiet(evaluate, tree);
     const t0 = Date.now();
     let text = '';
@@ -226,7 +225,6 @@ async function appRun(
     const peakOf = (xs: { mb: number }[]) => Math.max(0, ...xs.map((m) => m.mb));
     const peak = peakOf(memory);
     const cpu = { ...cpuDelta(cpu0, sampleCpu(tree())), server: serverCpuMs(server0) };
-    sched.stop();
     const r = await evaluate<{
       /** the page's performance.timeOrigin, ms since the epoch */
       origin: number;
@@ -253,12 +251,11 @@ async function appRun(
         started: m('ahi:start'), painted: m('ahi:first-paint'),
         tasks: window.__longTasks, job, workers: job.workers };
     })()`);
-    const s = sched;
     const n = r.job.verified + r.job.stored;
     const seconds = (r.done - r.running) / 1000;
     const sum = (k: string) => r.workers.reduce((a, w) => a + (w[k] ?? 0), 0);
     const finished = sum('done') + sum('failed') || 1;
-    const job = s.over(r.origin + r.started, r.origin + r.done);
+    const job = sched.over(r.origin + r.started, r.origin + r.done);
     return {
       frames: n,
       framesPerSecond: n / seconds,
@@ -278,7 +275,7 @@ async function appRun(
         .map((t) => ({
           atMs: Math.round(t.start - r.started),
           ms: t.duration,
-          ...s.over(r.origin + t.start, r.origin + t.start + t.duration),
+          ...sched.over(r.origin + t.start, r.origin + t.start + t.duration),
         })),
       mainThread: {
         runMsPerFrame: job ? job.runMs / n : NaN,
@@ -303,7 +300,7 @@ async function appRun(
       },
     };
   } finally {
-    sched?.stop();
+    sched.stop();
     await browser.close();
   }
 }
@@ -470,8 +467,8 @@ const row = (scenario: string, what: string, all: AppRun[], bare: number, extra 
   ]);
   return fps;
 };
-const longest: number[] = [];
-const longTasks: LongTask[] = [];
+/** every counted app run (not the warm-up), for the long-task verdict */
+const counted: AppRun[] = [];
 const runningAt: number[] = [];
 const firstFramesFromStart: number[] = [];
 
@@ -488,8 +485,7 @@ for (const scenario of scenarios) {
     const rs: AppRun[] = [];
     for (let i = 0; i < runs; i++) {
       rs.push(await appRun(appUrl, 'jph', 'auto', 'synthetic-long'));
-      longest.push(rs[i]!.longestTaskAfterStartMs);
-      longTasks.push(...rs[i]!.longTasksAfterStart);
+      counted.push(rs[i]!);
       console.log(
         `  memory run ${i + 1}: ${rs[i]!.framesPerSecond.toFixed(0)} frames/s, peak ${rs[i]!.peakMemoryMb.toFixed(0)} MB (load ${load()})`,
       );
@@ -547,8 +543,7 @@ for (const scenario of scenarios) {
         all,
         c.fetchFramesPerSecond,
       );
-      longest.push(...all.map((r) => r.longestTaskAfterStartMs));
-      longTasks.push(...all.flatMap((r) => r.longTasksAfterStart));
+      counted.push(...all);
       if (scenario === 'loopback') {
         runningAt.push(...all.map((r) => r.runningAtMs));
         firstFramesFromStart.push(...all.map((r) => r.firstFrameFromStartMs));
@@ -628,10 +623,11 @@ function longTaskNote(tasks: LongTask[]) {
   const most = Math.max(...known.map((t) => t.runMs!));
   return `; in the windows around the ${known.length} tasks over 50 ms (${span.toFixed(0)} ms in all), the main thread ran ${pct(ran / span)} of the time and waited for a core ${pct(waited / span)}; the most it ran in one window: ${most.toFixed(0)} ms`;
 }
+const longest = counted.map((r) => r.longestTaskAfterStartMs);
 verdict(
   'no main-thread task > 50 ms after Start',
   Math.max(0, ...longest) <= 50,
-  `longest ${Math.max(0, ...longest).toFixed(0)} ms over ${longest.length} runs; ${longest.filter((l) => l <= 50).length} runs had none${longTaskNote(longTasks)}`,
+  `longest ${Math.max(0, ...longest).toFixed(0)} ms over ${longest.length} runs; ${longest.filter((l) => l <= 50).length} runs had none${longTaskNote(counted.flatMap((r) => r.longTasksAfterStart))}`,
 );
 
 const header = [
