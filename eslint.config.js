@@ -163,7 +163,16 @@ export default tseslint.config(
   },
   {
     files: ['ahi-server/**/*.ts', 'e2e/**/*.ts', 'bench/**/*.ts', '*.config.ts'],
+    ignores: ['bench/page/**', 'bench/worker/**'],
     languageOptions: { globals: globals.node },
     rules: { 'no-console': 'off' },
+  },
+  // The bench's page and worker sides run in the browser, beside the app they measure.
+  { files: ['bench/page/**/*.ts'], languageOptions: { globals: globals.browser } },
+  { files: ['bench/worker/**/*.ts'], languageOptions: { globals: globals.worker } },
+  // Test support runs in the page and in workers it starts for browser tests.
+  {
+    files: ['test-support/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser, ...globals.worker } },
   },
 );

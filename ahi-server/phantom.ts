@@ -4,6 +4,7 @@
  * for a real CT series of thousands of slices, which no public fixture offers, while compressing
  * like one (about 150–200 KB per lossless HTJ2K slice).
  */
+import { mulberry32 } from '../src/core/random';
 
 interface Ellipsoid {
   /** centre, in the normalised cube [-1, 1]³ */
@@ -40,18 +41,6 @@ const BODY: Ellipsoid[] = [
 export const PHANTOM_SIZE = 512;
 const NOISE_TABLE_SIZE = 1 << 16;
 const NOISE_SIGMA_HU = 7;
-
-/** mulberry32: a small, fast, seedable PRNG (public domain algorithm). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let noiseTable: Int16Array | undefined;
 function gaussianTable(): Int16Array {

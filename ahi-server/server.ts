@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { gzip, gzipSync } from 'node:zlib';
 import { DATASTORE_ID, toManifest, type ImageSet } from './dataset';
 import { DEFAULT_KNOBS, parseKnobs, type Knobs } from './knobs';
-import { mulberry32 } from './phantom';
+import { mulberry32 } from '../src/core/random';
 import { AuthError, mintCredentials, verifySigV4, type AuthConfig } from './sigv4';
 
 export interface AhiServerOptions {

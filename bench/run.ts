@@ -308,7 +308,7 @@ async function appRun(
 async function ceiling(appUrl: string) {
   const browser = await launch();
   try {
-    const { evaluate } = await openPage(browser, `${appUrl}bench.html`);
+    const { evaluate } = await openPage(browser, `${appUrl}bench/ceiling.html`);
     for (let i = 0; i < 100; i++) {
       const ready = await evaluate<boolean>(
         `document.readyState === 'complete' && typeof window.ahiBench === 'object'`,

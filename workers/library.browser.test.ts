@@ -6,8 +6,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCrc32, crc32 } from '../src/core/crc32';
 import { createJob, deleteJob, storedFrameKeys } from '../src/io/db';
-import { testWriter } from '../src/pool/frameWriter.testing';
-import { storedFrame } from '../src/io/storedFrame.testing';
+import { testWriter } from '../test-support/frameWriter';
+import { storedFrame } from '../test-support/storedFrame';
 import { library as api } from './library';
 import { loadCodec } from './codec/htj2k';
 

@@ -1,5 +1,5 @@
 /** Worker entry: exposes the retrieval API over comlink, nothing else. */
 import { expose } from 'comlink';
-import { api } from './api';
+import { api } from './retrieve';
 
 expose(api);

@@ -1,5 +1,5 @@
 /**
- * The worker contract, declared once: workers/api.ts implements it (`satisfies RetrieveWorkerApi`),
+ * The worker contract, declared once: workers/retrieve.ts implements it (`satisfies RetrieveWorkerApi`),
  * src/pool is its only caller. Everything here is structured-clone data; pixel buffers travel as
  * transferred ArrayBuffers, never copies.
  */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../../ahi-server/phantom';
+import { mulberry32 } from './random';
 import { InFlightTuner, SendRate } from './tuning';
 
 /**

@@ -23,8 +23,8 @@ import {
   type Db,
   type StoredFrame,
 } from './db';
-import { testWriter } from '../pool/frameWriter.testing';
-import { storedFrame as frame } from './storedFrame.testing';
+import { testWriter } from '../../test-support/frameWriter';
+import { storedFrame as frame } from '../../test-support/storedFrame';
 
 /** Bytes that differ from frame to frame and along each frame. */
 const bytesFor = (seed: number, size: number) => {

@@ -9,7 +9,7 @@ import type { ErrorCode } from '../core/errors';
 import type { PlannedFrame } from '../core/plan';
 import type { FrameResult, FrameTask } from '../core/protocol';
 import { DEFAULT_RETRY, RetryPolicy } from '../core/retry';
-import { mulberry32 } from '../../ahi-server/phantom';
+import { mulberry32 } from '../core/random';
 import { Scheduler, type SchedulerOptions } from './scheduler';
 import type { PoolWorker, WorkerPool } from './workerPool';
 

@@ -5,9 +5,9 @@
  *  - decodeLoop: decode (and CRC) of codestreams already in memory, per worker.
  */
 import { AwsClient } from 'aws4fetch';
-import { crc32, loadCrc32 } from '../src/core/crc32';
-import type { CeilingApi, FetchLoopResult, FrameRef } from '../src/core/bench';
-import { decode, loadCodec } from './codec/htj2k';
+import { crc32, loadCrc32 } from '../../src/core/crc32';
+import type { CeilingApi, FetchLoopResult, FrameRef } from '../../src/core/bench';
+import { decode, loadCodec } from '../../workers/codec/htj2k';
 
 async function signAll(
   frames: FrameRef[],

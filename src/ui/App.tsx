@@ -1,16 +1,16 @@
 /** The page: inputs on the left, status, numbers and preview on the right. */
 import { useEffect } from 'react';
-import { ConnectionForm } from '../ui/ConnectionForm';
-import { FrameViewer } from '../ui/FrameViewer';
-import { JobControls } from '../ui/JobControls';
-import { JobsList } from '../ui/JobsList';
-import { ManifestInput } from '../ui/ManifestInput';
-import { ProblemsPanel } from '../ui/ProblemsPanel';
-import { SeriesStrip } from '../ui/SeriesStrip';
-import { StatusLine } from '../ui/StatusLine';
-import { ThroughputChart } from '../ui/ThroughputChart';
-import { WorkerTable } from '../ui/WorkerTable';
-import { initialise, snapshot, terminateWorker } from './commands';
+import { ConnectionForm } from './ConnectionForm';
+import { FrameViewer } from './FrameViewer';
+import { JobControls } from './JobControls';
+import { JobsList } from './JobsList';
+import { ManifestInput } from './ManifestInput';
+import { ProblemsPanel } from './ProblemsPanel';
+import { SeriesStrip } from './SeriesStrip';
+import { StatusLine } from './StatusLine';
+import { ThroughputChart } from './ThroughputChart';
+import { WorkerTable } from './WorkerTable';
+import { initialise, snapshot, terminateWorker } from '../app/commands';
 
 // Diagnostics for fault drills and scripts: kill a worker as a crash would (its frames are requeued).
 declare global {

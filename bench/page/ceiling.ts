@@ -4,7 +4,7 @@
  * `window.ahiBench`.
  */
 import { wrap } from 'comlink';
-import type { CeilingApi, FrameRef } from '../core/bench';
+import type { CeilingApi, FrameRef } from '../../src/core/bench';
 
 interface LocalConfig {
   endpoint: string;
@@ -16,7 +16,7 @@ interface LocalConfig {
 
 function spawn() {
   return wrap<CeilingApi>(
-    new Worker(new URL('../../workers/ceiling.worker.ts', import.meta.url), { type: 'module' }),
+    new Worker(new URL('../worker/ceiling.worker.ts', import.meta.url), { type: 'module' }),
   );
 }
 
@@ -24,7 +24,7 @@ async function frames(
   name: string,
   count: number,
 ): Promise<{ config: LocalConfig; refs: FrameRef[] }> {
-  const config = (await (await fetch('./ahi-local.json')).json()) as LocalConfig;
+  const config = (await (await fetch('/ahi-local.json')).json()) as LocalConfig;
   const set = config.imageSets.find((s) => s.name === name);
   if (!set) throw new Error(`no demo set ${name}`);
   const manifest = (await (await fetch(set.manifest)).json()) as {

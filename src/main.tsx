@@ -1,8 +1,8 @@
 /** Entry point: mounts the app. */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { App } from './App';
-import './app.css';
+import { App } from './ui/App';
+import './ui/app.css';
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
