@@ -11,9 +11,8 @@ import {
   getFailures,
   listJobs,
   storedFrameKeys,
-  type JobRecord,
-  type PersistedSettings,
 } from '../io/db';
+import { isUnfinished, type JobRecord, type PersistedSettings } from '../core/job';
 import { checkEndpoint, checkRegion } from '../io/endpoint';
 import { readManifestFile } from '../io/files';
 import { exportFolder, exportZip, type ExportProgress } from '../pool/libraryWorker';
@@ -441,7 +440,7 @@ export async function refreshJobs(): Promise<JobRecord[]> {
 
 /** After a reload: show the latest unfinished job, ready to Resume. */
 async function offerUnfinishedJob(jobs: JobRecord[]): Promise<void> {
-  const unfinished = jobs.find((j) => j.state !== 'done');
+  const unfinished = jobs.find((j) => isUnfinished(j.state));
   if (!unfinished || runner) return;
   const stored = await storedFrameKeys(unfinished.id);
   updateJob({

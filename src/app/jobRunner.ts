@@ -9,17 +9,18 @@ import type { Plan, PlannedFrame } from '../core/plan';
 import type { DecodedPixels, FrameResult } from '../core/protocol';
 import type { CredentialManager } from '../io/credentials';
 import {
-  putFailures,
-  saveJob,
-  type FailureRecord,
+  persistedState,
+  phaseWhenBlocked,
+  type JobPhase,
   type JobRecord,
   type JobState,
   type PersistedSettings,
-} from '../io/db';
+} from '../core/job';
+import { putFailures, saveJob, type FailureRecord } from '../io/db';
 import { Scheduler } from '../pool/scheduler';
 import { keepStandby, WorkerPool } from '../pool/workerPool';
 import { JobMetrics, SAMPLE_MS } from '../state/metrics';
-import { appStore, updateJob, type JobPhase } from '../state/store';
+import { appStore, updateJob } from '../state/store';
 
 const MAX_LISTED_FAILURES = 200;
 const SAVE_MS = 2000;
@@ -180,7 +181,7 @@ export class JobRunner {
     this.publish();
     if (now - this.lastSave > SAVE_MS) {
       this.lastSave = now;
-      void this.save(this.stateOf(appStore.getState().job.phase));
+      void this.save(persistedState(appStore.getState().job.phase));
     }
   }
 
@@ -205,12 +206,6 @@ export class JobRunner {
       workers: (this.pool?.workers ?? []).flatMap((w) => (w.stats ? [w.stats] : [])),
     });
     this.hooks.published?.();
-  }
-
-  private stateOf(phase: JobPhase): JobState {
-    return phase === 'done' || phase === 'failed' || phase === 'cancelled' || phase === 'paused'
-      ? phase
-      : 'running';
   }
 
   /**
@@ -265,10 +260,10 @@ export class JobRunner {
         };
       }
     }
-    const phase: JobPhase = error.code === 'AccessDenied' ? 'failed' : 'paused';
+    const phase: JobPhase = phaseWhenBlocked(error.code);
     this.publish();
     updateJob({ phase, error });
-    await this.save(phase === 'failed' ? 'failed' : 'paused', error);
+    await this.save(persistedState(phase), error);
   }
 
   async pause(): Promise<void> {

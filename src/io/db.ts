@@ -35,28 +35,12 @@ import {
   type StoreNames,
 } from 'idb';
 import { RetrieveError, type ErrorInfo } from '../core/errors';
-import type { JobSettings } from '../core/protocol';
+import type { JobRecord, JobSource } from '../core/job';
 
 export const DB_NAME = 'ahi-web-retrieve';
 const DB_VERSION = 3;
 /** The OPFS directory holding each job's frame files, in a directory named by the job's ID. */
 const FRAMES_DIR = 'frames';
-
-export type JobState = 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
-
-/** Settings a job keeps. An explicit allowlist: never credentials. */
-export type PersistedSettings = JobSettings;
-
-export interface JobRecord {
-  id: string;
-  name: string;
-  createdAt: number;
-  updatedAt: number;
-  state: JobState;
-  settings: PersistedSettings;
-  totals: { frames: number; verified: number; stored: number; failed: number; bytes: number };
-  lastError?: ErrorInfo;
-}
 
 /** A stored frame's description (cheap to scan: no pixel data). */
 export interface StoredFrame {
@@ -112,14 +96,6 @@ export interface StoredFrameData {
   jobId: string;
   key: string;
   data: ArrayBuffer;
-}
-
-/** A manifest or metadata document a job was planned from. */
-export interface JobSource {
-  name: string;
-  content: string;
-  /** metadata documents only add checksums and pixel descriptions to the manifests' frames */
-  role: 'manifest' | 'metadata';
 }
 
 interface Schema extends DBSchema {

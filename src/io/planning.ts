@@ -10,14 +10,8 @@ import { buildPlan, enrichPlan } from '../core/manifest';
 import type { Plan, PlannedFrame } from '../core/plan';
 import type { Credentials } from '../core/protocol';
 import { AhiClient } from './ahiClient';
-import {
-  createJob,
-  getJob,
-  getJobSources,
-  type JobRecord,
-  type JobSource,
-  type PersistedSettings,
-} from './db';
+import type { JobRecord, JobSource, PersistedSettings } from '../core/job';
+import { createJob, getJob, getJobSources } from './db';
 
 export interface PlanRequest {
   /** the new job's ID (chosen by the page, which starts the job's workers meanwhile) */

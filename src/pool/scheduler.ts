@@ -5,7 +5,8 @@
  * retry can fix for a single frame (credentials refused or expired, storage full) pause the whole
  * job instead, with one reason, and lose nothing: the frames wait in the queue.
  */
-import type { ErrorCode, ErrorInfo } from '../core/errors';
+import type { ErrorInfo } from '../core/errors';
+import { blocksTheJob } from '../core/job';
 import type { PlannedFrame } from '../core/plan';
 import type { FrameResult, FrameTask } from '../core/protocol';
 import { RetryPolicy } from '../core/retry';
@@ -46,14 +47,6 @@ export interface SchedulerOptions {
   /** frames an earlier run left a failure record for */
   failedBefore?: (frame: PlannedFrame) => boolean;
 }
-
-/** Errors that stop the job rather than fail a frame. */
-export const BLOCKING: ReadonlySet<ErrorCode> = new Set([
-  'AccessDenied',
-  'ExpiredCredentials',
-  'QuotaExceeded',
-  'StorageFailed',
-]);
 
 export class Scheduler {
   /** frames waiting; the next one is at the end (pop) */
@@ -326,7 +319,7 @@ export class Scheduler {
       this.queue.push(frame);
       return;
     }
-    if (BLOCKING.has(error.code)) {
+    if (blocksTheJob(error.code)) {
       this.block(frame, attempt, error);
       return;
     }

@@ -6,6 +6,7 @@
 import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import type { ErrorInfo } from '../core/errors';
+import type { JobPhase, JobState } from '../core/job';
 import type { PixelDescription } from '../core/plan';
 import type { DecodedPixels, JobSettings, WorkerStats } from '../core/protocol';
 
@@ -39,9 +40,6 @@ export interface CredentialsSlice {
   secretAccessKey: string;
   sessionToken: string;
 }
-
-export type JobPhase =
-  'idle' | 'preparing' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
 
 export interface JobSlice {
   id?: string;
@@ -81,7 +79,7 @@ export interface JobSlice {
 export interface StoredJobSummary {
   id: string;
   name: string;
-  state: string;
+  state: JobState;
   createdAt: number;
   frames: number;
   done: number;

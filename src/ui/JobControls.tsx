@@ -11,6 +11,7 @@ import {
 } from '../app/commands';
 import { formatBytes } from '../core/format';
 import type { Format } from '../core/protocol';
+import { canCancel, canResume, isBusy } from '../core/job';
 import { useApp } from '../state/store';
 
 export function JobControls() {
@@ -24,8 +25,8 @@ export function JobControls() {
   const hasJob = jobId !== undefined;
   const exporting = useApp((s) => s.exporting);
   const exportBusy = exporting.phase === 'running';
-  const busy = phase === 'preparing' || phase === 'running';
-  const resumable = hasJob && (phase === 'paused' || phase === 'failed' || phase === 'cancelled');
+  const busy = isBusy(phase);
+  const resumable = hasJob && canResume(phase);
   return (
     <fieldset className="panel controls">
       <legend>Job</legend>
@@ -95,11 +96,7 @@ export function JobControls() {
         <button type="button" onClick={() => void resume()} disabled={!resumable}>
           Resume
         </button>
-        <button
-          type="button"
-          onClick={() => void cancel()}
-          disabled={!(busy || phase === 'paused')}
-        >
+        <button type="button" onClick={() => void cancel()} disabled={!canCancel(phase)}>
           Cancel
         </button>
       </div>

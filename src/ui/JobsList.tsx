@@ -11,6 +11,7 @@ import {
   viewStoredJob,
 } from '../app/commands';
 import { formatBytes } from '../core/format';
+import { isBusy, isUnfinished } from '../core/job';
 import { useApp } from '../state/store';
 
 /** Past this much stored data, losing it to eviction would cost a long download: offer persist. */
@@ -38,7 +39,7 @@ function StorageLine() {
 
 export function JobsList() {
   const jobs = useApp((s) => s.jobs);
-  const busy = useApp((s) => s.job.phase === 'running' || s.job.phase === 'preparing');
+  const busy = useApp((s) => isBusy(s.job.phase));
   const viewing = useApp((s) => s.viewer.jobId);
   const exportBusy = useApp((s) => s.exporting.phase === 'running');
   if (jobs.length === 0) return null;
@@ -67,7 +68,7 @@ export function JobsList() {
                 >
                   view
                 </button>
-                {j.state !== 'done' && (
+                {isUnfinished(j.state) && (
                   <button
                     type="button"
                     className="link"

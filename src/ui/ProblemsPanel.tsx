@@ -5,6 +5,7 @@
  */
 import { retryFailed } from '../app/commands';
 import { ERROR_ADVICE, type ErrorCode } from '../core/errors';
+import { hasEnded } from '../core/job';
 import { useApp } from '../state/store';
 
 export function ProblemsPanel() {
@@ -14,7 +15,7 @@ export function ProblemsPanel() {
   const phase = useApp((s) => s.job.phase);
   const codes = Object.keys(problems) as ErrorCode[];
   if (codes.length === 0) return null;
-  const ended = phase === 'done' || phase === 'cancelled' || phase === 'failed';
+  const ended = hasEnded(phase);
   return (
     <section className="panel problems" aria-label="Problems">
       <h2>Problems</h2>

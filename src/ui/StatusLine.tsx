@@ -1,6 +1,7 @@
 /** The job's one-line status ("N of M frames", then the outcome), its rate, and failures in words. */
 import { ERROR_ADVICE } from '../core/errors';
 import { formatBytes, formatRate } from '../core/format';
+import { isHalted, isUnderway } from '../core/job';
 import { useApp, type JobSlice } from '../state/store';
 
 /** Frames that reached their end: stored before this run, verified, stored unverified or failed. */
@@ -84,15 +85,15 @@ function Totals({ job }: { job: JobSlice }) {
 
 export function StatusLine() {
   const job = useApp((s) => s.job);
-  const running = job.phase === 'running' || job.phase === 'paused';
+  const running = isUnderway(job.phase);
   return (
     <section className="status-area panel">
       <p role="status" className={`status ${job.phase}`}>
         {statusText(job)}
       </p>
-      {job.error &&
-        (job.phase === 'failed' || job.phase === 'paused') &&
-        job.error.code !== 'Cancelled' && <p className="advice">{ERROR_ADVICE[job.error.code]}</p>}
+      {job.error && isHalted(job.phase) && job.error.code !== 'Cancelled' && (
+        <p className="advice">{ERROR_ADVICE[job.error.code]}</p>
+      )}
       {job.error && job.phase === 'idle' && <p className="advice">{job.error.message}</p>}
       {job.waiting && job.phase === 'running' && (
         <p className="advice waiting" role="alert">

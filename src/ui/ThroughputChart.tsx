@@ -8,6 +8,7 @@ import { useEffect, useRef } from 'react';
 import uPlot, { type AlignedData, type Options } from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { liveMetrics } from '../app/commands';
+import { hasStarted } from '../core/job';
 import { bucketMeans } from '../state/metrics';
 import { appStore, useApp } from '../state/store';
 
@@ -75,7 +76,7 @@ const empty = (n: number): AlignedData =>
 export function ThroughputChart() {
   const rateBox = useRef<HTMLDivElement>(null);
   const healthBox = useRef<HTMLDivElement>(null);
-  const hasRun = useApp((s) => s.job.phase !== 'idle' && s.job.phase !== 'preparing');
+  const hasRun = useApp((s) => hasStarted(s.job.phase));
 
   useEffect(() => {
     const a = rateBox.current;
