@@ -96,7 +96,17 @@ describe('stored frames and thumbnails', () => {
     await opfs.removeEntry('export', { recursive: true }).catch(() => {});
     const out = await opfs.getDirectoryHandle('export', { create: true });
     const progress: number[] = [];
-    const summary = await api.exportFolder('test-job', out, (n) => progress.push(n));
+    const folder = await api.export(
+      {
+        exportId: 'e1',
+        jobId: 'test-job',
+        format: 'ahi-retrieve',
+        target: { kind: 'folder', root: out },
+      },
+      (n) => progress.push(n),
+    );
+    if (!folder.ok) throw new Error(folder.error.message);
+    const summary = folder.summary;
     expect(summary).toMatchObject({ frames: 2, totalFrames: 3, partial: true });
     expect(summary.name).toBe('ct1-manifest-partial-2-of-3');
     const dir = await (
@@ -120,11 +130,39 @@ describe('stored frames and thumbnails', () => {
     );
 
     // The zip is a Blob when there is no file to write to.
-    const zip = await api.exportZip('test-job', undefined, () => {});
+    const zip = await api.export(
+      { exportId: 'e2', jobId: 'test-job', format: 'ahi-retrieve', target: { kind: 'zip' } },
+      () => {},
+    );
+    if (!zip.ok) throw new Error(zip.error.message);
     expect(zip.summary.frames).toBe(2);
     const head = new Uint8Array(await zip.blob!.slice(0, 4).arrayBuffer());
     expect([...head]).toEqual([0x50, 0x4b, 3, 4]);
     expect(zip.blob!.size).toBeGreaterThan(j2c.length + raw.length);
+
+    // Cancelled at once: it ends Cancelled (an error code, not a string), having written nothing.
+    const stopped = api.export(
+      { exportId: 'e3', jobId: 'test-job', format: 'ahi-retrieve', target: { kind: 'zip' } },
+      () => {},
+    );
+    api.cancelExport('e3');
+    expect(await stopped).toMatchObject({ ok: false, error: { code: 'Cancelled' } });
+    // A job that is not stored, and a format that does not exist, are named in their errors.
+    expect(
+      await api.export(
+        { exportId: 'e4', jobId: 'no-such-job', format: 'ahi-retrieve', target: { kind: 'zip' } },
+        () => {},
+      ),
+    ).toMatchObject({ ok: false, error: { code: 'NotFound' } });
+    expect(
+      await api.export(
+        { exportId: 'e5', jobId: 'test-job', format: 'tiff', target: { kind: 'zip' } },
+        () => {},
+      ),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'BadInput', message: 'There is no export format "tiff".' },
+    });
 
     writer.terminate();
     await deleteJob('test-job');

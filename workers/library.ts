@@ -4,8 +4,9 @@
  * frames or exporting never waits behind downloads, and works after a job has ended.
  */
 import { transfer } from 'comlink';
+import { toErrorInfo } from '../src/core/errors';
 import type { DecodedPixels, LibraryWorkerApi } from '../src/core/protocol';
-import { exportFolder, exportZip } from '../src/io/bundle';
+import { exportBundle } from '../src/io/bundle';
 import { getStoredFrame, type StoredFrame } from '../src/io/db';
 import { decode, decodeThumbnail, loadCodec, type DecodedView } from './codec/htj2k';
 
@@ -92,12 +93,25 @@ function throttled(progress: (frames: number, bytes: number) => void) {
   };
 }
 
+/** Exports under way, by ID: `cancelExport` aborts one. */
+const exports = new Map<string, AbortController>();
+
 export const library = {
   frame: (jobId, key) => view(jobId, key),
   thumbnail: (jobId, key, maxSize) => view(jobId, key, maxSize),
-  async exportZip(jobId, target, progress) {
-    const { summary, blob } = await exportZip(jobId, target, throttled(progress));
-    return blob ? { summary, blob } : { summary };
+  async export(request, progress) {
+    const abort = new AbortController();
+    exports.set(request.exportId, abort);
+    try {
+      const { summary, blob } = await exportBundle(request, throttled(progress), abort.signal);
+      return blob ? { ok: true, summary, blob } : { ok: true, summary };
+    } catch (e) {
+      return { ok: false, error: toErrorInfo(e) };
+    } finally {
+      exports.delete(request.exportId);
+    }
   },
-  exportFolder: (jobId, root, progress) => exportFolder(jobId, root, throttled(progress)),
+  cancelExport(exportId) {
+    exports.get(exportId)?.abort();
+  },
 } satisfies LibraryWorkerApi;

@@ -1,13 +1,8 @@
-/** The plan worker's API: job preparation off the main thread (see src/io/planning.ts). */
+/** The plan worker's side of PlanWorkerApi: job preparation off the main thread (src/io/planning.ts). */
 import { toErrorInfo } from '../src/core/errors';
 import type { PlannedFrame } from '../src/core/plan';
-import {
-  prepareJob,
-  reloadJob,
-  type PlanOutcome,
-  type PlanWorkerApi,
-  type PreparedJob,
-} from '../src/io/planning';
+import type { PlanOutcome, PlanWorkerApi, PreparedJob } from '../src/core/protocol';
+import { prepareJob, reloadJob } from '../src/io/planning';
 
 /** the frames of the job prepared last, handed out in slices */
 let held: PlannedFrame[] = [];

@@ -4,7 +4,7 @@
  * `window.ahiBench`.
  */
 import { wrap } from 'comlink';
-import type { CeilingApi, FrameRef } from '../../src/core/bench';
+import type { CeilingApi, FrameRef } from '../../src/core/protocol';
 
 interface LocalConfig {
   endpoint: string;

@@ -6,7 +6,7 @@
  */
 import { AwsClient } from 'aws4fetch';
 import { crc32, loadCrc32 } from '../../src/core/crc32';
-import type { CeilingApi, FetchLoopResult, FrameRef } from '../../src/core/bench';
+import type { CeilingApi, FetchLoopResult, FrameRef } from '../../src/core/protocol';
 import { decode, loadCodec } from '../../workers/codec/htj2k';
 
 async function signAll(

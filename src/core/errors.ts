@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'DecodeFailed'
   | 'QuotaExceeded'
   | 'StorageFailed'
+  | 'WriteRefused'
   | 'BadManifest'
   | 'BadInput'
   | 'Cancelled';
@@ -57,6 +58,8 @@ export function toErrorInfo(e: unknown): ErrorInfo {
   if (e instanceof DOMException && e.name === 'QuotaExceededError') {
     return { code: 'QuotaExceeded', message: 'The browser ran out of storage for this site' };
   }
+  if (e instanceof DOMException && (e.name === 'NotAllowedError' || e.name === 'SecurityError'))
+    return { code: 'WriteRefused', message: `The browser refused to write: ${e.message}` };
   if (e instanceof TypeError) return { code: 'Network', message: `Network error: ${e.message}` };
   if (e instanceof Error) return { code: 'ServerError', message: e.message };
   return { code: 'ServerError', message: String(e) };
@@ -82,6 +85,8 @@ export const ERROR_ADVICE: Record<ErrorCode, string> = {
   QuotaExceeded: 'The browser ran out of storage for this site.',
   StorageFailed:
     "The browser's storage for this site did not respond. Everything stored is kept: press Resume, or reload the page and resume.",
+  WriteRefused:
+    'The browser refused to write to that file or folder: grant the permission again, or pick another place.',
   BadManifest: 'The manifest is not valid.',
   BadInput: 'A setting is not valid.',
   Cancelled: 'Cancelled.',

@@ -1,9 +1,14 @@
 /**
- * The worker contract, declared once: workers/retrieve.ts implements it (`satisfies RetrieveWorkerApi`),
- * src/pool is its only caller. Everything here is structured-clone data; pixel buffers travel as
- * transferred ArrayBuffers, never copies.
+ * Every worker contract, declared once (as maplibre keeps every actor message in one map): the
+ * retrieval workers, the library worker, the plan worker and the benchmark's ceiling worker. Each
+ * worker module builds its side with `satisfies`, src/pool (or the bench page) is its only caller;
+ * `WorkerApis` names them all. Everything here is structured-clone data; pixel buffers travel as
+ * transferred ArrayBuffers, never copies. Errors cross as ErrorInfo (code and message), never as
+ * thrown objects, which lose everything but their message on the way.
  */
 import type { ErrorInfo } from './errors';
+import type { JobRecord, PersistedSettings } from './job';
+import type { Plan, PlannedFrame } from './plan';
 
 /** ahi-retrieve's output formats: keep the codestream, keep decoded pixels, or decode and discard. */
 export type Format = 'jph' | 'raw' | 'mem';
@@ -181,6 +186,24 @@ export interface BundleSummary {
   partial: boolean;
 }
 
+/** An export's outcome: what it wrote (a Blob for a download when it had no target), or why not. */
+export type ExportOutcome =
+  { ok: true; summary: BundleSummary; blob?: Blob } | { ok: false; error: ErrorInfo };
+
+/** Where an export writes: a zip (to a picked file, or a Blob), or a folder's files. */
+export type ExportTarget =
+  | { kind: 'zip'; file?: FileSystemFileHandle }
+  | { kind: 'folder'; root: FileSystemDirectoryHandle };
+
+export interface ExportRequest {
+  /** names the export for `cancelExport` */
+  exportId: string;
+  jobId: string;
+  /** an export format's ID (io/exports registry); today 'ahi-retrieve' */
+  format: string;
+  target: ExportTarget;
+}
+
 /**
  * The library worker: reads what jobs stored, for viewing and export, apart from the retrieval
  * workers (it has no credentials and never touches the network).
@@ -193,16 +216,96 @@ export interface LibraryWorkerApi {
    * subsampled. Undefined when the frame is not stored or cannot be decoded here.
    */
   thumbnail(jobId: string, key: string, maxSize: number): Promise<DecodedPixels | undefined>;
-  /** Zip bundle: into `target`, or into a Blob for a download when there is none. */
-  exportZip(
-    jobId: string,
-    target: FileSystemFileHandle | undefined,
+  /** Writes a job's bundle in a format to a target; progress at most every 100 ms. */
+  export(
+    request: ExportRequest,
     progress: (frames: number, bytes: number) => void,
-  ): Promise<{ summary: BundleSummary; blob?: Blob }>;
-  /** The same bundle as files in a folder. */
-  exportFolder(
-    jobId: string,
-    root: FileSystemDirectoryHandle,
-    progress: (frames: number, bytes: number) => void,
-  ): Promise<BundleSummary>;
+  ): Promise<ExportOutcome>;
+  /** Stops an export under way (a signal cannot cross to a worker): it ends Cancelled. */
+  cancelExport(exportId: string): void;
+}
+
+/** Where a new job's frames come from: each kind is one module of src/io/sources. */
+export type SourceRequest =
+  /** manifest or metadata files, or JSON pasted */
+  | { kind: 'manifest'; files: { name: string; content: string }[]; text: string }
+  /** one image set, by ID (its metadata is the manifest) */
+  | { kind: 'imageSet'; datastoreId: string; imageSetId: string; version: string };
+
+export interface PlanRequest {
+  /** the new job's ID (chosen by the page, which starts the job's workers meanwhile) */
+  jobId: string;
+  source: SourceRequest;
+  settings: PersistedSettings;
+  credentials: Credentials;
+}
+
+export interface PreparedJob {
+  record: JobRecord;
+  plan: Plan;
+}
+
+/**
+ * A prepared job crosses without its frames (`plan.frames` is empty, `frames` says how many): the
+ * page takes them FRAMES_PER_MESSAGE at a time with `frames`, one message (and one task to
+ * deserialise it) each. In one message, 2,000 frames took 15-20 ms of the page's thread on a busy
+ * machine, a 40-55 ms task; 10,000 would take five times that.
+ */
+export type PlanOutcome =
+  { ok: true; job: PreparedJob; frames: number } | { ok: false; error: ErrorInfo };
+
+export const FRAMES_PER_MESSAGE = 400;
+
+/** The plan worker: job preparation off the main thread (src/io/planning.ts does the work). */
+export interface PlanWorkerApi {
+  /** `firstFrame`: told the job's first frame as soon as it is known (a comlink proxy) */
+  prepare(req: PlanRequest, firstFrame?: (frame: PlannedFrame) => void): Promise<PlanOutcome>;
+  reload(id: string): Promise<PlanOutcome>;
+  /** frames `from` … `from + count - 1` of the job prepared last */
+  frames(from: number, count: number): PlannedFrame[];
+}
+
+/** A frame the benchmark's ceiling worker fetches. */
+export interface FrameRef {
+  datastoreId: string;
+  imageSetId: string;
+  frameId: string;
+}
+
+export interface FetchLoopResult {
+  frames: number;
+  bytes: number;
+  /** wall time of the fetch loop alone */
+  ms: number;
+  /** time spent signing the requests beforehand */
+  signMs: number;
+}
+
+type StaticKeys = { accessKeyId: string; secretAccessKey: string };
+
+/** The benchmark's ceiling worker (bench/worker/ceiling.ts): what the browser does without the app. */
+export interface CeilingApi {
+  fetchLoop(
+    frames: FrameRef[],
+    endpoint: string,
+    region: string,
+    creds: StaticKeys,
+    inFlight: number,
+    read: 'arrayBuffer' | 'reader',
+  ): Promise<FetchLoopResult>;
+  decodeLoop(codestreams: ArrayBuffer[], repeat: number): Promise<{ frames: number; ms: number }>;
+  fetchBodies(
+    frames: FrameRef[],
+    endpoint: string,
+    region: string,
+    creds: StaticKeys,
+  ): Promise<ArrayBuffer[]>;
+}
+
+/** Every worker of the app and its bench, by name, with the API it exposes. */
+export interface WorkerApis {
+  retrieve: RetrieveWorkerApi;
+  library: LibraryWorkerApi;
+  plan: PlanWorkerApi;
+  ceiling: CeilingApi;
 }

@@ -1,77 +1,24 @@
 /**
- * Export bundles in ahi-retrieve's layout, so a pipeline built on ahi-retrieve opens them as they
- * are: `<DatastoreID>/<ImageSetID>/<ImageFrameID>.jph` (codestreams as received) or `.raw`
- * (decoded pixels, little-endian), plus the manifest or metadata documents the job was planned
- * from and `checksums.csv`. Frames are read from IndexedDB a batch at a time and written out as
- * they are read, to a zip stream or to a folder: memory stays flat whatever the job's size.
+ * The bundle writer: takes an export format's entries (src/io/exports) and writes them to a zip
+ * stream (a file the user picked, or a Blob for a download) or to a folder's files, as they are
+ * read: memory stays flat whatever the job's size. Failures come out as RetrieveError codes (the
+ * disk full, the browser refusing to write, the job gone, Cancelled), never as bare strings.
  */
 import { bundleName } from '../core/bundleName';
-import type { BundleSummary } from '../core/protocol';
-import { getJob, getJobSources, readStoredFrames, type StoredFrame } from './db';
+import { RetrieveError } from '../core/errors';
+import type { BundleSummary, ExportRequest } from '../core/protocol';
+import { getJob } from './db';
+import { exportFormat } from './exports';
 import { rechunk, zipStream, type ZipEntry } from './zip';
-
-export const CHECKSUMS_FILE = 'checksums.csv';
-const CHECKSUM_HEADER =
-  'ImageFrameID,DatastoreID,ImageSetID,File,Format,Bytes,PixelCRC32,Verified\n';
-
-/** The file extension for what a stored frame holds. */
-export function extensionOf(frame: Pick<StoredFrame, 'kind' | 'contentType'>): string {
-  if (frame.kind === 'pixels') return 'raw';
-  switch (frame.contentType) {
-    case 'image/jph':
-    case 'image/jphc':
-      return 'jph';
-    case 'image/j2c':
-      return 'j2c';
-    case 'image/jpeg':
-      return 'jpg';
-    default:
-      return 'raw';
-  }
-}
-
-export const framePath = (f: StoredFrame) =>
-  `${f.datastoreId}/${f.imageSetId}/${f.frameId}.${extensionOf(f)}`;
-
-function checksumLine(f: StoredFrame): string {
-  const format = f.kind === 'pixels' ? 'raw' : f.contentType;
-  const crc = f.checksum === undefined ? '' : String(f.checksum);
-  return `${f.frameId},${f.datastoreId},${f.imageSetId},${framePath(f)},${format},${f.size},${crc},${f.verified ? 'yes' : 'no'}\n`;
-}
-
-/** A source's name as a top-level file name (no folders, no spaces; .json unless it has one). */
-export function sourceFileName(name: string): string {
-  const base = name.split(/[\\/]/).pop()!.trim().replace(/\s+/g, '-') || 'source';
-  return /\.json(\.gz)?$/i.test(base) ? base.replace(/\.gz$/i, '') : `${base}.json`;
-}
 
 export interface BundleProgress {
   (frames: number, bytes: number): void;
 }
 
-/** Every entry of a job's bundle: frames first (streamed), then sources and checksums. */
-async function* bundleEntries(
-  jobId: string,
-  summary: BundleSummary,
-  progress: BundleProgress,
-): AsyncGenerator<ZipEntry> {
-  const lines: string[] = [CHECKSUM_HEADER];
-  for await (const f of readStoredFrames(jobId)) {
-    lines.push(checksumLine(f));
-    summary.frames++;
-    summary.bytes += f.data.byteLength;
-    yield { name: framePath(f), data: f.data, lastModified: new Date(f.storedAt || Date.now()) };
-    progress(summary.frames, summary.bytes);
-  }
-  for (const s of (await getJobSources(jobId)) ?? []) {
-    yield { name: sourceFileName(s.name), data: s.content };
-  }
-  yield { name: CHECKSUMS_FILE, data: lines.join('') };
-}
-
 async function startSummary(jobId: string): Promise<BundleSummary> {
   const job = await getJob(jobId);
-  if (!job) throw new Error(`No stored job ${jobId}: it may have been deleted.`);
+  if (!job)
+    throw new RetrieveError('NotFound', `No stored job ${jobId}: it may have been deleted.`);
   return {
     name: job.name,
     state: job.state,
@@ -90,26 +37,52 @@ function finishSummary(s: BundleSummary, t0: number): BundleSummary {
   return s;
 }
 
+/** A file system's refusal as the error code a person can act on. */
+function writeError(e: unknown, signal: AbortSignal): Error {
+  if (signal.aborted) return new RetrieveError('Cancelled', 'The export was cancelled.');
+  const name = (e as { name?: string } | undefined)?.name;
+  if (name === 'QuotaExceededError')
+    return new RetrieveError('QuotaExceeded', 'The disk is full: the export stopped.');
+  if (name === 'NotAllowedError' || name === 'SecurityError')
+    return new RetrieveError(
+      'WriteRefused',
+      'The browser refused to write there (permission withdrawn, or a protected folder).',
+    );
+  return e instanceof Error ? e : new Error('The export failed', { cause: e });
+}
+
 /**
- * Writes a job's bundle as a zip: to `target` (a file the user picked) in 1 MiB writes, or, with
- * no target, into a Blob returned for a plain download.
+ * Writes a job's bundle in the requested format to the requested target. With a zip target and no
+ * file, the zip comes back as a Blob for a plain download.
+ * @throws RetrieveError NotFound (job deleted), QuotaExceeded, WriteRefused, Cancelled, BadInput
  */
-export async function exportZip(
-  jobId: string,
-  target: FileSystemFileHandle | undefined,
+export async function exportBundle(
+  request: ExportRequest,
   progress: BundleProgress,
+  signal: AbortSignal,
 ): Promise<{ summary: BundleSummary; blob?: Blob }> {
   const t0 = performance.now();
-  const summary = await startSummary(jobId);
-  const stream = zipStream(bundleEntries(jobId, summary, progress)).pipeThrough(rechunk());
-  if (target) {
-    await stream.pipeTo(await target.createWritable());
-    return { summary: finishSummary(summary, t0) };
+  const format = exportFormat(request.format);
+  const summary = await startSummary(request.jobId);
+  const entries = format.entries({ jobId: request.jobId, summary, progress, signal });
+  const { target } = request;
+  try {
+    if (target.kind === 'folder') {
+      await writeFolder(entries, target.root, signal);
+      return { summary: finishSummary(summary, t0) };
+    }
+    const stream = zipStream(entries).pipeThrough(rechunk());
+    if (target.file) {
+      await stream.pipeTo(await target.file.createWritable(), { signal });
+      return { summary: finishSummary(summary, t0) };
+    }
+    const blob = await new Response(stream, {
+      headers: { 'Content-Type': 'application/zip' },
+    }).blob();
+    return { summary: finishSummary(summary, t0), blob };
+  } catch (e) {
+    throw writeError(e, signal);
   }
-  const blob = await new Response(stream, {
-    headers: { 'Content-Type': 'application/zip' },
-  }).blob();
-  return { summary: finishSummary(summary, t0), blob };
 }
 
 async function writeFile(
@@ -131,14 +104,12 @@ async function writeFile(
 /** Files written at a time: each write is a few IPC round trips, so some overlap pays. */
 const FOLDER_WRITES = 4;
 
-/** Writes a job's bundle into `root` (a folder the user picked), one write per file. */
-export async function exportFolder(
-  jobId: string,
+/** Writes entries into `root` (a folder the user picked), one write per file. */
+async function writeFolder(
+  entries: AsyncGenerator<ZipEntry>,
   root: FileSystemDirectoryHandle,
-  progress: BundleProgress,
-): Promise<BundleSummary> {
-  const t0 = performance.now();
-  const summary = await startSummary(jobId);
+  signal: AbortSignal,
+): Promise<void> {
   const dirs = new Map<string, Promise<FileSystemDirectoryHandle>>();
   const dirOf = (path: string[]): Promise<FileSystemDirectoryHandle> => {
     if (path.length === 0) return Promise.resolve(root);
@@ -154,21 +125,21 @@ export async function exportFolder(
   };
   const writing = new Set<Promise<void>>();
   let failure: Error | undefined;
-  for await (const entry of bundleEntries(jobId, summary, progress)) {
-    if (failure) break;
+  for await (const entry of entries) {
+    if (failure !== undefined || signal.aborted) break;
     const parts = entry.name.split('/');
     const file = parts.pop()!;
     const data = typeof entry.data === 'string' ? entry.data : (entry.data as ArrayBuffer);
     const w: Promise<void> = dirOf(parts)
       .then((dir) => writeFile(dir, file, data))
       .catch((e: unknown) => {
-        failure ??= e instanceof Error ? e : new Error(String(e));
+        failure ??= e instanceof Error ? e : new Error('A file could not be written', { cause: e });
       })
       .finally(() => writing.delete(w));
     writing.add(w);
     if (writing.size >= FOLDER_WRITES) await Promise.race(writing);
   }
   await Promise.all(writing);
+  signal.throwIfAborted();
   if (failure) throw failure;
-  return finishSummary(summary, t0);
 }

@@ -3,7 +3,13 @@
  * its codec stays loaded for the next frame the viewer asks for.
  */
 import { proxy, wrap, type Remote } from 'comlink';
-import type { BundleSummary, DecodedPixels, LibraryWorkerApi } from '../core/protocol';
+import { RetrieveError } from '../core/errors';
+import type {
+  BundleSummary,
+  DecodedPixels,
+  ExportRequest,
+  LibraryWorkerApi,
+} from '../core/protocol';
 
 let remote: Remote<LibraryWorkerApi> | undefined;
 
@@ -31,18 +37,30 @@ export function storedThumbnail(
 
 export type ExportProgress = (frames: number, bytes: number) => void;
 
-export function exportZip(
-  jobId: string,
-  target: FileSystemFileHandle | undefined,
+/**
+ * Runs an export in the library worker. `signal` cancels it: the worker is told to stop (a signal
+ * cannot cross to a worker) and the export ends Cancelled.
+ * @throws RetrieveError with the export's error code
+ */
+export async function exportJob(
+  request: ExportRequest,
   progress: ExportProgress,
+  signal?: AbortSignal,
 ): Promise<{ summary: BundleSummary; blob?: Blob }> {
-  return library().exportZip(jobId, target, proxy(progress));
-}
-
-export function exportFolder(
-  jobId: string,
-  root: FileSystemDirectoryHandle,
-  progress: ExportProgress,
-): Promise<BundleSummary> {
-  return library().exportFolder(jobId, root, proxy(progress));
+  signal?.throwIfAborted();
+  const lib = library();
+  const cancel = () => void lib.cancelExport(request.exportId);
+  signal?.addEventListener('abort', cancel, { once: true });
+  try {
+    const outcome = await lib.export(request, proxy(progress));
+    if (!outcome.ok) {
+      const { code, message, ...details } = outcome.error;
+      throw new RetrieveError(code, message, details);
+    }
+    return outcome.blob
+      ? { summary: outcome.summary, blob: outcome.blob }
+      : { summary: outcome.summary };
+  } finally {
+    signal?.removeEventListener('abort', cancel);
+  }
 }

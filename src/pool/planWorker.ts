@@ -5,7 +5,7 @@
 import { wrap } from 'comlink';
 import { RetrieveError } from '../core/errors';
 import type { PlannedFrame } from '../core/plan';
-import { FRAMES_PER_MESSAGE, type PlanWorkerApi, type PreparedJob } from '../io/planning';
+import { FRAMES_PER_MESSAGE, type PlanWorkerApi, type PreparedJob } from '../core/protocol';
 
 const newPlanWorker = () =>
   new Worker(new URL('../../workers/plan.worker.ts', import.meta.url), {

@@ -10,7 +10,8 @@ import { SeriesStrip } from './SeriesStrip';
 import { StatusLine } from './StatusLine';
 import { ThroughputChart } from './ThroughputChart';
 import { WorkerTable } from './WorkerTable';
-import { initialise, snapshot, terminateWorker } from '../app/commands';
+import { snapshot, terminateWorker } from '../app/jobs';
+import { initialise } from '../app/startup';
 
 // Diagnostics for fault drills and scripts: kill a worker as a crash would (its frames are requeued).
 declare global {

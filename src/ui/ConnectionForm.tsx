@@ -1,6 +1,5 @@
 /** Endpoint, region and credentials (access keys or a Cognito identity pool), kept in memory only. */
-import { updateCredentials, updateSettings } from '../app/commands';
-import { useApp } from '../state/store';
+import { updateCredentials, updateSettings, useApp } from '../state/store';
 import { SecretInput } from './SecretInput';
 
 export function ConnectionForm() {

@@ -6,12 +6,12 @@
  */
 import { useEffect, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
 import {
-  framePainted,
-  selectFrame,
-  setViewerFit,
-  setViewerWindow,
-  stepFrame,
-} from '../app/commands';
+  painted as framePainted,
+  select as selectFrame,
+  setFit as setViewerFit,
+  setWindow as setViewerWindow,
+  step as stepFrame,
+} from '../app/viewer';
 import { defaultWindow, minMaxWindow, toRgba, warmRendering, type Window } from '../core/render';
 import { useApp, type PreviewSlice } from '../state/store';
 

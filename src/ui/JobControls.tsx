@@ -1,18 +1,10 @@
 /** Format, verification, concurrency and the Start / Pause / Resume / Cancel buttons. */
-import {
-  cancel,
-  exportJobFolder,
-  exportJobZip,
-  pause,
-  resume,
-  setInFlight,
-  start,
-  updateSettings,
-} from '../app/commands';
+import { cancelExport, exportJobFolder, exportJobZip } from '../app/exports';
+import { cancel, pause, resume, setInFlight, start } from '../app/jobs';
 import { formatBytes } from '../core/format';
 import type { Format } from '../core/protocol';
 import { canCancel, canResume, isBusy } from '../core/job';
-import { useApp } from '../state/store';
+import { updateSettings, useApp } from '../state/store';
 
 export function JobControls() {
   const format = useApp((s) => s.settings.format);
@@ -123,6 +115,14 @@ export function JobControls() {
           {exporting.phase === 'running'
             ? `Exporting${exporting.kind === 'folder' ? ' to the folder' : ''}… ${exporting.frames} frames (${formatBytes(exporting.bytes)})`
             : exporting.message}
+          {exportBusy && (
+            <>
+              {' '}
+              <button type="button" className="link" onClick={cancelExport}>
+                Stop export
+              </button>
+            </>
+          )}
         </p>
       )}
     </fieldset>

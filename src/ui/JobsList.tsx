@@ -2,14 +2,9 @@
  * Jobs stored in this browser: state, size, date; view, continue, export or delete each; storage
  * used against what the browser allows, and a request to keep it (persist) once it grows large.
  */
-import {
-  deleteStoredJob,
-  exportJobFolder,
-  exportJobZip,
-  persistStorage,
-  resume,
-  viewStoredJob,
-} from '../app/commands';
+import { exportJobFolder, exportJobZip } from '../app/exports';
+import { deleteStoredJob, resume, viewStoredJob } from '../app/jobs';
+import { persistStorage } from '../app/storage';
 import { formatBytes } from '../core/format';
 import { isBusy, isUnfinished } from '../core/job';
 import { useApp } from '../state/store';

@@ -3,8 +3,9 @@
  * pasted JSON, image set IDs (metadata fetched from AHI), or a demo image set of the local server.
  */
 import { useState } from 'react';
-import { loadDemoManifest, setManifestFiles, updateSettings } from '../app/commands';
-import { useApp } from '../state/store';
+import { setManifestFiles } from '../app/jobs';
+import { loadDemoManifest } from '../app/startup';
+import { updateSettings, useApp } from '../state/store';
 
 export function ManifestInput() {
   const source = useApp((s) => s.settings.source);

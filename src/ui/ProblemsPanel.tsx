@@ -3,7 +3,7 @@
  * cause, the last message of each in words, the failed frames themselves, and "Retry failed
  * frames" once the run has ended.
  */
-import { retryFailed } from '../app/commands';
+import { retryFailed } from '../app/jobs';
 import { ERROR_ADVICE, type ErrorCode } from '../core/errors';
 import { hasEnded } from '../core/job';
 import { useApp } from '../state/store';

@@ -4,7 +4,7 @@
  * of thumbnails from sub-resolution decodes that fill in as their frames arrive.
  */
 import { useEffect, useRef, useState, type MouseEvent } from 'react';
-import { selectFrame, storedThumbnailOf } from '../app/commands';
+import { select as selectFrame, thumbnail as storedThumbnailOf } from '../app/viewer';
 import { toRgba } from '../core/render';
 import {
   FRAME_STATE_CODE,

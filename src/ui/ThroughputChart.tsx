@@ -7,7 +7,7 @@
 import { useEffect, useRef } from 'react';
 import uPlot, { type AlignedData, type Options } from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { liveMetrics } from '../app/commands';
+import { liveMetrics } from '../app/jobs';
 import { hasStarted } from '../core/job';
 import { bucketMeans } from '../state/metrics';
 import { appStore, useApp } from '../state/store';

@@ -1,6 +1,6 @@
 /** Names inside export bundles: ahi-retrieve's extensions, and safe top-level source names. */
 import { describe, expect, it } from 'vitest';
-import { extensionOf, sourceFileName } from './bundle';
+import { extensionOf, sourceFileName } from './ahiRetrieve';
 
 describe('bundle names', () => {
   it('names frames by what they hold', () => {

@@ -1,0 +1,72 @@
+/**
+ * Export format: ahi-retrieve's layout, so a pipeline built on ahi-retrieve opens the bundle as it
+ * is: `<DatastoreID>/<ImageSetID>/<ImageFrameID>.jph` (codestreams as received) or `.raw` (decoded
+ * pixels, little-endian), plus the manifest or metadata documents the job was planned from and
+ * `checksums.csv`.
+ */
+import { getJobSources, readStoredFrames, type StoredFrame } from '../db';
+import type { ZipEntry } from '../zip';
+import type { ExportContext, ExportFormat } from './format';
+
+export const CHECKSUMS_FILE = 'checksums.csv';
+const CHECKSUM_HEADER =
+  'ImageFrameID,DatastoreID,ImageSetID,File,Format,Bytes,PixelCRC32,Verified\n';
+
+/** The file extension for what a stored frame holds. */
+export function extensionOf(frame: Pick<StoredFrame, 'kind' | 'contentType'>): string {
+  if (frame.kind === 'pixels') return 'raw';
+  switch (frame.contentType) {
+    case 'image/jph':
+    case 'image/jphc':
+      return 'jph';
+    case 'image/j2c':
+      return 'j2c';
+    case 'image/jpeg':
+      return 'jpg';
+    default:
+      return 'raw';
+  }
+}
+
+export const framePath = (f: StoredFrame) =>
+  `${f.datastoreId}/${f.imageSetId}/${f.frameId}.${extensionOf(f)}`;
+
+function checksumLine(f: StoredFrame): string {
+  const format = f.kind === 'pixels' ? 'raw' : f.contentType;
+  const crc = f.checksum === undefined ? '' : String(f.checksum);
+  return `${f.frameId},${f.datastoreId},${f.imageSetId},${framePath(f)},${format},${f.size},${crc},${f.verified ? 'yes' : 'no'}\n`;
+}
+
+/** A source's name as a top-level file name (no folders, no spaces; .json unless it has one). */
+export function sourceFileName(name: string): string {
+  const base = name.split(/[\\/]/).pop()!.trim().replace(/\s+/g, '-') || 'source';
+  return /\.json(\.gz)?$/i.test(base) ? base.replace(/\.gz$/i, '') : `${base}.json`;
+}
+
+/** Every entry of a job's bundle: frames first (streamed), then sources and checksums. */
+async function* entries({
+  jobId,
+  summary,
+  progress,
+  signal,
+}: ExportContext): AsyncGenerator<ZipEntry> {
+  const lines: string[] = [CHECKSUM_HEADER];
+  for await (const f of readStoredFrames(jobId)) {
+    signal.throwIfAborted();
+    lines.push(checksumLine(f));
+    summary.frames++;
+    summary.bytes += f.data.byteLength;
+    yield { name: framePath(f), data: f.data, lastModified: new Date(f.storedAt || Date.now()) };
+    progress(summary.frames, summary.bytes);
+  }
+  for (const s of (await getJobSources(jobId)) ?? []) {
+    yield { name: sourceFileName(s.name), data: s.content };
+  }
+  yield { name: CHECKSUMS_FILE, data: lines.join('') };
+}
+
+export const ahiRetrieveFormat: ExportFormat = {
+  id: 'ahi-retrieve',
+  label: 'ahi-retrieve',
+  entries,
+};

@@ -1,0 +1,15 @@
+/**
+ * The export formats registry: one module per format, registered here by ID. Adding a format
+ * (DICOM, NIfTI) is one module and one line.
+ */
+import { RetrieveError } from '../../core/errors';
+import { ahiRetrieveFormat } from './ahiRetrieve';
+import type { ExportFormat } from './format';
+
+export const EXPORT_FORMATS: readonly ExportFormat[] = [ahiRetrieveFormat];
+
+export function exportFormat(id: string): ExportFormat {
+  const format = EXPORT_FORMATS.find((f) => f.id === id);
+  if (!format) throw new RetrieveError('BadInput', `There is no export format "${id}".`);
+  return format;
+}
