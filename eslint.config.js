@@ -1,5 +1,7 @@
 // Lint rules, including the import direction of STYLE.md: manifest → plan → scheduler → worker → sink,
 // with the UI only watching. Each boundary below is a rule, so a wrong import fails `npm run lint`.
+// Tests follow the rules of the room they sit in; what only tests use lives in test-support/, and
+// the bench's page and worker sides in bench/, so no room needs an exception for them.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
@@ -19,8 +21,36 @@ const layer = (name) => `(^|/)(src/)?${name}(/|$)`;
 const noReact = ['^react(-dom)?(/.*)?$', 'React belongs to src/ui and src/app only.'];
 const noZustand = ['^zustand(/.*)?$', 'Only src/state imports zustand.'];
 const noComlink = ['^comlink$', 'Only src/pool (wrap) and workers/ (expose) use comlink.'];
-const noCodec = ['^@cornerstonejs/codec-openjph', 'Only workers/codec/htj2k.ts imports the codec.'];
-const noIdb = ['^idb$', 'Only src/io/db.ts opens IndexedDB.'];
+const noCodec = [
+  '^@cornerstonejs/codec-',
+  'Only the codec modules in workers/codec/ import a codec.',
+];
+const noIdb = ['^idb$', 'Only src/io/store/schema.ts opens IndexedDB.'];
+const noWorkers = (room) => ['(^|/)workers/', `${room} never imports worker code.`];
+const noTestSupport = ['(^|/)test-support/', 'Test support is for tests only.'];
+
+const TESTS = ['**/*.test.ts'];
+
+/**
+ * A room's import rules: its production files also may not import test support; its tests (which
+ * follow the room's rules otherwise) may. Two blocks, because a later block's rule replaces an
+ * earlier one's for the same file rather than adding to it.
+ */
+function room(files, ignores, ...rules) {
+  const tests = files.filter((f) => /\*\.(\{ts,tsx\}|ts)$/.test(f));
+  return [
+    { files, ignores: [...ignores, ...TESTS], rules: restrict(...rules, noTestSupport) },
+    ...(tests.length
+      ? [
+          {
+            files: tests.map((f) => f.replace(/\*\.(\{ts,tsx\}|ts)$/, '*.test.ts')),
+            ignores,
+            rules: restrict(...rules),
+          },
+        ]
+      : []),
+  ];
+}
 
 export default tseslint.config(
   {
@@ -48,119 +78,100 @@ export default tseslint.config(
     },
   },
   { files: ['eslint.config.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
+  { files: ['src/**/*.{ts,tsx}'], languageOptions: { globals: globals.browser } },
+  { files: ['workers/**/*.ts'], languageOptions: { globals: globals.worker } },
   {
-    files: ['src/**/*.{ts,tsx}'],
-    languageOptions: { globals: globals.browser },
-  },
-  {
-    files: ['src/ui/**/*.tsx', 'src/app/**/*.tsx', 'src/state/**/*.ts'],
+    files: ['src/ui/**/*.tsx', 'src/state/**/*.ts'],
     plugins: { 'react-hooks': reactHooks },
     rules: reactHooks.configs.recommended.rules,
   },
-  {
-    files: ['src/core/**/*.ts'],
-    rules: restrict(
-      [layer('(io|pool|state|ui|app)'), 'src/core imports nothing outside core.'],
-      ['(^|/)workers/', 'src/core imports nothing outside core.'],
-      noReact,
-      noZustand,
-      noComlink,
-      noCodec,
-      noIdb,
-      ['^aws4fetch$', 'Signing lives in src/io.'],
-    ),
-  },
-  {
-    files: ['src/io/**/*.ts'],
-    ignores: ['src/io/db.ts', 'src/io/db.browser.test.ts'],
-    rules: restrict(
-      [layer('(pool|state|ui|app)'), 'src/io imports core only.'],
-      ['(^|/)workers/', 'src/io imports core only.'],
-      noReact,
-      noZustand,
-      noComlink,
-      noCodec,
-      noIdb,
-    ),
-  },
-  {
-    files: ['src/io/db.ts'],
-    rules: restrict(
-      [layer('(pool|state|ui|app)'), 'src/io imports core only.'],
-      noReact,
-      noZustand,
-      noComlink,
-      noCodec,
-    ),
-  },
-  {
-    // Runs in the page: drives a FrameWriter in a worker through a pool helper.
-    files: ['src/io/db.browser.test.ts'],
-    rules: restrict(
-      [layer('(state|ui|app)'), 'src/io imports core only.'],
-      noReact,
-      noZustand,
-      noComlink,
-      noCodec,
-    ),
-  },
-  {
-    files: ['src/pool/**/*.ts'],
-    rules: restrict(
-      [layer('(state|ui|app)'), 'src/pool is below state, ui and app.'],
-      noReact,
-      noZustand,
-      noCodec,
-      noIdb,
-    ),
-  },
-  {
-    files: ['src/state/**/*.ts'],
-    rules: restrict(
-      [layer('(io|pool|ui|app)'), 'src/state depends on core only.'],
-      ['(^|/)workers/', 'src/state depends on core only.'],
-      noComlink,
-      noCodec,
-      noIdb,
-    ),
-  },
-  {
-    files: ['src/ui/**/*.{ts,tsx}'],
-    rules: restrict(
-      [layer('(io|pool)'), 'UI reads state through selectors and acts through app commands.'],
-      ['(^|/)workers/', 'UI never talks to workers.'],
-      noZustand,
-      noComlink,
-      noCodec,
-      noIdb,
-    ),
-  },
-  {
-    files: ['workers/**/*.ts'],
-    languageOptions: { globals: globals.worker },
-  },
-  {
-    // Browser tests run in the page: they may drive workers through pool helpers.
-    files: ['workers/**/*.ts'],
-    ignores: ['workers/**/*.browser.test.ts'],
-    rules: restrict(
-      [layer('(pool|state|ui|app)'), 'Workers use core and io only.'],
-      noReact,
-      noZustand,
-      noIdb,
-    ),
-  },
-  {
-    files: ['workers/**/*.ts'],
-    ignores: ['workers/codec/htj2k.ts', 'workers/**/*.test.ts'],
-    rules: restrict(
-      [layer('(pool|state|ui|app)'), 'Workers use core and io only.'],
-      noReact,
-      noZustand,
-      noIdb,
-      noCodec,
-    ),
-  },
+  ...room(
+    ['src/core/**/*.ts'],
+    [],
+    [layer('(io|pool|state|ui|app)'), 'src/core imports nothing outside core.'],
+    noWorkers('src/core'),
+    noReact,
+    noZustand,
+    noComlink,
+    noCodec,
+    noIdb,
+    ['^aws4fetch$', 'Signing lives in src/io.'],
+  ),
+  ...room(
+    ['src/io/**/*.ts'],
+    ['src/io/store/schema.ts'],
+    [layer('(pool|state|ui|app)'), 'src/io imports core only.'],
+    noWorkers('src/io'),
+    noReact,
+    noZustand,
+    noComlink,
+    noCodec,
+    noIdb,
+  ),
+  ...room(
+    ['src/io/store/schema.ts'],
+    [],
+    [layer('(pool|state|ui|app)'), 'src/io imports core only.'],
+    noWorkers('src/io'),
+    noReact,
+    noZustand,
+    noComlink,
+    noCodec,
+  ),
+  ...room(
+    ['src/pool/**/*.ts'],
+    [],
+    [layer('(state|ui|app)'), 'src/pool is below state, ui and app.'],
+    noReact,
+    noZustand,
+    noCodec,
+    noIdb,
+  ),
+  ...room(
+    ['src/state/**/*.ts'],
+    [],
+    [layer('(io|pool|ui|app)'), 'src/state depends on core only.'],
+    noWorkers('src/state'),
+    noComlink,
+    noCodec,
+    noIdb,
+  ),
+  ...room(
+    ['src/app/**/*.ts'],
+    [],
+    [layer('ui'), 'src/app is below the UI: the UI calls app commands, never the reverse.'],
+    noWorkers('src/app'),
+    noReact,
+    noCodec,
+    noIdb,
+  ),
+  ...room(
+    ['src/ui/**/*.{ts,tsx}'],
+    [],
+    [layer('(io|pool)'), 'UI reads state through selectors and acts through app commands.'],
+    noWorkers('The UI'),
+    noZustand,
+    noComlink,
+    noCodec,
+    noIdb,
+  ),
+  ...room(
+    ['workers/**/*.ts'],
+    ['workers/codec/*.ts'],
+    [layer('(pool|state|ui|app)'), 'Workers use core and io only.'],
+    noReact,
+    noZustand,
+    noIdb,
+    noCodec,
+  ),
+  ...room(
+    ['workers/codec/*.ts'],
+    [],
+    [layer('(pool|state|ui|app)'), 'Workers use core and io only.'],
+    noReact,
+    noZustand,
+    noIdb,
+  ),
   {
     files: ['ahi-server/**/*.ts', 'e2e/**/*.ts', 'bench/**/*.ts', '*.config.ts'],
     ignores: ['bench/page/**', 'bench/worker/**'],
@@ -170,7 +181,7 @@ export default tseslint.config(
   // The bench's page and worker sides run in the browser, beside the app they measure.
   { files: ['bench/page/**/*.ts'], languageOptions: { globals: globals.browser } },
   { files: ['bench/worker/**/*.ts'], languageOptions: { globals: globals.worker } },
-  // Test support runs in the page and in workers it starts for browser tests.
+  // Test support runs in the page and in the workers it starts for browser tests.
   {
     files: ['test-support/**/*.ts'],
     languageOptions: { globals: { ...globals.browser, ...globals.worker } },

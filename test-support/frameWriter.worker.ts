@@ -3,7 +3,8 @@
  * synchronous access handles exist in dedicated workers only).
  */
 import { expose } from 'comlink';
-import { FRAME_FILE_OPEN, FrameWriter, openDb, type StoredFrame } from '../src/io/db';
+import type { StoredFrame } from '../src/core/sink';
+import { FRAME_FILE_OPEN, FrameWriter, openDb } from '../src/io/store';
 
 let writer: FrameWriter | undefined;
 const held: (() => void)[] = [];

@@ -1,5 +1,5 @@
 /** For tests: a stored frame's description with plausible fields, as the retrieval worker writes it. */
-import type { StoredFrame } from '../src/io/db';
+import type { StoredFrame } from '../src/core/sink';
 
 export const storedFrame = (jobId: string, key: string, size = 0): StoredFrame => ({
   jobId,

@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCrc32, crc32 } from '../src/core/crc32';
-import { createJob, deleteJob, storedFrameKeys } from '../src/io/db';
+import { createJob, deleteJob, storedFrameKeys } from '../src/io/store';
 import { testWriter } from '../test-support/frameWriter';
 import { storedFrame } from '../test-support/storedFrame';
 import { library as api } from './library';

@@ -7,10 +7,11 @@ import { transfer } from 'comlink';
 import { toErrorInfo } from '../src/core/errors';
 import type { DecodedPixels, LibraryWorkerApi } from '../src/core/protocol';
 import { exportBundle } from '../src/io/bundle';
-import { getStoredFrame, type StoredFrame } from '../src/io/db';
-import { decode, decodeThumbnail, loadCodec, type DecodedView } from './codec/htj2k';
+import type { DecodedView } from '../src/core/codec';
+import type { StoredFrame } from '../src/core/sink';
+import { getStoredFrame } from '../src/io/store';
+import { codecFor } from './codec/registry';
 
-const DECODABLE = new Set(['image/jph', 'image/jphc']);
 /** Progress reaches the page at most this often. */
 const PROGRESS_MS = 100;
 
@@ -53,18 +54,18 @@ async function view(
   const frame = await getStoredFrame(jobId, key);
   if (!frame) return undefined;
   let v: DecodedView;
+  const bytes = new Uint8Array(frame.data);
   if (frame.kind === 'codestream') {
-    if (frame.contentType === 'application/octet-stream' && frame.width) {
-      v = { ...geometryOf(frame), pixels: new Uint8Array(frame.data) };
-    } else if (DECODABLE.has(frame.contentType)) {
-      await loadCodec();
-      const bytes = new Uint8Array(frame.data);
-      v = maxSize ? decodeThumbnail(bytes, maxSize) : decode(bytes);
-    } else {
-      return undefined;
-    }
+    const codec = codecFor(frame.contentType);
+    if (!codec || (codec.needsGeometry && !frame.width)) return undefined;
+    await codec.load();
+    const info = { geometry: geometryOf(frame) };
+    v =
+      maxSize && codec.thumbnail
+        ? codec.thumbnail(bytes, info, maxSize)
+        : codec.decode(bytes, info);
   } else {
-    v = { ...geometryOf(frame), pixels: new Uint8Array(frame.data) };
+    v = { ...pixelGeometryOf(frame), pixels: bytes };
   }
   if (maxSize && v.pixels.buffer === frame.data) v = subsample({ ...frame, ...v }, maxSize);
   const { pixels, ...geometry } = v;
@@ -73,7 +74,19 @@ async function view(
   return transfer({ ...geometry, data }, [data]);
 }
 
+/** A stored frame's geometry as the metadata would give it (for an uncompressed body). */
 function geometryOf(f: StoredFrame) {
+  return {
+    width: f.width ?? 0,
+    height: f.height ?? 0,
+    bitsAllocated: f.bitsPerSample ?? 16,
+    signed: f.signed ?? false,
+    samples: f.components ?? 1,
+  };
+}
+
+/** Stored decoded pixels' geometry. */
+function pixelGeometryOf(f: StoredFrame) {
   return {
     width: f.width ?? 0,
     height: f.height ?? 0,

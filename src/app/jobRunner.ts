@@ -16,7 +16,7 @@ import {
   type JobState,
   type PersistedSettings,
 } from '../core/job';
-import { putFailures, saveJob, type FailureRecord } from '../io/db';
+import { putFailures, saveJob, type FailureRecord } from '../io/store';
 import { Scheduler } from '../pool/scheduler';
 import { keepStandby, WorkerPool } from '../pool/workerPool';
 import { JobMetrics, SAMPLE_MS } from '../state/metrics';
@@ -37,7 +37,14 @@ export function startPool(
 ): Promise<WorkerPool> {
   const pool = WorkerPool.create(
     Math.max(1, s.workers),
-    { endpoint: s.endpoint, region: s.region, format: s.format, verify: s.verify, jobId },
+    {
+      endpoint: s.endpoint,
+      region: s.region,
+      format: s.format,
+      verify: s.verify,
+      jobId,
+      sink: { kind: 'browser' },
+    },
     credentials.credentials,
   );
   // The pool took the workers on standby it needed (synchronously); more would idle all job long.

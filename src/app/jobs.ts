@@ -16,7 +16,7 @@ import {
   getFailures,
   listJobs,
   storedFrameKeys,
-} from '../io/db';
+} from '../io/store';
 import { checkEndpoint, checkRegion } from '../io/endpoint';
 import { readManifestFile } from '../io/files';
 import { inPlanWorker, keepPlanWorkerReady } from '../pool/planWorker';

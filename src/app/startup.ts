@@ -5,7 +5,7 @@
  */
 import type { JobRecord } from '../core/job';
 import { isUnfinished } from '../core/job';
-import { storedFrameKeys } from '../io/db';
+import { storedFrameKeys } from '../io/store';
 import { restoreSettings } from '../state/settingsPersistence';
 import {
   appStore,

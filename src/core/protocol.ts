@@ -9,6 +9,7 @@
 import type { ErrorInfo } from './errors';
 import type { JobRecord, PersistedSettings } from './job';
 import type { Plan, PlannedFrame } from './plan';
+import type { SinkChoice } from './sink';
 
 /** ahi-retrieve's output formats: keep the codestream, keep decoded pixels, or decode and discard. */
 export type Format = 'jph' | 'raw' | 'mem';
@@ -42,8 +43,10 @@ export interface WorkerConfig {
   format: Format;
   /** decode to verify checksums even when the format keeps the codestream */
   verify: boolean;
-  /** job whose frames the worker stores in IndexedDB; none: store nothing */
+  /** job whose frames the worker stores; none: store nothing */
   jobId?: string;
+  /** where verified frames go (src/io/sinks) */
+  sink: SinkChoice;
 }
 
 /** What an uncompressed body (application/octet-stream) holds, from the instance's metadata. */
@@ -71,6 +74,8 @@ export interface FrameTask {
   /** an earlier run left a failure record for this frame: storing it deletes that */
   failedBefore?: boolean;
   geometry?: FrameGeometry;
+  /** StoredTransferSyntaxUID, when the metadata says */
+  syntax?: string;
 }
 
 export interface DecodedPixels {

@@ -7,7 +7,7 @@
 import { bundleName } from '../core/bundleName';
 import { RetrieveError } from '../core/errors';
 import type { BundleSummary, ExportRequest } from '../core/protocol';
-import { getJob } from './db';
+import { getJob } from './store';
 import { exportFormat } from './exports';
 import { rechunk, zipStream, type ZipEntry } from './zip';
 

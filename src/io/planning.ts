@@ -12,7 +12,7 @@ import { AhiClient } from './ahiClient';
 import { fetchMetadata } from './metadata';
 import { gatherSources } from './sources';
 import type { JobRecord, JobSource } from '../core/job';
-import { createJob, getJob, getJobSources } from './db';
+import { createJob, getJob, getJobSources } from './store';
 
 /** The plan for stored sources: manifests, enriched by the metadata documents among them. */
 export function planFromSources(sources: JobSource[]): Plan {

@@ -9,6 +9,7 @@ import type { ErrorInfo } from '../core/errors';
 import { blocksTheJob } from '../core/job';
 import type { PlannedFrame } from '../core/plan';
 import type { FrameResult, FrameTask } from '../core/protocol';
+import { OutageDetector } from '../core/outage';
 import { RetryPolicy } from '../core/retry';
 import { InFlightTuner, SendRate } from '../core/tuning';
 import type { PoolWorker, WorkerPool } from './workerPool';
@@ -27,14 +28,6 @@ export interface SchedulerEvents {
   /** the endpoint answered again after waiting */
   reconnected?(): void;
 }
-
-/**
- * Network failures of this many different frames, with no answer from the endpoint between them,
- * mean an outage (one frame failing again and again is that frame's problem).
- */
-const OUTAGE_STREAK = 8;
-const OUTAGE_FIRST_DELAY_MS = 1000;
-const OUTAGE_MAX_DELAY_MS = 15_000;
 
 export interface SchedulerOptions {
   /** the in-flight limit, or where auto-tuning starts */
@@ -68,22 +61,13 @@ export class Scheduler {
   private probing = true;
   private readonly tuner: InFlightTuner | undefined;
   private readonly sendRate = new SendRate();
-  /** frames that failed with a network error since the last answer from the endpoint */
-  private readonly networkStreak = new Set<string>();
-  /** the endpoint has answered in this run (an outage is waited out only after that) */
-  private reached = false;
   /**
-   * The endpoint is unreachable (server down, network gone, laptop asleep): frames wait without
-   * spending attempts and one probe goes out after a growing delay, until something answers.
+   * Whether the endpoint is unreachable (server down, network gone, laptop asleep): frames then
+   * wait without spending attempts and one probe goes out after a growing delay.
    */
-  private outage:
-    | {
-        delayMs: number;
-        nextProbeAt: number;
-        probeKey?: string;
-        timer?: ReturnType<typeof setTimeout>;
-      }
-    | undefined;
+  private readonly outage = new OutageDetector();
+  /** the next probe's timer, during an outage */
+  private probeTimer: ReturnType<typeof setTimeout> | undefined;
   /** when recent requests got through (not throttled), for the accepted rate */
   private accepted: number[] = [];
 
@@ -170,8 +154,8 @@ export class Scheduler {
   async stop(): Promise<void> {
     this.stopped = true;
     this.paused = true;
-    if (this.outage?.timer !== undefined) clearTimeout(this.outage.timer);
-    this.outage = undefined;
+    this.clearProbeTimer();
+    this.outage.reset();
     for (const t of this.retryTimers) clearTimeout(t);
     this.retryTimers.clear();
     await this.pool.recall(true);
@@ -246,16 +230,16 @@ export class Scheduler {
     if (this.probing) {
       const outstanding = this.pool.workers.reduce((n, x) => n + x.assigned.size, 0);
       if (outstanding > 0 || this.queue.length === 0) return;
-      const o = this.outage;
-      if (o && performance.now() < o.nextProbeAt) {
-        o.timer ??= setTimeout(() => {
-          o.timer = undefined;
+      const wait = this.outage.msUntilProbe(performance.now());
+      if (wait > 0) {
+        this.probeTimer ??= setTimeout(() => {
+          this.probeTimer = undefined;
           this.refillAll();
-        }, o.nextProbeAt - performance.now());
+        }, wait);
         return;
       }
       const task = this.task(this.queue.pop()!);
-      if (o) o.probeKey = task.key;
+      this.outage.probeSent(task.key);
       this.pool.enqueue(w, [task]);
       return;
     }
@@ -280,6 +264,7 @@ export class Scheduler {
       ...(frame.checksum !== undefined ? { checksum: frame.checksum } : {}),
       ...(this.options.wantPixels?.(frame) ? { wantPixels: true } : {}),
       ...(this.options.failedBefore?.(frame) ? { failedBefore: true } : {}),
+      ...(frame.syntax !== undefined ? { syntax: frame.syntax } : {}),
       ...(p
         ? {
             geometry: {
@@ -345,9 +330,7 @@ export class Scheduler {
       this.accepted.push(now);
       this.tuner?.observe(now, bytes);
     }
-    this.reached = true;
-    this.networkStreak.clear();
-    if (this.outage) this.reachable();
+    if (this.outage.answered()) this.reachable();
   }
 
   /**
@@ -356,22 +339,18 @@ export class Scheduler {
    * policy.
    */
   private networkFailure(frame: PlannedFrame, attempt: number, error: ErrorInfo): boolean {
-    if (!this.reached) {
+    const lastAttempt = attempt >= this.retry.config.maxAttempts;
+    const v = this.outage.networkFailure(frame.key, performance.now(), this.probing, lastAttempt);
+    if (v.kind === 'block') {
       // Never reached in this run (wrong host, no network): say so now rather than wait.
       this.block(frame, attempt, error);
       return true;
     }
-    this.networkStreak.add(frame.key);
-    const probe = this.outage?.probeKey === frame.key;
-    const outage =
-      this.outage !== undefined || this.probing || this.networkStreak.size >= OUTAGE_STREAK;
-    // A probe spends its frame's attempt (so a frame that alone keeps failing ends failed);
-    // the others wait for the endpoint without spending one.
-    if (!outage || (probe && attempt >= this.retry.config.maxAttempts)) return false;
-    if (!probe) this.attempts.set(frame.key, attempt - 1);
+    if (v.kind === 'retry') return false;
+    if (!v.spendAttempt) this.attempts.set(frame.key, attempt - 1);
     // To the back of the line: the next probe is another frame.
     this.queue.unshift(frame);
-    this.unreachable(error, frame.key);
+    if (v.delayMs !== undefined) this.unreachable(error, v.delayMs);
     return true;
   }
 
@@ -385,13 +364,9 @@ export class Scheduler {
     }
   }
 
-  /** A network failure during (or starting) an outage: back to one probe, after a longer wait. */
-  private unreachable(error: ErrorInfo, key: string): void {
-    const o = this.outage;
-    if (o && key !== o.probeKey) return; // requests that were in flight when it started
-    const delayMs = o ? Math.min(o.delayMs * 2, OUTAGE_MAX_DELAY_MS) : OUTAGE_FIRST_DELAY_MS;
-    if (o?.timer !== undefined) clearTimeout(o.timer);
-    this.outage = { delayMs, nextProbeAt: performance.now() + delayMs };
+  /** An outage began, or its probe failed: back to one probe, after `delayMs`. */
+  private unreachable(error: ErrorInfo, delayMs: number): void {
+    this.clearProbeTimer();
     this.probing = true;
     this.events.waiting?.(error, delayMs);
     // Backlogs come back so nothing else is sent until the probe gets through.
@@ -399,11 +374,15 @@ export class Scheduler {
   }
 
   private reachable(): void {
-    if (this.outage?.timer !== undefined) clearTimeout(this.outage.timer);
-    this.outage = undefined;
+    this.clearProbeTimer();
     this.probing = false;
     this.events.reconnected?.();
     queueMicrotask(() => this.refillAll());
+  }
+
+  private clearProbeTimer(): void {
+    if (this.probeTimer !== undefined) clearTimeout(this.probeTimer);
+    this.probeTimer = undefined;
   }
 
   private retryAfter(frame: PlannedFrame, error: ErrorInfo, delayMs: number): void {

@@ -11,6 +11,7 @@ const config = {
   region: 'us-east-1',
   format: 'mem' as const,
   verify: true,
+  sink: { kind: 'browser' as const },
 };
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
 

@@ -7,19 +7,12 @@
  */
 import createOpenJph, { type HTJ2KDecoder, type OpenJphModule } from '@cornerstonejs/codec-openjph';
 import wasmUrl from '@cornerstonejs/codec-openjph/wasm?url';
+import type { Codec, DecodedView } from '../../src/core/codec';
 import { RetrieveError } from '../../src/core/errors';
 import { crc32, loadCrc32 } from '../../src/core/crc32';
 import { WARMUP_CODESTREAM, WARMUP_CRC32 } from './warmup';
 
-export interface DecodedView {
-  width: number;
-  height: number;
-  bitsPerSample: number;
-  signed: boolean;
-  components: number;
-  /** view into the WASM heap, valid until the next codec call */
-  pixels: Uint8Array;
-}
+export type { DecodedView };
 
 let codec: Promise<OpenJphModule> | undefined;
 let decoder: HTJ2KDecoder | undefined;
@@ -114,3 +107,14 @@ export function decodeThumbnail(codestream: Uint8Array, maxSize: number): Decode
   while (level < levels && Math.max(info.width, info.height) / 2 ** (level + 1) >= maxSize) level++;
   return decode(codestream, level);
 }
+
+/** HTJ2K (lossless .4.201/.4.202, RPCL-constrained .4.203) as a codec of the registry. */
+export const htj2kCodec: Codec = {
+  name: 'HTJ2K',
+  contentTypes: ['image/jph', 'image/jphc'],
+  syntaxes: ['1.2.840.10008.1.2.4.201', '1.2.840.10008.1.2.4.202', '1.2.840.10008.1.2.4.203'],
+  needsGeometry: false,
+  load: () => loadCodec().then(() => undefined),
+  decode: (bytes) => decode(bytes),
+  thumbnail: (bytes, _info, maxSize) => decodeThumbnail(bytes, maxSize),
+};

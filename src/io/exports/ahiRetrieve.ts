@@ -4,7 +4,8 @@
  * pixels, little-endian), plus the manifest or metadata documents the job was planned from and
  * `checksums.csv`.
  */
-import { getJobSources, readStoredFrames, type StoredFrame } from '../db';
+import type { StoredFrame } from '../../core/sink';
+import { getJobSources, readStoredFrames } from '../store';
 import type { ZipEntry } from '../zip';
 import type { ExportContext, ExportFormat } from './format';
 

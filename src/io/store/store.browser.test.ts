@@ -21,10 +21,10 @@ import {
   readStoredFrames,
   upgradeSchema,
   type Db,
-  type StoredFrame,
-} from './db';
-import { testWriter } from '../../test-support/frameWriter';
-import { storedFrame as frame } from '../../test-support/storedFrame';
+} from '.';
+import type { StoredFrame } from '../../core/sink';
+import { testWriter } from '../../../test-support/frameWriter';
+import { storedFrame as frame } from '../../../test-support/storedFrame';
 
 /** Bytes that differ from frame to frame and along each frame. */
 const bytesFor = (seed: number, size: number) => {

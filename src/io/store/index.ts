@@ -1,0 +1,19 @@
+/**
+ * The browser's store, bytes in OPFS files and records in IndexedDB: what the rest of the app may
+ * use of it. schema.ts is the only module that opens IndexedDB.
+ */
+export { DB_NAME, openDb, upgradeSchema, type Db, type FailureRecord } from './schema';
+export { FRAME_FILE_OPEN } from './frameFiles';
+export { FrameWriter } from './frameWriter';
+export {
+  createJob,
+  deleteJob,
+  failureKeys,
+  getFailures,
+  getJob,
+  getJobSources,
+  listJobs,
+  putFailures,
+  saveJob,
+} from './jobs';
+export { getStoredFrame, readStoredFrames, storedFrameKeys } from './frames';
