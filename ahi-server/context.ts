@@ -1,0 +1,60 @@
+/**
+ * What the routes of the local AHI share: its options, the image sets, SigV4 settings, the
+ * counters, the fault knobs in force, and the answers that count themselves.
+ */
+import type { Http2ServerResponse } from 'node:http2';
+import type { ImageSet } from './dataset';
+import type { Faults } from './faults';
+import { writeJson, type AhiError } from './http';
+import type { Knobs } from './knobs';
+import type { AuthConfig, AuthError } from './sigv4';
+import { bump, type Counters } from './stats';
+
+export interface AhiServerOptions {
+  host: string;
+  port: number;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  knobs?: Partial<Knobs>;
+  imageSets: ImageSet[];
+  tls: { key: Buffer; cert: Buffer };
+}
+
+export interface ServerContext {
+  readonly options: AhiServerOptions;
+  readonly auth: AuthConfig;
+  readonly sets: ReadonlyMap<string, ImageSet>;
+  readonly counters: Counters;
+  /** the knobs' faults in force (replaced when the knobs change) */
+  faults(): Faults;
+  setKnobs(update: Record<string, unknown>): Knobs;
+  /** each image set's metadata, gzipped once */
+  readonly gzippedMetadata: Map<string, Buffer>;
+}
+
+/** A JSON answer of the AWS API, counted by status and bytes. */
+export function sendJson(
+  ctx: ServerContext,
+  res: Http2ServerResponse,
+  status: number,
+  body: unknown,
+  extra: Record<string, string> = {},
+): void {
+  const bytes = writeJson(res, status, body, extra);
+  bump(ctx.counters.stats.byStatus, String(status));
+  ctx.counters.stats.bytesSent += bytes;
+}
+
+/** An AWS error answer (`message` and `x-amzn-ErrorType`), counted by type. */
+export function sendError(ctx: ServerContext, res: Http2ServerResponse, err: AhiError | AuthError) {
+  bump(ctx.counters.stats.errorsByType, err.errorType);
+  sendJson(
+    ctx,
+    res,
+    err.status,
+    { message: err.message },
+    { 'x-amzn-errortype': err.errorType, 'x-amzn-requestid': crypto.randomUUID() },
+  );
+}
