@@ -3,7 +3,7 @@
  * counters, the fault knobs in force, and the answers that count themselves.
  */
 import type { Http2ServerResponse } from 'node:http2';
-import type { ImageSet } from './dataset';
+import type { ImageSet } from './imageSet';
 import type { Faults } from './faults';
 import { writeJson, type AhiError } from './http';
 import type { Knobs } from './knobs';

@@ -12,7 +12,7 @@ import { crc32, gunzipSync } from 'node:zlib';
 import createOpenJph from '@cornerstonejs/codec-openjph';
 import { AwsClient } from 'aws4fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AhiMetadata } from './dataset';
+import type { AhiMetadata } from './imageSet';
 import { EXAMPLE_CREDENTIALS } from './knobs';
 import { startTestServer, h2request, sendSigned } from './testing';
 import type { LocalAhi } from './index';

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { ServerContext } from '../context';
-import { toManifest } from '../dataset';
+import { toManifest } from '../imageSet';
 import { hostOf, readBody, writeJson } from '../http';
 import { mintCredentials } from '../sigv4';
 

@@ -6,7 +6,7 @@
 import http2, { type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import { gzipSync } from 'node:zlib';
 import { sendError, sendJson, type ServerContext } from '../context';
-import { DATASTORE_ID, type ImageSet } from '../dataset';
+import { DATASTORE_ID, type ImageSet } from '../imageSet';
 import { AhiError, badId, ID_RE, isAwsError, readBody, signedHeaders } from '../http';
 import { verifySigV4 } from '../sigv4';
 import { bump } from '../stats';

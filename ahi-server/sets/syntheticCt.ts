@@ -1,0 +1,96 @@
+/**
+ * The "synthetic-ct" image set: a long CT series of the phantom (see ../synthetic.ts), and
+ * "synthetic-long", the same slices repeated under new IDs.
+ */
+import { ahiId, dicomUid } from '../ids';
+import {
+  DATASTORE_ID,
+  emptyDocument,
+  frameRecord,
+  pixelAttributes,
+  SYNTAX,
+  type AhiInstance,
+  type ImageSet,
+  type StoredFrame,
+} from '../imageSet';
+import { loadSyntheticSeries } from '../synthetic';
+
+/** The phantom's slices as decoded: 512×512, one 16-bit unsigned sample (12 bits stored). */
+const SYNTHETIC_GEOMETRY = { width: 512, height: 512, bits: 16, signed: false, samples: 1 };
+
+/**
+ * The synthetic CT series; with `total` above the slice count, "synthetic-long": the slices
+ * repeated, each repeat a new frame with its own ID (memory benchmarks need many frames, not
+ * many encodes).
+ */
+export async function buildSynthetic(
+  count: number,
+  cacheDir: string,
+  log: (line: string) => void,
+  total = count,
+): Promise<ImageSet> {
+  const encoded = await loadSyntheticSeries(count, cacheDir, log);
+  const slices = Array.from({ length: total }, (_, index) => ({
+    ...encoded[index % encoded.length]!,
+    index,
+  }));
+  const name = total === encoded.length ? 'synthetic-ct' : 'synthetic-long';
+  const imageSetId = ahiId(name, total, 'image set');
+  const studyUid = dicomUid(name, 'study');
+  const seriesUid = dicomUid(name, total, 'series');
+  const doc = emptyDocument(
+    name,
+    imageSetId,
+    'PHANTOM^CT',
+    `Synthetic CT phantom, ${total} slices`,
+    studyUid,
+  );
+  const instances: Record<string, AhiInstance> = {};
+  const frames = new Map<string, StoredFrame>();
+  const spacing = 0.625;
+  for (const s of slices) {
+    const id = ahiId(name, total, s.index, 'frame');
+    const sopUid = dicomUid(name, total, s.index, 'instance');
+    frames.set(id, { id, bytes: s.codestream, contentType: 'image/jph' });
+    instances[sopUid] = {
+      DICOM: {
+        SOPInstanceUID: sopUid,
+        SOPClassUID: '1.2.840.10008.5.1.4.1.1.2',
+        InstanceNumber: String(s.index + 1),
+        ImagePositionPatient: ['-250', '-250', (-(s.index * spacing)).toFixed(3)],
+        SliceThickness: String(spacing),
+        PixelSpacing: ['0.9765625', '0.9765625'],
+        ...pixelAttributes(SYNTHETIC_GEOMETRY, 'MONOCHROME2', 12),
+        RescaleIntercept: '-1024',
+        RescaleSlope: '1',
+        WindowCenter: ['40', '-600'],
+        WindowWidth: ['400', '1500'],
+      },
+      StoredTransferSyntaxUID: SYNTAX.htj2kRpcl,
+      ImageFrames: [
+        frameRecord(id, { ...SYNTHETIC_GEOMETRY, min: s.min, max: s.max, levels: s.levels }),
+      ],
+    };
+  }
+  doc.Study.Series[seriesUid] = {
+    DICOM: {
+      SeriesInstanceUID: seriesUid,
+      Modality: 'CT',
+      SeriesDescription: 'Synthetic phantom, 0.625 mm',
+      SeriesNumber: '1',
+    },
+    Instances: instances,
+  };
+  return {
+    name,
+    description:
+      total === encoded.length
+        ? `Synthetic CT phantom: ${total} slices of 512×512, 12 bits stored, lossless HTJ2K`
+        : `The synthetic CT's ${encoded.length} slices repeated as ${total} frames, each with its own ID`,
+    datastoreId: DATASTORE_ID,
+    imageSetId,
+    metadata: doc,
+    frames,
+    createdAt: new Date('2026-01-02T12:00:00Z'),
+  };
+}
