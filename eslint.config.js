@@ -22,7 +22,7 @@ const noReact = ['^react(-dom)?(/.*)?$', 'React belongs to src/ui and src/app on
 const noZustand = ['^zustand(/.*)?$', 'Only src/state imports zustand.'];
 const noComlink = ['^comlink$', 'Only src/pool (wrap) and workers/ (expose) use comlink.'];
 const noCodec = [
-  '^@cornerstonejs/codec-',
+  '^(@cornerstonejs/codec-|@jsquash/)',
   'Only the codec modules in workers/codec/ import a codec.',
 ];
 const noIdb = ['^idb$', 'Only src/io/store/schema.ts opens IndexedDB.'];

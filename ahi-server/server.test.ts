@@ -2,6 +2,9 @@
  * The local AHI server against independent clients: aws4fetch (the app's signer), Node's HTTP/2
  * client, and curl's own SigV4 implementation. Every accept and reject case of SigV4, AWS's error
  * shapes, ALPN h2, CORS preflights, and metadata checksums recomputed from decoded pixels.
+ *
+ * Longer than 400 lines for a reason: every group talks to one server started once (its start
+ * decodes every NEMA frame to compute checksums), so they share this file's setup.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';

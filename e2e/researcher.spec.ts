@@ -6,6 +6,9 @@
  * the DICOM windowing of the stored pixels (presets, rescale, MONOCHROME1, RGB, dragging); zip and
  * folder exports hold exactly what the server sent, in ahi-retrieve's layout, for finished and
  * paused jobs. Screenshots of each state are saved.
+ *
+ * Longer than 400 lines for a reason: the scenarios share one browser profile's stored jobs and
+ * this file's helpers for reading the canvas and the store, and run in order.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';

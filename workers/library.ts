@@ -7,6 +7,7 @@ import { transfer } from 'comlink';
 import { toErrorInfo } from '../src/core/errors';
 import type { DecodedPixels, LibraryWorkerApi } from '../src/core/protocol';
 import { exportBundle } from '../src/io/bundle';
+import { unpackBits } from '../src/core/bits';
 import type { DecodedView } from '../src/core/codec';
 import type { StoredFrame } from '../src/core/sink';
 import { getStoredFrame } from '../src/io/store';
@@ -15,34 +16,23 @@ import { codecFor } from './codec/registry';
 /** Progress reaches the page at most this often. */
 const PROGRESS_MS = 100;
 
-/** Every n-th pixel of stored decoded pixels, so the larger side is at most about `maxSize`. */
-function subsample(frame: StoredFrame & { data: ArrayBuffer }, maxSize: number): DecodedView {
-  const w = frame.width ?? 0;
-  const h = frame.height ?? 0;
-  const c = frame.components ?? 1;
-  const bytes = (frame.bitsPerSample ?? 16) <= 8 ? 1 : 2;
+/** Every n-th pixel of decoded pixels, so the larger side is at most about `maxSize`. */
+function subsample(v: DecodedView, maxSize: number): DecodedView {
+  const { width: w, height: h, components: c } = v;
+  const bytes = v.bitsPerSample <= 8 ? 1 : 2;
   const step = Math.max(1, Math.ceil(Math.max(w, h) / maxSize));
   const tw = Math.ceil(w / step);
   const th = Math.ceil(h / step);
-  const src = new Uint8Array(frame.data);
+  const src = v.pixels;
   const out = new Uint8Array(tw * th * c * bytes);
   const px = c * bytes;
   for (let y = 0; y < th; y++) {
     for (let x = 0; x < tw; x++) {
-      out.set(
-        src.subarray((y * step * w + x * step) * px, (y * step * w + x * step) * px + px),
-        (y * tw + x) * px,
-      );
+      const from = (y * step * w + x * step) * px;
+      out.set(src.subarray(from, from + px), (y * tw + x) * px);
     }
   }
-  return {
-    width: tw,
-    height: th,
-    bitsPerSample: frame.bitsPerSample ?? 16,
-    signed: frame.signed ?? false,
-    components: c,
-    pixels: out,
-  };
+  return { ...v, width: tw, height: th, pixels: out };
 }
 
 /** Stored pixels as they are; stored codestreams decoded. Undefined when not decodable here. */
@@ -55,8 +45,8 @@ async function view(
   if (!frame) return undefined;
   let v: DecodedView;
   const bytes = new Uint8Array(frame.data);
+  const codec = frame.kind === 'codestream' ? codecFor(frame.contentType) : undefined;
   if (frame.kind === 'codestream') {
-    const codec = codecFor(frame.contentType);
     if (!codec || (codec.needsGeometry && !frame.width)) return undefined;
     await codec.load();
     const info = { geometry: geometryOf(frame) };
@@ -67,7 +57,9 @@ async function view(
   } else {
     v = { ...pixelGeometryOf(frame), pixels: bytes };
   }
-  if (maxSize && v.pixels.buffer === frame.data) v = subsample({ ...frame, ...v }, maxSize);
+  v = unpackBits(v);
+  // Thumbnails: stored pixels, and decodes without a cheap reduced resolution, are subsampled.
+  if (maxSize && (v.pixels.buffer === frame.data || !codec?.thumbnail)) v = subsample(v, maxSize);
   const { pixels, ...geometry } = v;
   // Pixels read from the store are ours to give away; pixels in the WASM heap are copied out.
   const data = pixels.buffer === frame.data ? frame.data : pixels.slice().buffer;

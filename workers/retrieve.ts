@@ -6,6 +6,7 @@
  * a worker's state is one RetrievalWorker; `api` is its face to comlink.
  */
 import type { DecodedView } from '../src/core/codec';
+import { unpackBits } from '../src/core/bits';
 import { crc32 } from '../src/core/crc32';
 import { RetrieveError, toErrorInfo } from '../src/core/errors';
 import type {
@@ -18,7 +19,9 @@ import type {
   WorkerStats,
 } from '../src/core/protocol';
 import type { FrameSink, StoredFrame } from '../src/core/sink';
+import { contentTypeMatches, describeBody, isVideo, syntaxInfo } from '../src/core/syntax';
 import { TokenBucket } from '../src/core/tokenBucket';
+import { judge, undecodableReason, VIDEO_REASON } from '../src/core/verification';
 import { AhiClient, type FrameResponse } from '../src/io/ahiClient';
 import { BufferPool } from '../src/io/bufferPool';
 import { openSink } from '../src/io/sinks';
@@ -180,7 +183,7 @@ class RetrievalWorker {
   /** Sends a frame's decoded pixels (a copy out of the WASM heap) to the page at once. */
   private postPreview(key: string, view: DecodedView): void {
     if (!this.reports) return;
-    const { pixels, ...geometry } = view;
+    const { pixels, ...geometry } = unpackBits(view);
     const preview = { key, pixels: { ...geometry, data: pixels.slice().buffer } };
     postReport(this.reports, { results: [], previews: [preview], stats: { ...this.stats } });
   }
@@ -230,6 +233,91 @@ class RetrievalWorker {
     return false;
   }
 
+  /**
+   * Decodes and verifies a frame as its format and syntax need (core/verification.ts says what a
+   * checksum proves per syntax): what its result says, what its record adds, and, for raw, the
+   * decoded pixels to store instead of the body (a view that stays valid until the next decode).
+   * @throws RetrieveError ChecksumMismatch, DecodeFailed, UnsupportedSyntax
+   */
+  private check(
+    task: FrameTask,
+    config: WorkerConfig,
+    body: Uint8Array,
+    contentType: string,
+    timings: FrameResult['timings'],
+  ): {
+    result: Pick<FrameResult, 'outcome' | 'checksum' | 'reason'>;
+    record: Partial<StoredFrame>;
+    pixels?: Uint8Array;
+  } {
+    const mustDecode = config.format !== 'jph' || config.verify || task.wantPixels === true;
+    const checkable = task.checksum !== undefined && (config.format !== 'jph' || config.verify);
+    const unverifiable = (reason: string) => ({
+      result: checkable
+        ? { outcome: 'unverifiable' as const, reason }
+        : { outcome: 'stored' as const },
+      record: checkable ? { note: reason } : {},
+    });
+    if (!mustDecode) return { result: { outcome: 'stored' }, record: {} };
+    // Video is kept as received in every format.
+    if (isVideo(contentType)) return unverifiable(VIDEO_REASON);
+    const codec = codecFor(contentType);
+    if (!codec) {
+      if (config.format === 'jph') return unverifiable(undecodableReason(contentType));
+      throw new RetrieveError(
+        'UnsupportedSyntax',
+        `Frame ${task.frameId} is stored as ${contentType}, which this app cannot decode (it decodes ${DECODABLE_NAMES}); choose the jph format to save it as received`,
+      );
+    }
+    const t0 = performance.now();
+    let view: DecodedView;
+    try {
+      view = codec.decode(body, {
+        ...(task.geometry ? { geometry: task.geometry } : {}),
+        ...(task.syntax ? { syntax: task.syntax } : {}),
+      });
+    } catch (e) {
+      // jph keeps what this build cannot decode faithfully (JPEG XL past 8 bits) as received.
+      if (config.format === 'jph' && e instanceof RetrieveError && e.code === 'UnsupportedSyntax')
+        return unverifiable(e.message);
+      throw e;
+    }
+    const t1 = performance.now();
+    const checksum = crc32(view.pixels);
+    timings.decodeMs = t1 - t0;
+    timings.crcMs = performance.now() - t1;
+    const { stats } = this;
+    stats.decodeMs += timings.decodeMs;
+    stats.crcMs += timings.crcMs;
+    stats.decoded++;
+    const verdict = judge(
+      task.checksum,
+      checksum,
+      describeBody(task.syntax, contentType),
+      task.attempt,
+    );
+    if (verdict.outcome === 'mismatch')
+      throw new RetrieveError(
+        'ChecksumMismatch',
+        `Frame ${task.frameId}: CRC-32 of the decoded pixels is ${checksum}, AHI's metadata says ${task.checksum}`,
+      );
+    if (task.wantPixels) this.postPreview(task.key, view);
+    const reason = verdict.outcome === 'unverifiable' ? verdict.reason : undefined;
+    const { pixels, ...geometry } = view;
+    return {
+      result: { outcome: verdict.outcome, checksum, ...(reason ? { reason } : {}) },
+      // Geometry is kept for codestreams too: the viewer reads uncompressed ones without a plan.
+      record: {
+        checksum,
+        verified: verdict.outcome === 'verified',
+        ...geometry,
+        ...(reason ? { note: reason } : {}),
+        ...(config.format === 'raw' ? { kind: 'pixels' as const, size: pixels.length } : {}),
+      },
+      ...(config.format === 'raw' ? { pixels } : {}),
+    };
+  }
+
   private async retrieve(task: FrameTask, signal: AbortSignal): Promise<FrameResult> {
     const timings = { requestMs: 0, bodyMs: 0, decodeMs: 0, crcMs: 0 };
     const { stats } = this;
@@ -267,55 +355,19 @@ class RetrievalWorker {
         verified: false,
         storedAt: 0,
       };
-      const mustDecode = config.format !== 'jph' || config.verify || task.wantPixels === true;
+      // A body in another syntax than the metadata names is reported, not guessed at.
+      if (task.syntax !== undefined && !contentTypeMatches(task.syntax, contentType))
+        throw new RetrieveError(
+          'SyntaxMismatch',
+          `Frame ${task.frameId}: the metadata stores it as ${syntaxInfo(task.syntax)?.name ?? task.syntax} (${syntaxInfo(task.syntax)?.contentType ?? '?'}), but AHI sent ${contentType}`,
+        );
+      // Each codec loads its WASM on its first frame (HTJ2K is loaded and warm already).
+      await codecFor(contentType)?.load();
+      const keep = this.check(task, config, response.bytes, contentType, timings);
+      const result: FrameResult = { key: task.key, bytes, contentType, timings, ...keep.result };
+      Object.assign(record, keep.record);
       // What is stored: the body, or (raw) the decoded pixels, copied by the sink at once.
-      let data = response.bytes;
-      let result: FrameResult = { key: task.key, outcome: 'stored', bytes, contentType, timings };
-      const codec = codecFor(contentType);
-      if (mustDecode && !codec) {
-        if (config.format !== 'jph') {
-          throw new RetrieveError(
-            'UnsupportedSyntax',
-            `Frame ${task.frameId} is stored as ${contentType}, which this app cannot decode (only ${DECODABLE_NAMES}); choose the jph format to save it as received`,
-          );
-        }
-      } else if (mustDecode && codec) {
-        const t0 = performance.now();
-        const view = codec.decode(response.bytes, {
-          ...(task.geometry ? { geometry: task.geometry } : {}),
-          ...(task.syntax ? { syntax: task.syntax } : {}),
-        });
-        const t1 = performance.now();
-        const checksum = crc32(view.pixels);
-        timings.decodeMs = t1 - t0;
-        timings.crcMs = performance.now() - t1;
-        stats.decodeMs += timings.decodeMs;
-        stats.crcMs += timings.crcMs;
-        stats.decoded++;
-        if (task.checksum !== undefined && checksum !== task.checksum) {
-          throw new RetrieveError(
-            'ChecksumMismatch',
-            `Frame ${task.frameId}: CRC-32 of the decoded pixels is ${checksum}, AHI's metadata says ${task.checksum}`,
-          );
-        }
-        const verified = task.checksum !== undefined;
-        result = {
-          key: task.key,
-          outcome: verified ? 'verified' : 'stored',
-          bytes,
-          contentType,
-          checksum,
-          timings,
-        };
-        const { pixels, ...geometry } = view;
-        // Geometry is kept for codestreams too: the viewer reads uncompressed ones without a plan.
-        Object.assign(record, { checksum, verified, ...geometry });
-        if (config.format === 'raw') {
-          data = pixels;
-          Object.assign(record, { kind: 'pixels', size: pixels.length });
-        }
-        if (task.wantPixels) this.postPreview(task.key, view);
-      }
+      const data = keep.pixels ?? response.bytes;
       const stored = this.sink?.put(
         { ...record, storedAt: Date.now() },
         data,

@@ -73,6 +73,8 @@ export class JobRunner {
   private scheduler: Scheduler | undefined;
   private failures: { key: string; error: ErrorInfo }[] = [];
   private problems: Record<string, { failed: number; retried: number; message: string }> = {};
+  /** why frames were stored not verifiable, with how many (bounded: reasons name the frame's CRCs) */
+  private readonly unverifiableReasons: Record<string, number> = {};
   /** frames whose decoded pixels the viewer wants as soon as they land */
   private readonly wanted = new Set<string>();
   private unsavedFailures: FailureRecord[] = [];
@@ -170,6 +172,12 @@ export class JobRunner {
         at: Date.now(),
       });
     }
+    if (result.outcome === 'unverifiable') {
+      // One entry per kind of reason: the CRC-32s in a reason differ from frame to frame.
+      const reason = (result.reason ?? 'not verifiable').replace(/ \(CRC-32 [^)]*\)/, '');
+      if (reason in this.unverifiableReasons || Object.keys(this.unverifiableReasons).length < 20)
+        this.unverifiableReasons[reason] = (this.unverifiableReasons[reason] ?? 0) + 1;
+    }
     this.wanted.delete(frame.key);
     this.hooks.frame?.(frame, result);
   }
@@ -198,6 +206,8 @@ export class JobRunner {
     updateJob({
       verified: t.verified,
       stored: t.stored,
+      unverifiable: t.unverifiable,
+      unverifiableReasons: { ...this.unverifiableReasons },
       failed: t.failed,
       bytes: t.bytes,
       retries: t.retries,
@@ -240,6 +250,7 @@ export class JobRunner {
           frames: this.plan.frames.length,
           verified: t.verified,
           stored: t.stored + this.skipped,
+          unverifiable: t.unverifiable,
           failed: t.failed,
           bytes: t.bytes,
         },

@@ -292,7 +292,7 @@ export async function refreshJobs(): Promise<JobRecord[]> {
         state: j.state,
         createdAt: j.createdAt,
         frames: j.totals.frames,
-        done: j.totals.verified + j.totals.stored,
+        done: j.totals.verified + j.totals.stored + (j.totals.unverifiable ?? 0),
         bytes: j.totals.bytes,
       })),
     );

@@ -41,6 +41,8 @@ export interface Codec {
    * @throws RetrieveError DecodeFailed for bytes it cannot decode (never stale pixels)
    */
   decode(bytes: Uint8Array, info: FrameInfo): DecodedView;
+  /** Bytes its WASM memory holds now: tests watch it stay flat over thousands of decodes. */
+  heapBytes?(): number;
   /** A cheap reduced-resolution decode, at least `maxSize` on its larger side, where it has one. */
   thumbnail?(bytes: Uint8Array, info: FrameInfo, maxSize: number): DecodedView;
 }

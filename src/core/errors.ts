@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'Truncated'
   | 'ChecksumMismatch'
   | 'UnsupportedSyntax'
+  | 'SyntaxMismatch'
   | 'DecodeFailed'
   | 'QuotaExceeded'
   | 'StorageFailed'
@@ -81,7 +82,10 @@ export const ERROR_ADVICE: Record<ErrorCode, string> = {
   ChecksumMismatch: 'Decoded pixels do not match the checksum AHI published.',
   UnsupportedSyntax:
     'The frame is stored in a syntax this app cannot decode (it can still be saved as received).',
-  DecodeFailed: 'The HTJ2K decoder rejected the frame.',
+  SyntaxMismatch:
+    "AHI sent the frame in another syntax than its metadata names: one of the two is wrong, so the frame is not guessed at. Report it to the datastore's owner.",
+  DecodeFailed:
+    'The decoder rejected the frame: its bytes are damaged or not what they claim to be.',
   QuotaExceeded: 'The browser ran out of storage for this site.',
   StorageFailed:
     "The browser's storage for this site did not respond. Everything stored is kept: press Resume, or reload the page and resume.",

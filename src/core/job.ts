@@ -71,7 +71,9 @@ export type PersistedSettings = JobSettings;
 export interface JobTotals {
   frames: number;
   verified: number;
+  /** stored unchecked, and (counted apart, absent in older records) stored not verifiable */
   stored: number;
+  unverifiable?: number;
   failed: number;
   bytes: number;
 }

@@ -88,12 +88,20 @@ export interface DecodedPixels {
   data: ArrayBuffer;
 }
 
-export type FrameOutcome = 'verified' | 'stored' | 'failed';
+/**
+ * verified: the decoded pixels match AHI's checksum; stored: kept, nothing to check against (or
+ * not checked: jph without verification); unverifiable: kept as received, but its checksum could
+ * not be checked or proves nothing (video, lossy syntaxes whose decoders differ), `reason` says
+ * why; failed: not stored, `error` says why.
+ */
+export type FrameOutcome = 'verified' | 'stored' | 'unverifiable' | 'failed';
 
 export interface FrameResult {
   key: string;
   outcome: FrameOutcome;
   error?: ErrorInfo;
+  /** why an unverifiable frame could not be verified */
+  reason?: string;
   /** bytes received over the network */
   bytes: number;
   contentType?: string;

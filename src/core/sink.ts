@@ -19,6 +19,8 @@ export interface StoredFrame {
   /** CRC-32 of the decoded pixels, when decoded */
   checksum?: number;
   verified: boolean;
+  /** why a frame kept as received is not verifiable (video, a lossy syntax's decoder differing) */
+  note?: string;
   /** the file holding the bytes, from `offset` (set by the sink) */
   file?: string;
   offset?: number;

@@ -2,6 +2,7 @@
  * Job metrics outside React: counters updated per frame, and fixed-size ring buffers of samples
  * (one every SAMPLE_MS) for the live chart. Readers pull; nothing here triggers a render.
  */
+import type { FrameOutcome } from '../core/protocol';
 
 export const SAMPLE_MS = 250;
 /** about five minutes of samples */
@@ -72,6 +73,7 @@ export interface Totals {
   frames: number;
   verified: number;
   stored: number;
+  unverifiable: number;
   failed: number;
   bytes: number;
   decoded: number;
@@ -84,6 +86,7 @@ export class JobMetrics {
     frames: 0,
     verified: 0,
     stored: 0,
+    unverifiable: 0,
     failed: 0,
     bytes: 0,
     decoded: 0,
@@ -106,7 +109,7 @@ export class JobMetrics {
 
   constructor(readonly startedAt: number) {}
 
-  frameDone(outcome: 'verified' | 'stored' | 'failed', bytes: number, decoded: boolean): void {
+  frameDone(outcome: FrameOutcome, bytes: number, decoded: boolean): void {
     this.totals.bytes += bytes;
     if (decoded) this.totals.decoded++;
     this.totals[outcome]++;

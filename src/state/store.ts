@@ -49,6 +49,9 @@ export interface JobSlice {
   skipped: number;
   verified: number;
   stored: number;
+  /** stored as received, not verifiable: how many, and why (reason → frames) */
+  unverifiable: number;
+  unverifiableReasons: Record<string, number>;
   failed: number;
   bytes: number;
   retries: number;
@@ -184,6 +187,8 @@ export const initialJob = (): JobSlice => ({
   skipped: 0,
   verified: 0,
   stored: 0,
+  unverifiable: 0,
+  unverifiableReasons: {},
   failed: 0,
   bytes: 0,
   retries: 0,

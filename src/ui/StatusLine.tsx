@@ -5,7 +5,8 @@ import { isHalted, isUnderway } from '../core/job';
 import { useApp, type JobSlice } from '../state/store';
 
 /** Frames that reached their end: stored before this run, verified, stored unverified or failed. */
-const framesDone = (job: JobSlice) => job.skipped + job.verified + job.stored + job.failed;
+const framesDone = (job: JobSlice) =>
+  job.skipped + job.verified + job.stored + job.unverifiable + job.failed;
 
 function statusText(job: JobSlice): string {
   const done = framesDone(job);
@@ -22,6 +23,7 @@ function statusText(job: JobSlice): string {
       return (
         `Done: ${done} of ${job.total} frames, ${job.verified} verified` +
         (job.stored ? `, ${job.stored} stored unverified` : '') +
+        (job.unverifiable ? `, ${job.unverifiable} stored, not verifiable` : '') +
         (job.skipped ? `, ${job.skipped} already stored` : '') +
         (job.failed ? `, ${job.failed} failed` : '') +
         ` (${formatBytes(job.bytes)}).`
@@ -83,6 +85,25 @@ function Totals({ job }: { job: JobSlice }) {
   );
 }
 
+/** Frames kept as received whose checksum could not prove them, grouped by why. */
+function Unverifiable({ job }: { job: JobSlice }) {
+  return (
+    <div className="unverifiable" role="note" aria-label="Stored, not verifiable">
+      <p>
+        {job.unverifiable} frame{job.unverifiable === 1 ? '' : 's'} stored as received but not
+        verifiable: their bytes are kept, their pixels were not proven against AHI&apos;s checksum.
+      </p>
+      <ul>
+        {Object.entries(job.unverifiableReasons).map(([reason, n]) => (
+          <li key={reason}>
+            {n} × {reason}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 export function StatusLine() {
   const job = useApp((s) => s.job);
   const running = isUnderway(job.phase);
@@ -102,6 +123,7 @@ export function StatusLine() {
         </p>
       )}
       {(running || job.phase === 'done' || job.phase === 'cancelled') && <Totals job={job} />}
+      {job.unverifiable > 0 && <Unverifiable job={job} />}
       {(running || job.phase === 'done') && (
         <p className="numbers">
           {formatRate(job.bytesPerSecond)} · {job.framesPerSecond.toFixed(0)} frames/s ·{' '}

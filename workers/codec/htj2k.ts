@@ -117,4 +117,5 @@ export const htj2kCodec: Codec = {
   load: () => loadCodec().then(() => undefined),
   decode: (bytes) => decode(bytes),
   thumbnail: (bytes, _info, maxSize) => decodeThumbnail(bytes, maxSize),
+  heapBytes,
 };

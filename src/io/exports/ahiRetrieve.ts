@@ -5,6 +5,7 @@
  * `checksums.csv`.
  */
 import type { StoredFrame } from '../../core/sink';
+import { extensionFor } from '../../core/syntax';
 import { getJobSources, readStoredFrames } from '../store';
 import type { ZipEntry } from '../zip';
 import type { ExportContext, ExportFormat } from './format';
@@ -13,20 +14,9 @@ export const CHECKSUMS_FILE = 'checksums.csv';
 const CHECKSUM_HEADER =
   'ImageFrameID,DatastoreID,ImageSetID,File,Format,Bytes,PixelCRC32,Verified\n';
 
-/** The file extension for what a stored frame holds. */
+/** The file extension for what a stored frame holds: `.raw` for pixels, else its syntax's own. */
 export function extensionOf(frame: Pick<StoredFrame, 'kind' | 'contentType'>): string {
-  if (frame.kind === 'pixels') return 'raw';
-  switch (frame.contentType) {
-    case 'image/jph':
-    case 'image/jphc':
-      return 'jph';
-    case 'image/j2c':
-      return 'j2c';
-    case 'image/jpeg':
-      return 'jpg';
-    default:
-      return 'raw';
-  }
+  return frame.kind === 'pixels' ? 'raw' : extensionFor(frame.contentType);
 }
 
 export const framePath = (f: StoredFrame) =>
@@ -35,7 +25,8 @@ export const framePath = (f: StoredFrame) =>
 function checksumLine(f: StoredFrame): string {
   const format = f.kind === 'pixels' ? 'raw' : f.contentType;
   const crc = f.checksum === undefined ? '' : String(f.checksum);
-  return `${f.frameId},${f.datastoreId},${f.imageSetId},${framePath(f)},${format},${f.size},${crc},${f.verified ? 'yes' : 'no'}\n`;
+  const verified = f.verified ? 'yes' : f.note ? 'not verifiable' : 'no';
+  return `${f.frameId},${f.datastoreId},${f.imageSetId},${framePath(f)},${format},${f.size},${crc},${verified}\n`;
 }
 
 /** A source's name as a top-level file name (no folders, no spaces; .json unless it has one). */
