@@ -5,7 +5,10 @@
  */
 import type { ImageSet } from './imageSet';
 import { buildNema } from './sets/nema';
-import { buildSynthetic } from './sets/syntheticCt';
+import { buildSyntaxes } from './sets/syntaxes';
+import { buildJpeg2000Datastore } from './sets/jpeg2000Datastore';
+import { syntheticSet } from './sets/syntheticCt';
+import { loadSyntheticSeries } from './synthetic';
 
 export type { ImageSet } from './imageSet';
 
@@ -20,18 +23,14 @@ export interface DatasetOptions {
 
 /** Builds every image set the server serves. */
 export async function loadDataset(options: DatasetOptions): Promise<ImageSet[]> {
+  const { syntheticSlices, syntheticLong, cacheDir, log } = options;
+  const slices = await loadSyntheticSeries(syntheticSlices, cacheDir, log);
+  const j2k = await buildJpeg2000Datastore(slices, cacheDir, log);
   return [
     await buildNema(),
-    await buildSynthetic(options.syntheticSlices, options.cacheDir, options.log),
-    ...(options.syntheticLong
-      ? [
-          await buildSynthetic(
-            options.syntheticSlices,
-            options.cacheDir,
-            options.log,
-            options.syntheticLong,
-          ),
-        ]
-      : []),
+    await buildSyntaxes(),
+    syntheticSet(slices),
+    ...(syntheticLong ? [syntheticSet(slices, syntheticLong)] : []),
+    ...(j2k ? [j2k] : []),
   ];
 }

@@ -72,12 +72,18 @@ export function contentTypeFor(syntax: string): string {
       return 'image/j2c';
     case '1.2.840.10008.1.2.4.50':
       return 'image/jpeg';
+    case '1.2.840.10008.1.2.4.110':
+    case '1.2.840.10008.1.2.4.111':
+    case '1.2.840.10008.1.2.4.112':
+      return 'image/jxl';
     default:
       return 'application/octet-stream';
   }
 }
 
 export const DATASTORE_ID = ahiId('ahi-web-retrieve', 'local datastore');
+/** A second datastore, created with losslessStorageFormat JPEG_2000_LOSSLESS. */
+export const J2K_DATASTORE_ID = ahiId('ahi-web-retrieve', 'jpeg 2000 lossless datastore');
 
 /** What decoding a stored frame tells: its geometry, range and checksums per resolution. */
 export interface DecodedFacts {

@@ -322,9 +322,35 @@ describe('AHI errors and operations', () => {
     const list = JSON.parse(search.body.toString()) as {
       imageSetsMetadataSummaries: { imageSetId: string }[];
     };
+    // Each datastore lists its own image sets (the JPEG 2000 lossless one has its own).
     expect(list.imageSetsMetadataSummaries.map((s) => s.imageSetId)).toEqual(
-      local.imageSets.map((s) => s.imageSetId),
+      local.imageSets.filter((s) => s.datastoreId === nema.datastoreId).map((s) => s.imageSetId),
     );
+    const j2k = local.imageSets.find((s) => s.name === 'synthetic-ct-j2k')!;
+    expect(j2k.datastoreId).not.toBe(nema.datastoreId);
+    const other = await sendSigned(
+      await client().sign(`${base}/datastore/${j2k.datastoreId}/searchImageSets`, {
+        method: 'POST',
+        body: '{}',
+      }),
+      ca,
+    );
+    expect(
+      (
+        JSON.parse(other.body.toString()) as {
+          imageSetsMetadataSummaries: { imageSetId: string }[];
+        }
+      ).imageSetsMetadataSummaries.map((s) => s.imageSetId),
+    ).toEqual([j2k.imageSetId]);
+    // An image set is found only in its own datastore.
+    const wrong = await sendSigned(
+      await client().sign(
+        `${base}/datastore/${nema.datastoreId}/imageSet/${j2k.imageSetId}/getImageSet`,
+        { method: 'POST' },
+      ),
+      ca,
+    );
+    expect(wrong.status).toBe(404);
     const get = await sendSigned(
       await client().sign(
         `${base}/datastore/${nema.datastoreId}/imageSet/${nema.imageSetId}/getImageSet`,

@@ -36,6 +36,8 @@ export interface SyntaxFixture {
   /** the encoder and decoder that made it */
   madeWith: string;
   lossy: boolean;
+  /** what this app cannot do with it, when it cannot decode it (it keeps it as received) */
+  unsupported?: string;
 }
 
 const W = 512;
@@ -142,6 +144,10 @@ export function makeSyntaxFixtures(): SyntaxFixture[] {
   const us1 = readFileSync(join(fixtures, 'htj2k', 'US1.RAW'));
   const grey = grey8FromCt1(ct1);
   writeFileSync(join(tmp, 'ct1.rawl'), ct1);
+  // CT1 as unsigned 16-bit (HU + 2048 of the stored values), big-endian for a 16-bit PGM.
+  const ct1u = Buffer.alloc(W * H * 2);
+  for (let i = 0; i < W * H; i++) ct1u.writeUInt16BE(ct1.readInt16LE(i * 2) + 2048, i * 2);
+  writeFileSync(join(tmp, 'ct1u16.pgm'), pnm('P5', W, H, 65535, ct1u));
   writeFileSync(join(tmp, 'grey.pgm'), pnm('P5', W, H, 255, grey));
   writeFileSync(join(tmp, 'us1.ppm'), pnm('P6', 640, 480, 255, us1));
   const out: SyntaxFixture[] = [];
@@ -256,6 +262,25 @@ export function makeSyntaxFixtures(): SyntaxFixture[] {
       lossy: false,
     },
     (t) => run('cjxl', [join(tmp, 'grey.pgm'), t, '-d', '0', '--quiet']),
+    viaPnm('djxl', (s, d) => [s, d, '--quiet'], 'pgm'),
+  );
+  add(
+    {
+      file: 'ct1-u16-jpegxl-lossless.jxl',
+      syntax: '1.2.840.10008.1.2.4.110',
+      contentType: 'image/jxl',
+      photometric: 'MONOCHROME2',
+      width: W,
+      height: H,
+      samples: 1,
+      bitsAllocated: 16,
+      bitsStored: 13,
+      signed: false,
+      madeWith: 'cjxl -d 0 (16 bits) → djxl',
+      lossy: false,
+      unsupported: 'the JPEG XL decoder here gives 8 bits per sample',
+    },
+    (t) => run('cjxl', [join(tmp, 'ct1u16.pgm'), t, '-d', '0', '--quiet']),
     viaPnm('djxl', (s, d) => [s, d, '--quiet'], 'pgm'),
   );
   add(

@@ -46,6 +46,8 @@ export interface FrameMeta {
   size: number;
   verified: boolean;
   checksum?: number;
+  /** why a frame kept as received is not verifiable */
+  note?: string;
 }
 
 /**

@@ -95,7 +95,10 @@ export async function serverDigests(imageSetId: string): Promise<Record<string, 
 }
 
 /** Picks a demo image set by name (loads its manifest into the paste area). */
-export async function chooseDemo(page: Page, name: 'nema' | 'synthetic-ct'): Promise<void> {
+export async function chooseDemo(
+  page: Page,
+  name: 'nema' | 'synthetic-ct' | 'syntaxes' | 'synthetic-ct-j2k',
+): Promise<void> {
   await page.getByRole('button', { name: new RegExp(`^${name} \\(`) }).click();
   await page.getByText(`Using 1 file: ${name}-manifest.json`).waitFor();
 }

@@ -21,12 +21,15 @@ function findSet(
   imageSetId?: string,
 ): ImageSet | undefined {
   if (!ID_RE.test(datastoreId)) throw badId('datastoreId', datastoreId);
-  if (datastoreId !== DATASTORE_ID)
+  const known =
+    datastoreId === DATASTORE_ID ||
+    [...ctx.sets.values()].some((s) => s.datastoreId === datastoreId);
+  if (!known)
     throw new AhiError(404, 'ResourceNotFoundException', `Datastore ${datastoreId} not found`);
   if (imageSetId === undefined) return undefined;
   if (!ID_RE.test(imageSetId)) throw badId('imageSetId', imageSetId);
   const set = ctx.sets.get(imageSetId);
-  if (!set)
+  if (!set || set.datastoreId !== datastoreId)
     throw new AhiError(
       404,
       'ResourceNotFoundException',
@@ -169,25 +172,27 @@ function getImageSet(ctx: ServerContext, res: Http2ServerResponse, set: ImageSet
   });
 }
 
-function searchImageSets(ctx: ServerContext, res: Http2ServerResponse): void {
+function searchImageSets(ctx: ServerContext, res: Http2ServerResponse, datastoreId: string): void {
   sendJson(ctx, res, 200, {
-    imageSetsMetadataSummaries: [...ctx.sets.values()].map((s) => {
-      const study = s.metadata.Study.DICOM;
-      return {
-        imageSetId: s.imageSetId,
-        version: 1,
-        createdAt: s.createdAt.getTime() / 1000,
-        updatedAt: s.createdAt.getTime() / 1000,
-        DICOMTags: {
-          DICOMPatientName: s.metadata.Patient.DICOM['PatientName'],
-          DICOMPatientId: s.metadata.Patient.DICOM['PatientID'],
-          DICOMStudyInstanceUID: study['StudyInstanceUID'],
-          DICOMStudyDescription: study['StudyDescription'],
-          DICOMNumberOfStudyRelatedSeries: Object.keys(s.metadata.Study.Series).length,
-          DICOMNumberOfStudyRelatedInstances: s.frames.size,
-        },
-      };
-    }),
+    imageSetsMetadataSummaries: [...ctx.sets.values()]
+      .filter((s) => s.datastoreId === datastoreId)
+      .map((s) => {
+        const study = s.metadata.Study.DICOM;
+        return {
+          imageSetId: s.imageSetId,
+          version: 1,
+          createdAt: s.createdAt.getTime() / 1000,
+          updatedAt: s.createdAt.getTime() / 1000,
+          DICOMTags: {
+            DICOMPatientName: s.metadata.Patient.DICOM['PatientName'],
+            DICOMPatientId: s.metadata.Patient.DICOM['PatientID'],
+            DICOMStudyInstanceUID: study['StudyInstanceUID'],
+            DICOMStudyDescription: study['StudyDescription'],
+            DICOMNumberOfStudyRelatedSeries: Object.keys(s.metadata.Study.Series).length,
+            DICOMNumberOfStudyRelatedInstances: s.frames.size,
+          },
+        };
+      }),
   });
 }
 
@@ -226,7 +231,7 @@ export async function handleRuntime(
     );
     if (operation === 'searchImageSets') {
       findSet(ctx, route[1]!);
-      return searchImageSets(ctx, res);
+      return searchImageSets(ctx, res, route[1]!);
     }
     const set = findSet(ctx, route[1]!, route[2])!;
     if (operation === 'getImageFrame') return await getImageFrame(ctx, req, res, set, body);

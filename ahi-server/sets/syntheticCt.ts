@@ -13,28 +13,39 @@ import {
   type ImageSet,
   type StoredFrame,
 } from '../imageSet';
-import { loadSyntheticSeries } from '../synthetic';
+import type { EncodedSlice } from '../synthetic';
 
 /** The phantom's slices as decoded: 512×512, one 16-bit unsigned sample (12 bits stored). */
 const SYNTHETIC_GEOMETRY = { width: 512, height: 512, bits: 16, signed: false, samples: 1 };
 
+/** How a synthetic series is stored: HTJ2K as the phantom was encoded, or another syntax. */
+export interface SyntheticStorage {
+  name: string;
+  datastoreId: string;
+  syntax: string;
+  contentType: string;
+  /** the stored bytes of slice `index` (default: its HTJ2K codestream) */
+  bytes?: (index: number) => Uint8Array;
+  /** the checksums AHI lists (default: every resolution of the HTJ2K codestream) */
+  fullResolutionOnly?: boolean;
+  description: string;
+}
+
 /**
- * The synthetic CT series; with `total` above the slice count, "synthetic-long": the slices
- * repeated, each repeat a new frame with its own ID (memory benchmarks need many frames, not
- * many encodes).
+ * The image set of the phantom's slices; with `total` above the slice count, "synthetic-long": the
+ * slices repeated, each repeat a new frame with its own ID (memory benchmarks need many frames,
+ * not many encodes). `storage`: the same slices stored in another syntax or datastore.
  */
-export async function buildSynthetic(
-  count: number,
-  cacheDir: string,
-  log: (line: string) => void,
-  total = count,
-): Promise<ImageSet> {
-  const encoded = await loadSyntheticSeries(count, cacheDir, log);
+export function syntheticSet(
+  encoded: EncodedSlice[],
+  total = encoded.length,
+  storage?: SyntheticStorage,
+): ImageSet {
   const slices = Array.from({ length: total }, (_, index) => ({
     ...encoded[index % encoded.length]!,
     index,
   }));
-  const name = total === encoded.length ? 'synthetic-ct' : 'synthetic-long';
+  const name = storage?.name ?? (total === encoded.length ? 'synthetic-ct' : 'synthetic-long');
   const imageSetId = ahiId(name, total, 'image set');
   const studyUid = dicomUid(name, 'study');
   const seriesUid = dicomUid(name, total, 'series');
@@ -45,13 +56,18 @@ export async function buildSynthetic(
     `Synthetic CT phantom, ${total} slices`,
     studyUid,
   );
+  doc.DatastoreID = storage?.datastoreId ?? DATASTORE_ID;
   const instances: Record<string, AhiInstance> = {};
   const frames = new Map<string, StoredFrame>();
   const spacing = 0.625;
   for (const s of slices) {
     const id = ahiId(name, total, s.index, 'frame');
     const sopUid = dicomUid(name, total, s.index, 'instance');
-    frames.set(id, { id, bytes: s.codestream, contentType: 'image/jph' });
+    frames.set(id, {
+      id,
+      bytes: storage?.bytes?.(s.index) ?? s.codestream,
+      contentType: storage?.contentType ?? 'image/jph',
+    });
     instances[sopUid] = {
       DICOM: {
         SOPInstanceUID: sopUid,
@@ -66,9 +82,14 @@ export async function buildSynthetic(
         WindowCenter: ['40', '-600'],
         WindowWidth: ['400', '1500'],
       },
-      StoredTransferSyntaxUID: SYNTAX.htj2kRpcl,
+      StoredTransferSyntaxUID: storage?.syntax ?? SYNTAX.htj2kRpcl,
       ImageFrames: [
-        frameRecord(id, { ...SYNTHETIC_GEOMETRY, min: s.min, max: s.max, levels: s.levels }),
+        frameRecord(id, {
+          ...SYNTHETIC_GEOMETRY,
+          min: s.min,
+          max: s.max,
+          levels: storage?.fullResolutionOnly ? s.levels.slice(-1) : s.levels,
+        }),
       ],
     };
   }
@@ -84,10 +105,11 @@ export async function buildSynthetic(
   return {
     name,
     description:
-      total === encoded.length
+      storage?.description ??
+      (total === encoded.length
         ? `Synthetic CT phantom: ${total} slices of 512×512, 12 bits stored, lossless HTJ2K`
-        : `The synthetic CT's ${encoded.length} slices repeated as ${total} frames, each with its own ID`,
-    datastoreId: DATASTORE_ID,
+        : `The synthetic CT's ${encoded.length} slices repeated as ${total} frames, each with its own ID`),
+    datastoreId: storage?.datastoreId ?? DATASTORE_ID,
     imageSetId,
     metadata: doc,
     frames,

@@ -6,6 +6,7 @@
  */
 import type { PixelDescription, Plan, PlannedFrame } from '../core/plan';
 import { defaultWindow, sampledRange, type Window } from '../core/render';
+import { syntaxInfo } from '../core/syntax';
 import type { DecodedPixels, Format, FrameResult } from '../core/protocol';
 import { storedFrame, storedThumbnail } from '../pool/libraryWorker';
 import {
@@ -247,7 +248,7 @@ export async function select(
     else
       updateViewer({
         status: 'missing',
-        message: `This frame is stored as ${planFrames.get(key)?.syntax ?? 'a syntax'} this viewer cannot decode (HTJ2K and uncompressed only); it is in exports as received.`,
+        message: `This frame is stored as ${syntaxInfo(planFrames.get(key)?.syntax)?.name ?? 'a syntax'}, which this viewer cannot show (video, JPEG XL past 8 bits); it is in exports as received.`,
       });
     return;
   }
