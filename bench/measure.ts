@@ -262,17 +262,22 @@ export async function appRun(
   }
 }
 
+/** Waits (up to 10 s) for the bench page to load its script. */
+async function benchPageReady(evaluate: <T>(expr: string) => Promise<T>): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const ready = await evaluate<boolean>(
+      `document.readyState === 'complete' && typeof window.ahiBench === 'object'`,
+    ).catch(() => false);
+    if (ready) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 export async function ceiling(appUrl: string, frames: number, workers: number) {
   const browser = await launch();
   try {
     const { evaluate } = await openPage(browser, `${appUrl}bench/ceiling.html`);
-    for (let i = 0; i < 100; i++) {
-      const ready = await evaluate<boolean>(
-        `document.readyState === 'complete' && typeof window.ahiBench === 'object'`,
-      ).catch(() => false);
-      if (ready) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await benchPageReady(evaluate);
     // CPU of everything the machine spends on a loop: Chromium's processes and the server.
     const withCpu = async <T>(f: () => Promise<T>) => {
       const chromium0 = sampleCpu(processTree(browser.process.pid!));
@@ -334,6 +339,23 @@ export async function ceiling(appUrl: string, frames: number, workers: number) {
         (cpus().length * 1000) / (fetchCpu.chromium + fetchCpu.server + decodeCpu),
       ),
     };
+  } finally {
+    await browser.close();
+  }
+}
+
+/**
+ * Decode-only time of each frame of the "syntaxes" demo set in one worker (one core), through the
+ * app's codec registry (WASM): ms per decode and CRC-32, by codec.
+ */
+export async function codecCeilings(appUrl: string, repeat: number) {
+  const browser = await launch();
+  try {
+    const { evaluate } = await openPage(browser, `${appUrl}bench/ceiling.html`);
+    await benchPageReady(evaluate);
+    return await evaluate<
+      { name: string; contentType: string; msPerFrame: number; error?: string }[]
+    >(`window.ahiBench.decodeEach('syntaxes', ${repeat})`);
   } finally {
     await browser.close();
   }

@@ -14,7 +14,9 @@ bench-results/<time>.json. A full bench takes about 20 minutes on 2 cores.
   --workers N         retrieval workers (default 2)
   --inflights LIST    in-flight settings: auto (AIMD) and fixed limits (default auto,8,20,40)
   --scenarios LIST    loopback, home (a line of --bandwidth and --latency, 20 streams per
-                      connection), memory (long jph runs sampling memory) (default all three)
+                      connection), memory (long jph runs sampling memory), codecs (decode-only
+                      time per codec beside Debian's decoders; the app on a JPEG 2000 series)
+                      (default all four)
   --formats LIST      jph, raw, mem (default all three; mem runs with auto only)
   --latency MS        the home line's added latency (default 20)
   --bandwidth MBPS    the home line's bandwidth, Mbit/s (default 500)
@@ -45,7 +47,7 @@ export interface BenchOptions {
   lines: Record<string, Record<string, number>>;
 }
 
-const SCENARIOS = ['loopback', 'home', 'memory'];
+const SCENARIOS = ['loopback', 'home', 'memory', 'codecs'];
 const FORMATS = ['jph', 'raw', 'mem'];
 const NUMERIC = ['runs', 'frames', 'workers', 'latency', 'bandwidth', 'long-frames', 'warmup'];
 const LISTS = ['inflights', 'scenarios', 'formats'];
@@ -91,6 +93,7 @@ export function benchOptions(argv: string[]): BenchOptions {
     lines: {
       loopback: {},
       memory: {},
+      codecs: {},
       home: { bandwidthMbps: num('bandwidth', 500), latencyMs: num('latency', 20), maxStreams: 20 },
     },
   };

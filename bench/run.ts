@@ -19,7 +19,16 @@ import { cpus, loadavg } from 'node:os';
 import { parseConfig } from '../ahi-server/knobs';
 import { startLocalAhi } from '../ahi-server/index';
 import { chromiumPids } from './cpu';
-import { appRun, CEILING_INFLIGHT, ceiling, median, type AppRun, type LongTask } from './measure';
+import {
+  appRun,
+  CEILING_INFLIGHT,
+  ceiling,
+  codecCeilings,
+  median,
+  type AppRun,
+  type LongTask,
+} from './measure';
+import { nativeDecodes } from './native';
 import { benchOptions } from './options';
 
 const {
@@ -127,6 +136,35 @@ const counted: AppRun[] = [];
 const runningAt: number[] = [];
 const firstFramesFromStart: number[] = [];
 
+/**
+ * Per codec: decode-only frames/s on one core (WASM, in the bench page's worker) beside Debian's
+ * native decoder on the same frame; then the app on the JPEG_2000_LOSSLESS datastore's series in
+ * raw (every frame decoded by OpenJPEG and verified).
+ */
+async function codecRows(): Promise<void> {
+  const wasm = await codecCeilings(appUrl, 30);
+  const native = nativeDecodes(10);
+  results['codecs'] = { wasm, native };
+  console.log('  decode only, one core (WASM codec / Debian native, the whole command):');
+  for (const w of wasm) {
+    const file = w.name.split(':')[0]!;
+    const n = native.find((x) => x.file === file);
+    console.log(
+      `    ${file.padEnd(32)} ${w.error ? w.error : `${(1000 / w.msPerFrame).toFixed(0).padStart(5)} frames/s (${w.msPerFrame.toFixed(1)} ms)`}` +
+        (n
+          ? `   ${n.tool} ${n.msPerFrame.toFixed(1)} ms per run (its start alone ${n.startMs.toFixed(1)} ms)`
+          : ''),
+    );
+  }
+  const rs: AppRun[] = [];
+  for (let i = 0; i < runs; i++) {
+    rs.push(await appRun(workers, appUrl, 'raw', 'auto', 'synthetic-ct-j2k'));
+    counted.push(rs[i]!);
+  }
+  results['codecs/j2k-raw'] = rs;
+  row('loopback', 'app raw, JPEG 2000 lossless series', rs, 0);
+}
+
 for (let i = 0; i < warmups; i++) {
   const w = await appRun(workers, appUrl, 'jph', 'auto');
   console.log(
@@ -163,6 +201,10 @@ for (const scenario of scenarios) {
       r.peakMemoryMb <= 600 && flat,
       `median peak ${r.peakMemoryMb.toFixed(0)} MB (first half ${r.peakFirstHalfMb.toFixed(0)}, second half ${r.peakSecondHalfMb.toFixed(0)}); runs: ${rs.map((x) => `${x.peakMemoryMb.toFixed(0)} (${x.peakFirstHalfMb.toFixed(0)} / ${x.peakSecondHalfMb.toFixed(0)})`).join(', ')}`,
     );
+    continue;
+  }
+  if (scenario === 'codecs') {
+    await codecRows();
     continue;
   }
   const c = await ceiling(appUrl, frames, workers);

@@ -5,6 +5,7 @@
  */
 import { wrap } from 'comlink';
 import type { CeilingApi, FrameRef } from '../../src/core/protocol';
+import { syntaxInfo } from '../../src/core/syntax';
 
 interface LocalConfig {
   endpoint: string;
@@ -43,7 +44,75 @@ async function frames(
   };
 }
 
+/** The demo metadata's frames with what decoding needs: Content-Type (from the syntax), geometry. */
+async function syntaxFrames(name: string) {
+  const config = (await (await fetch('/ahi-local.json')).json()) as LocalConfig;
+  const set = config.imageSets.find((s) => s.name === name);
+  if (!set) throw new Error(`no demo set ${name}`);
+  const doc = (await (
+    await fetch(set.manifest.replace('manifest.json', 'metadata.json'))
+  ).json()) as {
+    Study: {
+      Series: Record<
+        string,
+        {
+          DICOM: { SeriesDescription?: string };
+          Instances: Record<
+            string,
+            {
+              DICOM: Record<string, unknown>;
+              StoredTransferSyntaxUID?: string;
+              ImageFrames: { ID: string }[];
+            }
+          >;
+        }
+      >;
+    };
+  };
+  return {
+    config,
+    frames: Object.values(doc.Study.Series).flatMap((s) =>
+      Object.values(s.Instances).map((i) => ({
+        name: s.DICOM.SeriesDescription ?? '',
+        contentType: syntaxInfo(i.StoredTransferSyntaxUID)?.contentType ?? 'image/jph',
+        ref: {
+          datastoreId: set.datastoreId,
+          imageSetId: set.imageSetId,
+          frameId: i.ImageFrames[0]!.ID,
+        },
+        geometry: {
+          width: Number(i.DICOM['Columns']),
+          height: Number(i.DICOM['Rows']),
+          bitsAllocated: Number(i.DICOM['BitsAllocated']),
+          signed: Number(i.DICOM['PixelRepresentation']) === 1,
+          samples: Number(i.DICOM['SamplesPerPixel']),
+        },
+      })),
+    ),
+  };
+}
+
 const api = {
+  /** Decode-only time of each frame of a demo set (one worker, one core): ms per decode, by codec. */
+  async decodeEach(name: string, repeat: number) {
+    const { config, frames } = await syntaxFrames(name);
+    const w = spawn();
+    const bodies = await w.fetchBodies(
+      frames.map((f) => f.ref),
+      config.endpoint,
+      config.region,
+      config,
+    );
+    const times = await w.decodeEach(
+      frames.map((f, i) => ({
+        contentType: f.contentType,
+        bytes: bodies[i]!,
+        geometry: f.geometry,
+      })),
+      repeat,
+    );
+    return times.map((t, i) => ({ ...t, name: frames[i]!.name }));
+  },
   /** Bare fetch loop from one worker: frames/s, MB/s. */
   async fetchLoop(name: string, count: number, inFlight: number, read: 'arrayBuffer' | 'reader') {
     const { config, refs } = await frames(name, count);

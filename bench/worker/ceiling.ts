@@ -8,6 +8,7 @@ import { AwsClient } from 'aws4fetch';
 import { crc32, loadCrc32 } from '../../src/core/crc32';
 import type { CeilingApi, FetchLoopResult, FrameRef } from '../../src/core/protocol';
 import { decode, loadCodec } from '../../workers/codec/htj2k';
+import { codecFor } from '../../workers/codec/registry';
 
 async function signAll(
   frames: FrameRef[],
@@ -81,6 +82,27 @@ export const ceiling = {
       }
     }
     return { frames: n, ms: performance.now() - start };
+  },
+
+  async decodeEach(frames, repeat) {
+    await loadCrc32();
+    const out: { contentType: string; msPerFrame: number; error?: string }[] = [];
+    for (const f of frames) {
+      const codec = codecFor(f.contentType);
+      const bytes = new Uint8Array(f.bytes);
+      const info = f.geometry ? { geometry: f.geometry } : {};
+      try {
+        if (!codec) throw new Error('no codec');
+        await codec.load();
+        crc32(codec.decode(bytes, info).pixels);
+        const start = performance.now();
+        for (let r = 0; r < repeat; r++) crc32(codec.decode(bytes, info).pixels);
+        out.push({ contentType: f.contentType, msPerFrame: (performance.now() - start) / repeat });
+      } catch (e) {
+        out.push({ contentType: f.contentType, msPerFrame: NaN, error: (e as Error).message });
+      }
+    }
+    return out;
   },
 
   async fetchBodies(

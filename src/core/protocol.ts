@@ -307,6 +307,11 @@ export interface CeilingApi {
     read: 'arrayBuffer' | 'reader',
   ): Promise<FetchLoopResult>;
   decodeLoop(codestreams: ArrayBuffer[], repeat: number): Promise<{ frames: number; ms: number }>;
+  /** Each frame decoded (and CRC-32'd) `repeat` times through the codec registry: ms per decode. */
+  decodeEach(
+    frames: { contentType: string; bytes: ArrayBuffer; geometry?: FrameGeometry }[],
+    repeat: number,
+  ): Promise<{ contentType: string; msPerFrame: number; error?: string }[]>;
   fetchBodies(
     frames: FrameRef[],
     endpoint: string,
