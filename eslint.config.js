@@ -31,6 +31,21 @@ const noTestSupport = ['(^|/)test-support/', 'Test support is for tests only.'];
 
 const TESTS = ['**/*.test.ts'];
 
+const WORKER_RULES = [
+  [layer('(pool|state|ui|app)'), 'Workers use core and io only.'],
+  noReact,
+  noZustand,
+  noIdb,
+];
+const IO_RULES = [
+  [layer('(pool|state|ui|app)'), 'src/io imports core only.'],
+  noWorkers('src/io'),
+  noReact,
+  noZustand,
+  noComlink,
+  noCodec,
+];
+
 /**
  * A room's import rules: its production files also may not import test support; its tests (which
  * follow the room's rules otherwise) may. Two blocks, because a later block's rule replaces an
@@ -97,27 +112,9 @@ export default tseslint.config(
     noIdb,
     ['^aws4fetch$', 'Signing lives in src/io.'],
   ),
-  ...room(
-    ['src/io/**/*.ts'],
-    ['src/io/store/schema.ts'],
-    [layer('(pool|state|ui|app)'), 'src/io imports core only.'],
-    noWorkers('src/io'),
-    noReact,
-    noZustand,
-    noComlink,
-    noCodec,
-    noIdb,
-  ),
-  ...room(
-    ['src/io/store/schema.ts'],
-    [],
-    [layer('(pool|state|ui|app)'), 'src/io imports core only.'],
-    noWorkers('src/io'),
-    noReact,
-    noZustand,
-    noComlink,
-    noCodec,
-  ),
+  // The store's schema module is the one room in io that opens IndexedDB.
+  ...room(['src/io/**/*.ts'], ['src/io/store/schema.ts'], ...IO_RULES, noIdb),
+  ...room(['src/io/store/schema.ts'], [], ...IO_RULES),
   ...room(
     ['src/pool/**/*.ts'],
     [],
@@ -155,23 +152,9 @@ export default tseslint.config(
     noCodec,
     noIdb,
   ),
-  ...room(
-    ['workers/**/*.ts'],
-    ['workers/codec/*.ts'],
-    [layer('(pool|state|ui|app)'), 'Workers use core and io only.'],
-    noReact,
-    noZustand,
-    noIdb,
-    noCodec,
-  ),
-  ...room(
-    ['workers/codec/*.ts'],
-    [],
-    [layer('(pool|state|ui|app)'), 'Workers use core and io only.'],
-    noReact,
-    noZustand,
-    noIdb,
-  ),
+  // The codec modules are the one room in workers that imports a codec package.
+  ...room(['workers/**/*.ts'], ['workers/codec/*.ts'], ...WORKER_RULES, noCodec),
+  ...room(['workers/codec/*.ts'], [], ...WORKER_RULES),
   {
     files: ['ahi-server/**/*.ts', 'e2e/**/*.ts', 'bench/**/*.ts', '*.config.ts'],
     ignores: ['bench/page/**', 'bench/worker/**'],

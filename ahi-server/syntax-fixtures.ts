@@ -40,6 +40,16 @@ export interface SyntaxFixture {
   unsupported?: string;
 }
 
+/** US1's geometry: 640×480, 8-bit RGB. */
+export const US1_GEOMETRY = {
+  width: 640,
+  height: 480,
+  samples: 3,
+  bitsAllocated: 8,
+  bitsStored: 8,
+  signed: false,
+};
+
 const W = 512;
 const H = 512;
 
@@ -179,14 +189,7 @@ export function makeSyntaxFixtures(): SyntaxFixture[] {
     bitsStored: 8,
     signed: false,
   };
-  const rgb = {
-    width: 640,
-    height: 480,
-    samples: 3,
-    bitsAllocated: 8,
-    bitsStored: 8,
-    signed: false,
-  };
+  const rgb = US1_GEOMETRY;
 
   add(
     {

@@ -24,7 +24,12 @@ import {
   type ImageSet,
   type StoredFrame,
 } from '../imageSet';
-import { SYNTAX_FIXTURES, syntaxFixtures, type SyntaxFixture } from '../syntax-fixtures';
+import {
+  SYNTAX_FIXTURES,
+  syntaxFixtures,
+  US1_GEOMETRY,
+  type SyntaxFixture,
+} from '../syntax-fixtures';
 
 /** The range of a frame's samples (1-bit frames: 0..1). */
 function range(f: Pick<SyntaxFixture, 'bitsAllocated' | 'signed'>, pixels: Uint8Array) {
@@ -68,12 +73,7 @@ async function htj2kLossy(): Promise<Frame> {
     syntax: '1.2.840.10008.1.2.4.203',
     contentType: 'image/jphc',
     photometric: 'YBR_ICT',
-    width: 640,
-    height: 480,
-    samples: 3,
-    bitsAllocated: 8,
-    bitsStored: 8,
-    signed: false,
+    ...US1_GEOMETRY,
     crc32: crc32(pixels) >>> 0,
     bytes,
     pixels,
