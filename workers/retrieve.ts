@@ -5,7 +5,7 @@
  * frame waits for a round trip to the main thread, and reports finished frames in batches. All of
  * a worker's state is one RetrievalWorker; `api` is its face to comlink.
  */
-import type { DecodedView } from '../src/core/codec';
+import type { Codec, DecodedView } from '../src/core/codec';
 import { unpackBits } from '../src/core/bits';
 import { crc32 } from '../src/core/crc32';
 import { RetrieveError, toErrorInfo } from '../src/core/errors';
@@ -76,6 +76,8 @@ class RetrievalWorker {
   private sendCap: TokenBucket | undefined;
   private capTimer: ReturnType<typeof setTimeout> | undefined;
   private warming: Promise<CodecInfo> | undefined;
+  /** codecs whose WASM this worker has loaded (a frame of another syntax loads its codec first) */
+  private readonly loadedCodecs = new Set<Codec>();
   private readonly stats = newStats();
 
   private ready(): { client: AhiClient; config: WorkerConfig } {
@@ -362,7 +364,11 @@ class RetrievalWorker {
           `Frame ${task.frameId}: the metadata stores it as ${syntaxInfo(task.syntax)?.name ?? task.syntax} (${syntaxInfo(task.syntax)?.contentType ?? '?'}), but AHI sent ${contentType}`,
         );
       // Each codec loads its WASM on its first frame (HTJ2K is loaded and warm already).
-      await codecFor(contentType)?.load();
+      const codec = codecFor(contentType);
+      if (codec && !this.loadedCodecs.has(codec)) {
+        await codec.load();
+        this.loadedCodecs.add(codec);
+      }
       const keep = this.check(task, config, response.bytes, contentType, timings);
       const result: FrameResult = { key: task.key, bytes, contentType, timings, ...keep.result };
       Object.assign(record, keep.record);
