@@ -7,7 +7,6 @@
  */
 import type { Codec, DecodedView } from '../src/core/codec';
 import { unpackBits } from '../src/core/bits';
-import { crc32 } from '../src/core/crc32';
 import { RetrieveError, toErrorInfo } from '../src/core/errors';
 import type {
   CodecInfo,
@@ -19,13 +18,13 @@ import type {
   WorkerStats,
 } from '../src/core/protocol';
 import type { FrameSink, StoredFrame } from '../src/core/sink';
-import { contentTypeMatches, describeBody, isVideo, syntaxInfo } from '../src/core/syntax';
+import { contentTypeMatches, syntaxInfo } from '../src/core/syntax';
 import { TokenBucket } from '../src/core/tokenBucket';
-import { judge, undecodableReason, VIDEO_REASON } from '../src/core/verification';
 import { AhiClient, type FrameResponse } from '../src/io/ahiClient';
 import { BufferPool } from '../src/io/bufferPool';
 import { openSink } from '../src/io/sinks';
-import { codecFor, DECODABLE_NAMES, warmUpCodecs } from './codec/registry';
+import { codecFor, warmUpCodecs } from './codec/registry';
+import { checkFrame } from './frameCheck';
 import { postReport } from './report';
 
 /** Report at least this often while busy. */
@@ -235,91 +234,6 @@ class RetrievalWorker {
     return false;
   }
 
-  /**
-   * Decodes and verifies a frame as its format and syntax need (core/verification.ts says what a
-   * checksum proves per syntax): what its result says, what its record adds, and, for raw, the
-   * decoded pixels to store instead of the body (a view that stays valid until the next decode).
-   * @throws RetrieveError ChecksumMismatch, DecodeFailed, UnsupportedSyntax
-   */
-  private check(
-    task: FrameTask,
-    config: WorkerConfig,
-    body: Uint8Array,
-    contentType: string,
-    timings: FrameResult['timings'],
-  ): {
-    result: Pick<FrameResult, 'outcome' | 'checksum' | 'reason'>;
-    record: Partial<StoredFrame>;
-    pixels?: Uint8Array;
-  } {
-    const mustDecode = config.format !== 'jph' || config.verify || task.wantPixels === true;
-    const checkable = task.checksum !== undefined && (config.format !== 'jph' || config.verify);
-    const unverifiable = (reason: string) => ({
-      result: checkable
-        ? { outcome: 'unverifiable' as const, reason }
-        : { outcome: 'stored' as const },
-      record: checkable ? { note: reason } : {},
-    });
-    if (!mustDecode) return { result: { outcome: 'stored' }, record: {} };
-    // Video is kept as received in every format.
-    if (isVideo(contentType)) return unverifiable(VIDEO_REASON);
-    const codec = codecFor(contentType);
-    if (!codec) {
-      if (config.format === 'jph') return unverifiable(undecodableReason(contentType));
-      throw new RetrieveError(
-        'UnsupportedSyntax',
-        `Frame ${task.frameId} is stored as ${contentType}, which this app cannot decode (it decodes ${DECODABLE_NAMES}); choose the jph format to save it as received`,
-      );
-    }
-    const t0 = performance.now();
-    let view: DecodedView;
-    try {
-      view = codec.decode(body, {
-        ...(task.geometry ? { geometry: task.geometry } : {}),
-        ...(task.syntax ? { syntax: task.syntax } : {}),
-      });
-    } catch (e) {
-      // jph keeps what this build cannot decode faithfully (JPEG XL past 8 bits) as received.
-      if (config.format === 'jph' && e instanceof RetrieveError && e.code === 'UnsupportedSyntax')
-        return unverifiable(e.message);
-      throw e;
-    }
-    const t1 = performance.now();
-    const checksum = crc32(view.pixels);
-    timings.decodeMs = t1 - t0;
-    timings.crcMs = performance.now() - t1;
-    const { stats } = this;
-    stats.decodeMs += timings.decodeMs;
-    stats.crcMs += timings.crcMs;
-    stats.decoded++;
-    const verdict = judge(
-      task.checksum,
-      checksum,
-      describeBody(task.syntax, contentType),
-      task.attempt,
-    );
-    if (verdict.outcome === 'mismatch')
-      throw new RetrieveError(
-        'ChecksumMismatch',
-        `Frame ${task.frameId}: CRC-32 of the decoded pixels is ${checksum}, AHI's metadata says ${task.checksum}`,
-      );
-    if (task.wantPixels) this.postPreview(task.key, view);
-    const reason = verdict.outcome === 'unverifiable' ? verdict.reason : undefined;
-    const { pixels, ...geometry } = view;
-    return {
-      result: { outcome: verdict.outcome, checksum, ...(reason ? { reason } : {}) },
-      // Geometry is kept for codestreams too: the viewer reads uncompressed ones without a plan.
-      record: {
-        checksum,
-        verified: verdict.outcome === 'verified',
-        ...geometry,
-        ...(reason ? { note: reason } : {}),
-        ...(config.format === 'raw' ? { kind: 'pixels' as const, size: pixels.length } : {}),
-      },
-      ...(config.format === 'raw' ? { pixels } : {}),
-    };
-  }
-
   private async retrieve(task: FrameTask, signal: AbortSignal): Promise<FrameResult> {
     const timings = { requestMs: 0, bodyMs: 0, decodeMs: 0, crcMs: 0 };
     const { stats } = this;
@@ -369,7 +283,13 @@ class RetrievalWorker {
         await codec.load();
         this.loadedCodecs.add(codec);
       }
-      const keep = this.check(task, config, response.bytes, contentType, timings);
+      const keep = checkFrame(task, config, response.bytes, contentType, timings);
+      if (keep.view) {
+        stats.decodeMs += timings.decodeMs;
+        stats.crcMs += timings.crcMs;
+        stats.decoded++;
+        if (task.wantPixels) this.postPreview(task.key, keep.view);
+      }
       const result: FrameResult = { key: task.key, bytes, contentType, timings, ...keep.result };
       Object.assign(record, keep.record);
       // What is stored: the body, or (raw) the decoded pixels, copied by the sink at once.
