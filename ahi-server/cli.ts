@@ -24,7 +24,7 @@ Local AHI server ready in ${((performance.now() - t0) / 1000).toFixed(1)} s
   access key ID    ${config.accessKeyId}
   secret key       ${config.secretAccessKey}${config.sessionToken ? `\n  session token    ${config.sessionToken}` : ''}
   datastore ID     ${local.imageSets[0]?.datastoreId ?? ''}
-${local.imageSets.map((s) => `  image set        ${s.imageSetId}  ${s.name}: ${s.frames.size} frames  (manifest: ${local.api.url}/demo/${s.name}/manifest.json)`).join('\n')}
+${local.imageSets.map((s) => `  image set        ${s.imageSetId}  ${s.name}: ${s.frames.size} frames  (manifest: ${local.api.url}/demo/${s.name}/manifest.json)${s.datastoreId === local.imageSets[0]?.datastoreId ? '' : `\n                   in datastore ${s.datastoreId} (JPEG_2000_LOSSLESS)`}`).join('\n')}
   counters         ${local.api.url}/__ahi/stats
   fault knobs      ${active.length ? active.map(([k, v]) => `${k}=${v}`).join(' ') : 'none'}`);
   if (local.app) {
