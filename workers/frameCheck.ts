@@ -83,6 +83,9 @@ export function checkFrame(
       `Frame ${task.frameId}: CRC-32 of the decoded pixels is ${checksum}, AHI's metadata says ${task.checksum}`,
     );
   const reason = verdict.outcome === 'unverifiable' ? verdict.reason : undefined;
+  // The record names the frame's own CRCs; the result's reason is the same for every such frame.
+  const note =
+    verdict.outcome === 'unverifiable' ? `${verdict.reason} (${verdict.detail})` : undefined;
   const { pixels, ...geometry } = view;
   return {
     result: { outcome: verdict.outcome, checksum, ...(reason ? { reason } : {}) },
@@ -91,7 +94,7 @@ export function checkFrame(
       checksum,
       verified: verdict.outcome === 'verified',
       ...geometry,
-      ...(reason ? { note: reason } : {}),
+      ...(note ? { note } : {}),
       ...(config.format === 'raw' ? { kind: 'pixels' as const, size: pixels.length } : {}),
     },
     ...(config.format === 'raw' ? { pixels } : {}),

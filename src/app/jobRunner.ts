@@ -73,7 +73,7 @@ export class JobRunner {
   private scheduler: Scheduler | undefined;
   private failures: { key: string; error: ErrorInfo }[] = [];
   private problems: Record<string, { failed: number; retried: number; message: string }> = {};
-  /** why frames were stored not verifiable, with how many (bounded: reasons name the frame's CRCs) */
+  /** why frames were stored not verifiable, with how many (bounded, in case reasons vary) */
   private readonly unverifiableReasons: Record<string, number> = {};
   /** frames whose decoded pixels the viewer wants as soon as they land */
   private readonly wanted = new Set<string>();
@@ -173,8 +173,8 @@ export class JobRunner {
       });
     }
     if (result.outcome === 'unverifiable') {
-      // One entry per kind of reason: the CRC-32s in a reason differ from frame to frame.
-      const reason = (result.reason ?? 'not verifiable').replace(/ \(CRC-32 [^)]*\)/, '');
+      // One entry per reason (a reason is the same for every frame it applies to).
+      const reason = result.reason ?? 'not verifiable';
       if (reason in this.unverifiableReasons || Object.keys(this.unverifiableReasons).length < 20)
         this.unverifiableReasons[reason] = (this.unverifiableReasons[reason] ?? 0) + 1;
     }

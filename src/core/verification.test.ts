@@ -25,6 +25,7 @@ describe('what a checksum proves', () => {
     expect(second.outcome === 'unverifiable' && second.reason).toContain(
       'JPEG baseline may be lossy',
     );
+    expect(second.outcome === 'unverifiable' && second.detail).toBe('CRC-32 8, AHI 7');
   });
 
   it('takes a mismatch in an unknown syntax as damage', () => {

@@ -14,7 +14,8 @@ export type Verdict =
   | { outcome: 'verified' }
   /** no checksum to compare: stored, unchecked */
   | { outcome: 'stored' }
-  | { outcome: 'unverifiable'; reason: string }
+  /** `reason` is the same for every such frame of a syntax; `detail` names this frame's CRCs */
+  | { outcome: 'unverifiable'; reason: string; detail: string }
   /** a lossless frame's pixels differ, or a lossy one's on the first attempt: fetch again */
   | { outcome: 'mismatch' };
 
@@ -29,7 +30,8 @@ export function judge(
   if (!syntax?.mayBeLossy || attempt < 2) return { outcome: 'mismatch' };
   return {
     outcome: 'unverifiable',
-    reason: `${syntax.name} may be lossy, and this decoder's pixels differ from the ones AHI checksummed (CRC-32 ${got}, AHI ${expected}) on two fetches: the bytes are kept as AHI sent them`,
+    reason: `${syntax.name} may be lossy, and this decoder's pixels differ from the ones AHI checksummed on two fetches: the bytes are kept as AHI sent them`,
+    detail: `CRC-32 ${got}, AHI ${expected}`,
   };
 }
 
