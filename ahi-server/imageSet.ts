@@ -4,6 +4,7 @@
  * and frame records AHI writes, an empty document, and the manifest ahi-retrieve reads.
  */
 import { join } from 'node:path';
+import { syntaxInfo } from '../src/core/syntax';
 import { ahiId } from './ids';
 
 export const FIXTURES = join(import.meta.dirname, 'fixtures');
@@ -59,26 +60,12 @@ export const SYNTAX = {
   explicitLE: '1.2.840.10008.1.2.1',
 } as const;
 
-/** Content-Type AHI answers GetImageFrame with, by stored transfer syntax. */
+/**
+ * Content-Type AHI answers GetImageFrame with, by stored transfer syntax: the app's own table
+ * (src/core/syntax.ts, from AHI's documentation), so server and client cannot drift apart.
+ */
 export function contentTypeFor(syntax: string): string {
-  switch (syntax) {
-    case SYNTAX.htj2kLossless:
-    case SYNTAX.htj2kRpcl:
-      return 'image/jph';
-    case '1.2.840.10008.1.2.4.203':
-      return 'image/jphc';
-    case SYNTAX.j2kLossless:
-    case '1.2.840.10008.1.2.4.91':
-      return 'image/j2c';
-    case '1.2.840.10008.1.2.4.50':
-      return 'image/jpeg';
-    case '1.2.840.10008.1.2.4.110':
-    case '1.2.840.10008.1.2.4.111':
-    case '1.2.840.10008.1.2.4.112':
-      return 'image/jxl';
-    default:
-      return 'application/octet-stream';
-  }
+  return syntaxInfo(syntax)?.contentType ?? 'application/octet-stream';
 }
 
 export const DATASTORE_ID = ahiId('ahi-web-retrieve', 'local datastore');

@@ -75,9 +75,12 @@ export function describeBody(uid: string | undefined, contentType: string): Synt
   return lossy ?? candidates[candidates.length - 1];
 }
 
-/** Content-Types of video bodies (stored as received, never decoded). */
-export const isVideo = (contentType: string): boolean =>
-  SYNTAXES.some((s) => s.video && s.contentType.toLowerCase() === contentType.toLowerCase());
+const VIDEO_TYPES = new Set(
+  SYNTAXES.filter((s) => s.video).map((s) => s.contentType.toLowerCase()),
+);
+
+/** Content-Types of video bodies (stored as received, never decoded); asked once per frame. */
+export const isVideo = (contentType: string): boolean => VIDEO_TYPES.has(contentType.toLowerCase());
 
 /**
  * Whether a response's Content-Type is what the metadata's syntax says AHI sends. A contradiction
