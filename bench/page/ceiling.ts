@@ -1,5 +1,5 @@
 /**
- * Benchmark page (bench.html): runs the ceiling measurements in workers of the app's own origin,
+ * Benchmark page (bench/ceiling.html): runs the ceiling measurements in workers of the app's own origin,
  * so they share the app's TLS connection and conditions. Driven over CDP by bench/run.ts through
  * `window.ahiBench`.
  */
@@ -21,13 +21,19 @@ function spawn() {
   );
 }
 
+/** The local server's prefill and one of its demo image sets, by name. */
+async function demoSet(name: string) {
+  const config = (await (await fetch('/ahi-local.json')).json()) as LocalConfig;
+  const set = config.imageSets.find((s) => s.name === name);
+  if (!set) throw new Error(`no demo set ${name}`);
+  return { config, set };
+}
+
 async function frames(
   name: string,
   count: number,
 ): Promise<{ config: LocalConfig; refs: FrameRef[] }> {
-  const config = (await (await fetch('/ahi-local.json')).json()) as LocalConfig;
-  const set = config.imageSets.find((s) => s.name === name);
-  if (!set) throw new Error(`no demo set ${name}`);
+  const { config, set } = await demoSet(name);
   const manifest = (await (await fetch(set.manifest)).json()) as {
     Study: {
       Series: Record<string, { Instances: Record<string, { ImageFrames: { ID: string }[] }> }>;
@@ -46,9 +52,7 @@ async function frames(
 
 /** The demo metadata's frames with what decoding needs: Content-Type (from the syntax), geometry. */
 async function syntaxFrames(name: string) {
-  const config = (await (await fetch('/ahi-local.json')).json()) as LocalConfig;
-  const set = config.imageSets.find((s) => s.name === name);
-  if (!set) throw new Error(`no demo set ${name}`);
+  const { config, set } = await demoSet(name);
   const doc = (await (
     await fetch(set.manifest.replace('manifest.json', 'metadata.json'))
   ).json()) as {
