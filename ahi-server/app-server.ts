@@ -24,7 +24,7 @@ const MIME: Record<string, string> = {
 
 /**
  * The production build's Content-Security-Policy: scripts only from the app's origin (plus
- * WebAssembly compilation for the codecs), connections only to the app, AWS endpoints
+ * WebAssembly compilation for the codecs), media from object URLs (stored videos), connections only to the app, AWS endpoints
  * (HealthImaging, Cognito) and the origins given (the local AHI server). A deployment serving
  * dist/ elsewhere should send the same header with its own AHI endpoints in connect-src.
  */
@@ -34,6 +34,8 @@ export function contentSecurityPolicy(connectOrigins: string[]): string {
     "script-src 'self' 'wasm-unsafe-eval'",
     `connect-src 'self' https://*.amazonaws.com ${connectOrigins.join(' ')}`.trim(),
     "img-src 'self' blob: data:",
+    // stored videos play from object URLs of their bytes
+    "media-src 'self' blob:",
     "style-src 'self'",
     "worker-src 'self'",
     "object-src 'none'",

@@ -30,9 +30,10 @@ export interface ImageSet {
 export interface AhiImageFrame {
   ID: string;
   FrameSizeInBytes: number;
-  MinPixelValue: number;
-  MaxPixelValue: number;
-  PixelDataChecksumFromBaseToFullResolution: { Width: number; Height: number; Checksum: number }[];
+  /** absent for video (never decoded to pixels) */
+  MinPixelValue?: number;
+  MaxPixelValue?: number;
+  PixelDataChecksumFromBaseToFullResolution?: { Width: number; Height: number; Checksum: number }[];
 }
 export interface AhiInstance {
   DICOM: Record<string, unknown>;

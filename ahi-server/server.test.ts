@@ -277,7 +277,7 @@ describe('AHI errors and operations', () => {
       for (const instance of Object.values(series.Instances)) {
         for (const f of instance.ImageFrames) {
           const stored = nema.frames.get(f.ID)!;
-          const full = f.PixelDataChecksumFromBaseToFullResolution.at(-1)!;
+          const full = f.PixelDataChecksumFromBaseToFullResolution!.at(-1)!;
           expect(full.Width).toBe(instance.DICOM['Columns']);
           if (stored.contentType === 'image/jph') {
             decoder.getEncodedBuffer(stored.bytes.length).set(stored.bytes);
@@ -298,7 +298,7 @@ describe('AHI errors and operations', () => {
       .flatMap((s) => Object.values(s.Instances))
       .flatMap((i) => i.ImageFrames)
       .find((f) => f.ID === ct1Id)!;
-    expect(ct1.PixelDataChecksumFromBaseToFullResolution.at(-1)!.Checksum).toBe(1052635650);
+    expect(ct1.PixelDataChecksumFromBaseToFullResolution!.at(-1)!.Checksum).toBe(1052635650);
   });
 
   it('answers 409 ConflictException while the metadata conflict knob lasts', async () => {

@@ -20,8 +20,11 @@ import {
   unzip,
 } from './helpers';
 
-/** 9 frames: 7 that decode to AHI's checksums, 1 lossy JPEG XL that does not, 1 16-bit JPEG XL. */
-const FRAMES = 9;
+/**
+ * 11 frames: 7 that decode to AHI's checksums, 1 lossy JPEG XL that does not, 1 16-bit JPEG XL,
+ * and 2 videos (H.264 in MP4, MPEG-2), which carry no checksum.
+ */
+const FRAMES = 11;
 
 test('raw: every frame decoded and verified, or stored not verifiable with the reason, or failed with it', async ({
   persistent: { page },
@@ -34,7 +37,7 @@ test('raw: every frame decoded and verified, or stored not verifiable with the r
   const status = page.getByRole('status');
   await expect(status).toHaveText(
     new RegExp(
-      `^Done: ${FRAMES} of ${FRAMES} frames, 7 verified, 1 stored, not verifiable, 1 failed`,
+      `^Done: ${FRAMES} of ${FRAMES} frames, 7 verified, 3 stored, not verifiable, 1 failed`,
     ),
     { timeout: 60_000 },
   );
@@ -43,6 +46,9 @@ test('raw: every frame decoded and verified, or stored not verifiable with the r
   await expect(page.getByRole('note', { name: 'Stored, not verifiable' })).toContainText(
     /JPEG XL may be lossy, and this decoder's pixels differ from the ones AHI checksummed/,
   );
+  await expect(page.getByRole('note', { name: 'Stored, not verifiable' })).toContainText(
+    /video is stored as received and never decoded frame by frame/,
+  );
   expect((await serverStats()).byOperation['getImageFrame']).toBe(FRAMES + 1);
   // The 16-bit JPEG XL frame fails alone, saying what to do.
   await expect(page.getByRole('region', { name: 'Problems' }).locator('.failures li')).toHaveText([
@@ -50,9 +56,15 @@ test('raw: every frame decoded and verified, or stored not verifiable with the r
   ]);
   const { frames } = await readDb(page);
   expect(frames).toHaveLength(FRAMES - 1);
-  expect(frames.every((f) => f.kind === 'pixels')).toBe(true);
+  expect(frames.filter((f) => f.kind === 'pixels')).toHaveLength(FRAMES - 3);
+  expect(
+    frames
+      .filter((f) => f.kind === 'codestream')
+      .map((f) => f.contentType)
+      .sort(),
+  ).toEqual(['video/mp4', 'video/mpeg']);
   expect(frames.filter((f) => f.verified)).toHaveLength(7);
-  expect(frames.filter((f) => f.note)).toHaveLength(1);
+  expect(frames.filter((f) => f.note)).toHaveLength(3);
   // Each decodable series shows its frame (greyscale, YBR_FULL_422 as RGB, the 1-bit mask).
   for (const series of [
     /ct1-grey8-jpeg\.jpg/,
@@ -64,6 +76,21 @@ test('raw: every frame decoded and verified, or stored not verifiable with the r
     await expect(page.getByLabel('Decoded frame')).toHaveAttribute('data-frame', /\w{32}\/\w{32}/);
     await expect(page.getByText(/This frame (failed|is stored as)/)).toHaveCount(0);
   }
+  // Video is kept as received and played where the browser can: Chromium plays H.264 in MP4,
+  // and says in words that it cannot play MPEG-2.
+  await page.getByLabel(/^Frames of .*us1-h264\.mp4/).click();
+  const video = page.getByLabel('Video frame');
+  await expect(video).toHaveAttribute('data-frame', /\w{32}\/\w{32}/);
+  await expect
+    .poll(() => video.evaluate((v: HTMLVideoElement) => [v.videoWidth, v.videoHeight, v.error]))
+    .toEqual([320, 240, null]);
+  await expect(page.getByLabel('Decoded frame')).toBeHidden();
+  await page.screenshot({ path: 'test-results/screens/syntaxes-video.png' });
+  await page.getByLabel(/^Frames of .*us1-mpeg2\.mpg/).click();
+  await expect(
+    page.getByText(/This browser cannot play MPEG-2 video \(video\/mpeg\)/),
+  ).toBeVisible();
+  await expect(video).toHaveCount(0);
   await page.screenshot({ path: 'test-results/screens/syntaxes-raw.png' });
 });
 
@@ -78,7 +105,7 @@ test('jph: the bytes as AHI sent them, each syntax with its own extension in the
   await page.getByLabel('Format').selectOption('jph');
   await page.getByRole('button', { name: 'Start' }).click();
   await expect(page.getByRole('status')).toHaveText(
-    new RegExp(`^Done: ${FRAMES} of ${FRAMES} frames, 7 verified, 2 stored, not verifiable \\(`),
+    new RegExp(`^Done: ${FRAMES} of ${FRAMES} frames, 7 verified, 4 stored, not verifiable \\(`),
     { timeout: 60_000 },
   );
   const set = (await demoIndex()).imageSets.find((s) => s.name === 'syntaxes')!;
@@ -90,9 +117,21 @@ test('jph: the bytes as AHI sent them, each syntax with its own extension in the
       .filter((n) => n.startsWith(`${set.datastoreId}/`))
       .map((n) => n.split('.').pop())
       .sort();
-    expect(extensions).toEqual(['j2c', 'j2c', 'jpg', 'jpg', 'jph', 'jxl', 'jxl', 'jxl', 'raw']);
+    expect(extensions).toEqual([
+      'j2c',
+      'j2c',
+      'jpg',
+      'jpg',
+      'jph',
+      'jxl',
+      'jxl',
+      'jxl',
+      'mp4',
+      'mpg',
+      'raw',
+    ]);
     const csv = unzip('-p', path, 'checksums.csv').toString('utf8').trim().split('\n').slice(1);
-    expect(csv.filter((l) => l.endsWith(',not verifiable'))).toHaveLength(2);
+    expect(csv.filter((l) => l.endsWith(',not verifiable'))).toHaveLength(4);
     expect(csv.filter((l) => l.endsWith(',yes'))).toHaveLength(7);
     expect(frames.find((f) => f.contentType === 'image/jphc')?.verified).toBe(true);
   });
@@ -117,7 +156,7 @@ test('a Content-Type that contradicts the metadata is reported, not guessed at',
   await page.getByLabel('Format').selectOption('raw');
   await page.getByRole('button', { name: 'Start' }).click();
   await expect(page.getByRole('status')).toHaveText(
-    /^Done: 9 of 9 frames, 6 verified, .*2 failed/,
+    /^Done: 11 of 11 frames, 6 verified, .*2 failed/,
     {
       timeout: 60_000,
     },

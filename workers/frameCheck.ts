@@ -36,16 +36,17 @@ export function checkFrame(
   timings: FrameResult['timings'],
 ): CheckedFrame {
   const mustDecode = config.format !== 'jph' || config.verify || task.wantPixels === true;
-  const checkable = task.checksum !== undefined && (config.format !== 'jph' || config.verify);
-  const unverifiable = (reason: string) => ({
-    result: checkable
-      ? { outcome: 'unverifiable' as const, reason }
-      : { outcome: 'stored' as const },
-    record: checkable ? { note: reason } : {},
-  });
+  const wanted = config.format !== 'jph' || config.verify;
+  const checkable = task.checksum !== undefined && wanted;
+  // `always`: the frame could not be checked whatever its metadata says (video): whoever asked
+  // for verification is told why, rather than seeing "no checksum".
+  const unverifiable = (reason: string, always = false) =>
+    checkable || (always && wanted)
+      ? { result: { outcome: 'unverifiable' as const, reason }, record: { note: reason } }
+      : { result: { outcome: 'stored' as const }, record: {} };
   if (!mustDecode) return { result: { outcome: 'stored' }, record: {} };
   // Video is kept as received in every format.
-  if (isVideo(contentType)) return unverifiable(VIDEO_REASON);
+  if (isVideo(contentType)) return unverifiable(VIDEO_REASON, true);
   const codec = codecFor(contentType);
   if (!codec) {
     if (config.format === 'jph') return unverifiable(undecodableReason(contentType));

@@ -5,7 +5,7 @@
  */
 import { transfer } from 'comlink';
 import { toErrorInfo } from '../src/core/errors';
-import type { DecodedPixels, LibraryWorkerApi } from '../src/core/protocol';
+import type { DecodedPixels, LibraryWorkerApi, ReceivedFrame } from '../src/core/protocol';
 import { exportBundle } from '../src/io/bundle';
 import { unpackBits } from '../src/core/bits';
 import type { DecodedView } from '../src/core/codec';
@@ -101,8 +101,16 @@ function throttled(progress: (frames: number, bytes: number) => void) {
 /** Exports under way, by ID: `cancelExport` aborts one. */
 const exports = new Map<string, AbortController>();
 
+/** A stored codestream (or video) as received; undefined for stored pixels. */
+async function received(jobId: string, key: string): Promise<ReceivedFrame | undefined> {
+  const frame = await getStoredFrame(jobId, key);
+  if (frame?.kind !== 'codestream') return undefined;
+  return transfer({ contentType: frame.contentType, data: frame.data }, [frame.data]);
+}
+
 export const library = {
   frame: (jobId, key) => view(jobId, key),
+  received,
   thumbnail: (jobId, key, maxSize) => view(jobId, key, maxSize),
   async export(request, progress) {
     const abort = new AbortController();

@@ -24,6 +24,7 @@ import {
   type ImageSet,
   type StoredFrame,
 } from '../imageSet';
+import { VIDEO_FIXTURES, VIDEOS } from '../video-fixtures';
 import {
   SYNTAX_FIXTURES,
   syntaxFixtures,
@@ -148,10 +149,49 @@ export async function buildSyntaxes(): Promise<ImageSet> {
       },
     };
   }
+  // Video: one image frame per instance, the clip as received; AHI's metadata gives no pixel
+  // checksum a client could check without decoding the video, so these frames carry none.
+  for (const v of VIDEOS) {
+    const id = ahiId(name, v.file, 'frame');
+    const bytes = new Uint8Array(await readFile(join(VIDEO_FIXTURES, v.file)));
+    frames.set(id, { id, bytes, contentType: contentTypeFor(v.syntax) });
+    const seriesUid = dicomUid(name, v.file, 'series');
+    const sopUid = dicomUid(name, v.file, 'instance');
+    doc.Study.Series[seriesUid] = {
+      DICOM: {
+        SeriesInstanceUID: seriesUid,
+        Modality: 'ES',
+        SeriesDescription: `${v.file}: ${v.description}`,
+        SeriesNumber: String(++seriesNumber),
+      },
+      Instances: {
+        [sopUid]: {
+          DICOM: {
+            SOPInstanceUID: sopUid,
+            SOPClassUID: '1.2.840.10008.5.1.4.1.1.77.1.1.1',
+            InstanceNumber: '1',
+            Rows: v.height,
+            Columns: v.width,
+            BitsAllocated: 8,
+            BitsStored: 8,
+            HighBit: 7,
+            PixelRepresentation: 0,
+            SamplesPerPixel: 3,
+            PhotometricInterpretation: 'YBR_PARTIAL_420',
+            PlanarConfiguration: 0,
+            NumberOfFrames: String(v.frames),
+            FrameTime: String(v.frameTimeMs),
+          },
+          StoredTransferSyntaxUID: v.syntax,
+          ImageFrames: [{ ID: id, FrameSizeInBytes: bytes.length }],
+        },
+      },
+    };
+  }
   return {
     name,
     description:
-      'Every syntax AHI stores besides HTJ2K lossless: JPEG 2000, JPEG, JPEG XL, HTJ2K lossy, a 1-bit segmentation',
+      'Every syntax AHI stores besides HTJ2K lossless: JPEG 2000, JPEG, JPEG XL, HTJ2K lossy, a 1-bit segmentation, H.264 and MPEG-2 video',
     datastoreId: DATASTORE_ID,
     imageSetId,
     metadata: doc,

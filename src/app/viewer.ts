@@ -8,7 +8,7 @@ import type { PixelDescription, Plan, PlannedFrame } from '../core/plan';
 import { defaultWindow, sampledRange, type Window } from '../core/render';
 import { syntaxInfo } from '../core/syntax';
 import type { DecodedPixels, Format, FrameResult } from '../core/protocol';
-import { storedFrame, storedThumbnail } from '../pool/libraryWorker';
+import { receivedFrame, storedFrame, storedThumbnail } from '../pool/libraryWorker';
 import {
   appStore,
   FRAME_STATE_CODE,
@@ -102,6 +102,7 @@ export function openJob(
   for (const k of failed) setState(v, k, 'failed');
   for (const k of stored) setState(v, k, 'stored');
   const ahead = appStore.getState().preview;
+  dropVideo();
   updateViewer({ ...initialViewer(), jobId, series, ...v });
   setPreview(undefined);
   // The running job's first frame, shown while the job was prepared: it stays, now with what
@@ -238,8 +239,26 @@ export async function select(
   const key = series.keys[index]!;
   const seq = ++loadSeq;
   if (how !== 'auto') asked = { key, t0: performance.now() };
+  dropVideo();
   updateViewer({ seriesIndex, index });
   const state = v.frames.get(key);
+  const syntax = syntaxInfo(planFrames.get(key)?.syntax);
+  if (state === 'stored' && syntax?.video) {
+    updateViewer({ status: 'loading', message: undefined });
+    const received = await receivedFrame(v.jobId ?? '', key).catch(() => undefined);
+    if (seq !== loadSeq) return;
+    if (!received) {
+      updateViewer({ status: 'missing', message: `This ${syntax.name} video is not stored.` });
+      return;
+    }
+    const url = URL.createObjectURL(new Blob([received.data], { type: received.contentType }));
+    updateViewer({
+      status: 'video',
+      message: undefined,
+      video: { key, url, contentType: received.contentType, name: syntax.name },
+    });
+    return;
+  }
   if (state === 'stored') {
     updateViewer({ status: 'loading', message: undefined });
     const pixels = await storedFrame(v.jobId ?? '', key).catch(() => undefined);
@@ -280,6 +299,14 @@ export async function select(
     return;
   }
   updateViewer({ status: 'missing', message: notFetched });
+}
+
+/** Lets go of the video shown, if any (its object URL holds the clip's bytes). */
+function dropVideo(): void {
+  const video = appStore.getState().viewer.video;
+  if (!video) return;
+  URL.revokeObjectURL(video.url);
+  updateViewer({ video: undefined });
 }
 
 /** Steps through the current series (arrow keys); single steps past its ends go to the next one. */

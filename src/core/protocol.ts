@@ -217,6 +217,12 @@ export interface ExportRequest {
   target: ExportTarget;
 }
 
+/** A stored frame as received: its Content-Type and bytes. */
+export interface ReceivedFrame {
+  contentType: string;
+  data: ArrayBuffer;
+}
+
 /**
  * The library worker: reads what jobs stored, for viewing and export, apart from the retrieval
  * workers (it has no credentials and never touches the network).
@@ -229,6 +235,11 @@ export interface LibraryWorkerApi {
    * subsampled. Undefined when the frame is not stored or cannot be decoded here.
    */
   thumbnail(jobId: string, key: string, maxSize: number): Promise<DecodedPixels | undefined>;
+  /**
+   * A stored frame's bytes as AHI sent them, with their Content-Type (video plays from these);
+   * undefined when the frame is not stored that way (decoded pixels) or not stored at all.
+   */
+  received(jobId: string, key: string): Promise<ReceivedFrame | undefined>;
   /** Writes a job's bundle in a format to a target; progress at most every 100 ms. */
   export(
     request: ExportRequest,

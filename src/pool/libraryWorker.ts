@@ -9,6 +9,7 @@ import type {
   DecodedPixels,
   ExportRequest,
   LibraryWorkerApi,
+  ReceivedFrame,
 } from '../core/protocol';
 
 let remote: Remote<LibraryWorkerApi> | undefined;
@@ -33,6 +34,11 @@ export function storedThumbnail(
   maxSize: number,
 ): Promise<DecodedPixels | undefined> {
   return library().thumbnail(jobId, key, maxSize);
+}
+
+/** A stored frame's bytes as AHI sent them (video), or undefined. */
+export function receivedFrame(jobId: string, key: string): Promise<ReceivedFrame | undefined> {
+  return library().received(jobId, key);
 }
 
 export type ExportProgress = (frames: number, bytes: number) => void;

@@ -130,7 +130,18 @@ export type ViewerStatus =
   | 'shown'
   /** not stored, and nothing will fetch it now */
   | 'missing'
-  | 'failed';
+  | 'failed'
+  /** a stored video: played by a <video> element from `video` */
+  | 'video';
+
+/** A stored video the viewer plays: an object URL of its bytes as received. */
+export interface ViewerVideo {
+  key: string;
+  url: string;
+  contentType: string;
+  /** the syntax's name, for messages ("MPEG-2") */
+  name: string;
+}
 
 export interface ViewerSlice {
   jobId?: string;
@@ -139,6 +150,8 @@ export interface ViewerSlice {
   index: number;
   status: ViewerStatus;
   message?: string;
+  /** the stored video shown (status 'video') */
+  video?: ViewerVideo;
   /** the window in use; undefined = automatic (the first DICOM preset, else min/max) */
   window?: { center: number; width: number };
   /** fit the frame to the viewer, or show it 1:1 */

@@ -2,7 +2,7 @@
  * The frame viewer: a canvas showing the selected frame with a VOI window (drag to change it:
  * horizontal = width, vertical = level), presets from the DICOM WindowCenter/Width and a min/max
  * window, fit or 1:1, arrow keys to step through the series, and a frame number to jump to. A
- * frame not downloaded yet is fetched first and shown when it lands.
+ * frame not downloaded yet is fetched first and shown when it lands; a stored video is played.
  */
 import { useEffect, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
 import {
@@ -14,6 +14,7 @@ import {
 } from '../app/viewer';
 import { defaultWindow, minMaxWindow, toRgba, warmRendering, type Window } from '../core/render';
 import { useApp, type PreviewSlice } from '../state/store';
+import { VideoPlayer } from './VideoPlayer';
 
 const autoWindow = (p: PreviewSlice) => defaultWindow(p.pixels, p.description, p.range);
 const rangeWindow = (p: PreviewSlice) => minMaxWindow(p.pixels, p.description, p.range);
@@ -190,13 +191,16 @@ export function FrameViewer() {
           aria-label="Decoded frame"
           data-frame={showing ? preview.key : ''}
           data-window={current ? `${current.center},${current.width}` : ''}
-          hidden={!preview}
+          hidden={!preview || viewer.status === 'video'}
           onPointerDown={onPointerDown}
           onPointerMove={onPointerMove}
           onPointerUp={endDrag}
           onPointerCancel={endDrag}
         />
-        {viewer.status !== 'shown' && (
+        {viewer.status === 'video' && viewer.video && (
+          <VideoPlayer key={viewer.video.key} video={viewer.video} />
+        )}
+        {viewer.status !== 'shown' && viewer.status !== 'video' && (
           <p className={`viewer-message ${viewer.status}`} aria-live="polite">
             {viewer.status === 'none'
               ? viewer.series.length
@@ -209,9 +213,11 @@ export function FrameViewer() {
         )}
       </div>
       <p className="caption">
-        {preview && current
-          ? `${preview.pixels.width}×${preview.pixels.height}, ${preview.pixels.components >= 3 ? 'RGB' : `${preview.pixels.bitsPerSample}-bit ${preview.pixels.signed ? 'signed' : 'unsigned'}${preview.description?.photometric === 'MONOCHROME1' ? ', MONOCHROME1' : ''}`}${rgb ? '' : `, ${round(current)}`} · frame ${preview.key.split('/')[1]}`
-          : 'No frame shown.'}
+        {viewer.status === 'video' && viewer.video
+          ? `${viewer.video.name} video, as received (${viewer.video.contentType}) · frame ${viewer.video.key.split('/')[1]}`
+          : preview && current
+            ? `${preview.pixels.width}×${preview.pixels.height}, ${preview.pixels.components >= 3 ? 'RGB' : `${preview.pixels.bitsPerSample}-bit ${preview.pixels.signed ? 'signed' : 'unsigned'}${preview.description?.photometric === 'MONOCHROME1' ? ', MONOCHROME1' : ''}`}${rgb ? '' : `, ${round(current)}`} · frame ${preview.key.split('/')[1]}`
+            : 'No frame shown.'}
         {viewer.clickToPixelsMs !== undefined && (
           <span className="hint" data-click-to-pixels={viewer.clickToPixelsMs.toFixed(0)}>
             {' '}
