@@ -30,6 +30,11 @@ export interface ServerContext {
   /** the knobs' faults in force (replaced when the knobs change) */
   faults(): Faults;
   setKnobs(update: Record<string, unknown>): Knobs;
+  /**
+   * Frames stored damaged (a test hook, POST /__ahi/damage): each is served whole, Content-Length
+   * and all, but its codestream is cut to its first quarter, as a frame damaged at rest would be.
+   */
+  readonly damaged: Set<string>;
   /** each image set's metadata, gzipped once */
   readonly gzippedMetadata: Map<string, Buffer>;
 }

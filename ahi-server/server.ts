@@ -76,6 +76,7 @@ export async function startAhiServer(options: AhiServerOptions): Promise<AhiServ
     counters,
     faults: () => faults,
     setKnobs: (update) => applyKnobs(parseKnobs(update, faults.knobs)),
+    damaged: new Set(),
     gzippedMetadata,
   };
 

@@ -272,7 +272,7 @@ const cases: Case[] = [
       await paste(p, c.syntaxesManifest);
       await p.getByLabel('Format').selectOption('raw');
     },
-    expect: /^Done: 9 of 9 frames, 7 verified, 1 stored, not verifiable, 1 failed/,
+    expect: /^Done: 11 of 11 frames, 7 verified, 3 stored, not verifiable, 1 failed/,
     maxRequests: 40,
     createsJob: true,
     then: async (p) => {

@@ -35,6 +35,9 @@ export const serverStats = (base = API_URL) =>
 export const resetServer = () => api<ServerStats>('POST', '/__ahi/reset');
 export const setKnobs = (knobs: Record<string, number>) =>
   api<Record<string, number>>('POST', '/__ahi/knobs', knobs);
+/** From now on these frames are served damaged (their codestream cut to a quarter); [] undoes it. */
+export const damageFrames = (frameIds: string[]) =>
+  api<{ damaged: number }>('POST', '/__ahi/damage', { frameIds });
 export const demoIndex = () =>
   api<{
     imageSets: {

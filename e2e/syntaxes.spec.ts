@@ -10,6 +10,7 @@ import { expect, readDb, storedDigests, test } from './fixtures';
 import {
   checkZip,
   chooseDemo,
+  damageFrames,
   demoIndex,
   demoMetadata,
   downloadZip,
@@ -135,6 +136,75 @@ test('jph: the bytes as AHI sent them, each syntax with its own extension in the
     expect(csv.filter((l) => l.endsWith(',yes'))).toHaveLength(7);
     expect(frames.find((f) => f.contentType === 'image/jphc')?.verified).toBe(true);
   });
+});
+
+test('a damaged frame of each syntax fails alone with DecodeFailed, and a retry recovers it', async ({
+  persistent: { page },
+}) => {
+  type Doc = {
+    Study: {
+      Series: Record<
+        string,
+        {
+          Instances: Record<
+            string,
+            {
+              StoredTransferSyntaxUID: string;
+              DICOM: Record<string, unknown>;
+              ImageFrames: { ID: string }[];
+            }
+          >;
+        }
+      >;
+    };
+  };
+  const doc = (await demoMetadata('syntaxes')) as Doc;
+  const instances = Object.values(doc.Study.Series).flatMap((s) => Object.values(s.Instances));
+  // Every decodable frame (not the videos, not the 16-bit JPEG XL), stored damaged at AHI.
+  const decodable = instances.filter(
+    (i) =>
+      !/^1\.2\.840\.10008\.1\.2\.4\.10\d$/.test(i.StoredTransferSyntaxUID) &&
+      !(
+        i.StoredTransferSyntaxUID.startsWith('1.2.840.10008.1.2.4.11') &&
+        i.DICOM['BitsAllocated'] === 16
+      ),
+  );
+  expect(decodable).toHaveLength(8);
+  const damaged = decodable.map((i) => i.ImageFrames[0]!.ID);
+  await openApp(page);
+  await chooseDemo(page, 'syntaxes');
+  await page.getByLabel('Format').selectOption('raw');
+  await damageFrames(damaged);
+  try {
+    await page.getByRole('button', { name: 'Start' }).click();
+    await expect(page.getByRole('status')).toHaveText(/^Done: 11 of 11 frames, .*/, {
+      timeout: 60_000,
+    });
+  } finally {
+    await damageFrames([]);
+  }
+  // Each damaged frame fails by itself, saying why; the videos and the 16-bit JPEG XL end as
+  // they do undamaged.
+  await expect(page.getByRole('status')).toHaveText(
+    /^Done: 11 of 11 frames, 0 verified, 2 stored, not verifiable, 9 failed/,
+  );
+  const failures = page.getByRole('region', { name: 'Problems' }).locator('.failures li');
+  const texts = await failures.allTextContents();
+  const byFrame = new Map(damaged.map((id) => [id, texts.find((t) => t.includes(id))]));
+  for (const [id, text] of byFrame)
+    expect(text, `frame ${id}`).toMatch(
+      /DecodeFailed (JPEG 2000|JPEG|JPEG XL|HTJ2K) decode failed|DecodeFailed Uncompressed frame of \d+ bytes/,
+    );
+  expect(texts.filter((t) => t.includes('UnsupportedSyntax'))).toHaveLength(1);
+  // Stored intact at AHI again, the failed frames are retried: every one verified, nothing else
+  // fetched again.
+  await resetServer();
+  await page.getByRole('button', { name: 'Retry failed frames' }).click();
+  await expect(page.getByRole('status')).toHaveText(
+    /^Done: 11 of 11 frames, 7 verified, 1 stored, not verifiable, 2 already stored, 1 failed/,
+    { timeout: 60_000 },
+  );
+  expect((await serverStats()).byOperation['getImageFrame']).toBe(damaged.length + 1 + 1);
 });
 
 test('a Content-Type that contradicts the metadata is reported, not guessed at', async ({

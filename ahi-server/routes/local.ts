@@ -1,7 +1,7 @@
 /**
  * The local server's own paths, outside AWS's API and counted apart from it: the demo index and
  * its manifests and metadata, temporary credentials for tests, and the test hooks under /__ahi/
- * (counters, knobs, SHA-256 digests of the stored frames, a counter reset).
+ * (counters, knobs, SHA-256 digests of the stored frames, a counter reset, frames stored damaged).
  */
 import { createHash } from 'node:crypto';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
@@ -52,6 +52,16 @@ export async function handleLocal(
   if (req.method === 'POST' && path === '/__ahi/reset') {
     ctx.counters.reset();
     return json(200, ctx.counters.stats);
+  }
+  if (req.method === 'POST' && path === '/__ahi/damage') {
+    // { "frameIds": [...] }: from now on these frames are served damaged ([] undoes it).
+    const body = JSON.parse((await readBody(req)).toString('utf8') || '{}') as unknown;
+    const ids = (body as { frameIds?: unknown }).frameIds;
+    if (!Array.isArray(ids) || !ids.every((x) => typeof x === 'string'))
+      return json(400, { message: 'expected { "frameIds": [string, ...] }' });
+    ctx.damaged.clear();
+    for (const id of ids) ctx.damaged.add(id);
+    return json(200, { damaged: ids.length });
   }
   if (req.method === 'POST' && path === '/__ahi/knobs') {
     try {

@@ -49,6 +49,7 @@ async function sendFrame(
 ): Promise<void> {
   const faults = ctx.faults();
   const stats = ctx.counters.stats;
+  if (ctx.damaged.has(id)) bytes = bytes.subarray(0, Math.ceil(bytes.length / 4));
   const corrupted = faults.corrupt(bytes);
   if (corrupted) stats.corrupted++;
   const body = corrupted ?? bytes;

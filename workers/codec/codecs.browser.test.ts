@@ -140,12 +140,9 @@ describe('bad input', () => {
         } catch (e) {
           error = e;
         }
-        // A decoder may make something of a truncated stream; it must never be the last frame.
-        if (view) expect(crc32(view.pixels)).not.toBe(f.crc32);
-        else {
-          expect(error).toBeInstanceOf(RetrieveError);
-          expect((error as RetrieveError).code).toBe('DecodeFailed');
-        }
+        expect(view, 'no pixels from a damaged codestream').toBeUndefined();
+        expect(error).toBeInstanceOf(RetrieveError);
+        expect((error as RetrieveError).code).toBe('DecodeFailed');
       }
       // And the codec still decodes a good frame after bad ones.
       const again = codec.decode(good, info(f)).pixels;

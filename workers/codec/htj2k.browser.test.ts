@@ -125,6 +125,20 @@ describe('HTJ2K codec in the browser', () => {
     expect(caught).toMatchObject({ name: 'RetrieveError', code: 'DecodeFailed' });
   });
 
+  it('a codestream cut short fails with DecodeFailed (OpenJPH alone would fill the rest with zeros)', async () => {
+    await loadCodec();
+    for (const [name] of GOLDEN) {
+      const whole = await fixture(`${name}.j2c`);
+      for (const cut of [whole.length >> 2, whole.length >> 1, whole.length - 2]) {
+        expect(() => decode(whole.subarray(0, cut)), `${name} cut to ${cut} bytes`).toThrow(
+          /HTJ2K decode failed: .*cut short/,
+        );
+      }
+      // The whole codestream still decodes.
+      expect(() => decode(whole)).not.toThrow();
+    }
+  });
+
   it('keeps the WASM heap flat over 3,000 decodes', async () => {
     await loadCodec();
     const frames = [await fixture('CT1.j2c'), await fixture('MR4.j2c'), await fixture('US1.j2c')];

@@ -2,14 +2,16 @@
  * The one module that touches the HTJ2K codec (OpenJPH compiled to WASM with SIMD). It loads the
  * module once per worker from an explicit URL, reuses one decoder for every frame, and checks the
  * decoder's last error after every call (it never throws, and on bad input it leaves the previous
- * frame's pixels in place). Decoded pixels are returned as a view into the WASM heap: the caller
- * checksums it there and copies out only what it keeps.
+ * frame's pixels in place); a codestream cut short, which it decodes without complaint, is caught
+ * before it. Decoded pixels are returned as a view into the WASM heap: the caller checksums it
+ * there and copies out only what it keeps.
  */
 import createOpenJph, { type HTJ2KDecoder, type OpenJphModule } from '@cornerstonejs/codec-openjph';
 import wasmUrl from '@cornerstonejs/codec-openjph/wasm?url';
 import type { Codec, DecodedView } from '../../src/core/codec';
 import { RetrieveError } from '../../src/core/errors';
 import { crc32, loadCrc32 } from '../../src/core/crc32';
+import { j2kTruncation } from './checks';
 import { WARMUP_CODESTREAM, WARMUP_CRC32 } from './warmup';
 
 export type { DecodedView };
@@ -37,6 +39,9 @@ export function loadCodec(): Promise<OpenJphModule> {
  */
 export function decode(codestream: Uint8Array, decompositionLevel = 0): DecodedView {
   if (!decoder) throw new Error('codec not loaded: call loadCodec first');
+  // A low resolution of a cut-short codestream may be whole; the full one is not.
+  const cut = decompositionLevel === 0 ? j2kTruncation(codestream) : undefined;
+  if (cut) throw new RetrieveError('DecodeFailed', `HTJ2K decode failed: ${cut}`);
   decoder.getEncodedBuffer(codestream.length).set(codestream);
   if (decompositionLevel === 0) decoder.decode();
   else decoder.decodeSubResolution(decompositionLevel);
