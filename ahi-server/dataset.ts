@@ -1,12 +1,13 @@
 /**
  * The image sets the local server holds (see sets/): "nema", real frames of the NEMA WG-04 set;
- * "synthetic-ct", a long CT series of the phantom; optionally "synthetic-long". Frame bytes are
+ * "synthetic-ct", a long CT series of the phantom; optionally "synthetic-long" and "jpeg-series". Frame bytes are
  * held in memory: the server answers GetImageFrame without touching the disk.
  */
 import type { ImageSet } from './imageSet';
 import { buildNema } from './sets/nema';
 import { buildSyntaxes } from './sets/syntaxes';
 import { buildJpeg2000Datastore } from './sets/jpeg2000Datastore';
+import { buildJpegSeries } from './sets/jpegSeries';
 import { syntheticSet } from './sets/syntheticCt';
 import { loadSyntheticSeries } from './synthetic';
 
@@ -17,13 +18,15 @@ export interface DatasetOptions {
   syntheticSlices: number;
   /** frames of the repeated "synthetic-long" set; 0 = none */
   syntheticLong?: number;
+  /** frames of the "jpeg-series" set; 0 = none */
+  jpegSeries?: number;
   cacheDir: string;
   log: (line: string) => void;
 }
 
 /** Builds every image set the server serves. */
 export async function loadDataset(options: DatasetOptions): Promise<ImageSet[]> {
-  const { syntheticSlices, syntheticLong, cacheDir, log } = options;
+  const { syntheticSlices, syntheticLong, jpegSeries, cacheDir, log } = options;
   const slices = await loadSyntheticSeries(syntheticSlices, cacheDir, log);
   const j2k = await buildJpeg2000Datastore(slices, cacheDir, log);
   return [
@@ -32,5 +35,6 @@ export async function loadDataset(options: DatasetOptions): Promise<ImageSet[]> 
     syntheticSet(slices),
     ...(syntheticLong ? [syntheticSet(slices, syntheticLong)] : []),
     ...(j2k ? [j2k] : []),
+    ...(jpegSeries ? [await buildJpegSeries(jpegSeries)] : []),
   ];
 }

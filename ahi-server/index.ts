@@ -55,6 +55,7 @@ export async function startLocalAhi(
   const imageSets = await loadDataset({
     syntheticSlices: config.syntheticSlices,
     syntheticLong: config.syntheticLong,
+    jpegSeries: config.jpegSeries,
     cacheDir: config.cacheDir,
     log,
   });

@@ -44,6 +44,8 @@ export interface ServerConfig {
   syntheticSlices: number;
   /** frames in the "synthetic-long" image set (the slices repeated under new IDs); 0 = none */
   syntheticLong: number;
+  /** frames in the "jpeg-series" image set (one JPEG frame under new IDs); 0 = none */
+  jpegSeries: number;
   cacheDir: string;
   knobs: Knobs;
 }
@@ -118,6 +120,7 @@ export const USAGE = `Usage: npm run server -- [options]   (every option also re
   --session-token T         AHI_SESSION_TOKEN          require this token with the static pair
   --synthetic-slices N      AHI_SYNTHETIC_SLICES       slices in the synthetic CT series (default 2000)
   --synthetic-long N        AHI_SYNTHETIC_LONG         also serve "synthetic-long": N frames, the slices repeated under new IDs
+  --jpeg-series N           AHI_JPEG_SERIES            also serve "jpeg-series": N frames of JPEG baseline (for the bench)
   --cache-dir D             AHI_CACHE_DIR              where encoded frames and the certificate live (default .cache)
 Fault knobs (all off by default; change at run time with POST /__ahi/knobs):
 ${(Object.keys(DEFAULT_KNOBS) as (keyof Knobs)[])
@@ -175,6 +178,7 @@ export function parseConfig(argv: string[], environment: NodeJS.ProcessEnv): Ser
     ...(sessionToken ? { sessionToken } : {}),
     syntheticSlices: int('syntheticSlices', 2000, 1, 100_000),
     syntheticLong: int('syntheticLong', 0, 0, 1_000_000),
+    jpegSeries: int('jpegSeries', 0, 0, 1_000_000),
     cacheDir: take('cacheDir') ?? '.cache',
     knobs: parseKnobs(knobInput),
   };

@@ -15,6 +15,7 @@ export async function startTestServer(knobs: Partial<Knobs> = {}, slices = 6): P
     ...EXAMPLE_CREDENTIALS,
     syntheticSlices: slices,
     syntheticLong: 0,
+    jpegSeries: 0,
     cacheDir: '.cache',
     knobs: { ...DEFAULT_KNOBS, ...knobs },
   });

@@ -43,6 +43,9 @@ const {
   lines: LINES,
 } = benchOptions(process.argv.slice(2));
 
+/** frames of the JPEG series the codecs scenario runs the app on (one cjpeg frame repeated) */
+const JPEG_SERIES = 2000;
+
 // The production build the app runs from (vite build), made once per bench.
 execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
 
@@ -55,6 +58,7 @@ const config = parseConfig(
     '--app',
     'dist',
     ...(scenarios.includes('memory') ? ['--synthetic-long', String(longFrames)] : []),
+    ...(scenarios.includes('codecs') ? ['--jpeg-series', String(JPEG_SERIES)] : []),
   ],
   {},
 );
@@ -139,7 +143,7 @@ const firstFramesFromStart: number[] = [];
 /**
  * Per codec: decode-only frames/s on one core (WASM, in the bench page's worker) beside Debian's
  * native decoder on the same frame; then the app on the JPEG_2000_LOSSLESS datastore's series in
- * raw (every frame decoded by OpenJPEG and verified).
+ * raw (every frame decoded by OpenJPEG and verified), and on a JPEG baseline series.
  */
 async function codecRows(): Promise<void> {
   const wasm = await codecCeilings(appUrl, 30);
@@ -163,6 +167,13 @@ async function codecRows(): Promise<void> {
   }
   results['codecs/j2k-raw'] = rs;
   row('loopback', 'app raw, JPEG 2000 lossless series', rs, 0);
+  const jpeg: AppRun[] = [];
+  for (let i = 0; i < runs; i++) {
+    jpeg.push(await appRun(workers, appUrl, 'raw', 'auto', 'jpeg-series'));
+    counted.push(jpeg[i]!);
+  }
+  results['codecs/jpeg-raw'] = jpeg;
+  row('loopback', `app raw, JPEG grey series (${JPEG_SERIES})`, jpeg, 0);
 }
 
 for (let i = 0; i < warmups; i++) {

@@ -92,7 +92,7 @@ export const ceiling = {
       const bytes = new Uint8Array(f.bytes);
       const info = f.geometry ? { geometry: f.geometry } : {};
       try {
-        if (!codec) throw new Error('no codec');
+        if (!codec) throw new Error(`never decoded here (${f.contentType}: stored as received)`);
         await codec.load();
         crc32(codec.decode(bytes, info).pixels);
         const start = performance.now();
