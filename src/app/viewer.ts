@@ -168,6 +168,7 @@ export function reset(): void {
   planFrames = new Map();
   positions = new Map();
   aheadWanted = false;
+  dropVideo();
   updateViewer(initialViewer());
   setPreview(undefined);
 }

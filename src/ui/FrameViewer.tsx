@@ -174,6 +174,7 @@ export function FrameViewer() {
             type="button"
             className="secondary"
             aria-pressed={!viewer.fit}
+            disabled={viewer.status === 'video'}
             onClick={() => setViewerFit(!viewer.fit)}
           >
             {viewer.fit ? '1:1' : 'Fit'}
