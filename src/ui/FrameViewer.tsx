@@ -219,7 +219,7 @@ export function FrameViewer() {
           : preview && current
             ? `${preview.pixels.width}×${preview.pixels.height}, ${preview.pixels.components >= 3 ? 'RGB' : `${preview.pixels.bitsPerSample}-bit ${preview.pixels.signed ? 'signed' : 'unsigned'}${preview.description?.photometric === 'MONOCHROME1' ? ', MONOCHROME1' : ''}`}${rgb ? '' : `, ${round(current)}`} · frame ${preview.key.split('/')[1]}`
             : 'No frame shown.'}
-        {viewer.clickToPixelsMs !== undefined && (
+        {viewer.clickToPixelsMs !== undefined && viewer.status !== 'video' && (
           <span className="hint" data-click-to-pixels={viewer.clickToPixelsMs.toFixed(0)}>
             {' '}
             · last jump shown {viewer.clickToPixelsMs.toFixed(0)} ms after the click
