@@ -11,22 +11,28 @@ import {
   contentTypeFor,
   DATASTORE_ID,
   emptyDocument,
+  frameRecord,
+  pixelAttributes,
   type AhiInstance,
   type ImageSet,
   type StoredFrame,
 } from '../imageSet';
 import { SYNTAX_FIXTURES, syntaxFixtures } from '../syntax-fixtures';
+import { range } from './syntaxes';
 
 export async function buildJpegSeries(total: number): Promise<ImageSet> {
   const f = syntaxFixtures().find((x) => x.file === 'ct1-grey8-jpeg.jpg')!;
   const bytes = new Uint8Array(await readFile(join(SYNTAX_FIXTURES, f.file)));
   const pixels = new Uint8Array(await readFile(join(SYNTAX_FIXTURES, f.reference)));
-  let min = 255;
-  let max = 0;
-  for (const v of pixels) {
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
+  const facts = {
+    width: f.width,
+    height: f.height,
+    bits: 8,
+    signed: false,
+    samples: 1,
+    ...range(f, pixels),
+    levels: [{ width: f.width, height: f.height, checksum: f.crc32 }],
+  };
   const name = 'jpeg-series';
   const imageSetId = ahiId(name, total, 'image set');
   const doc = emptyDocument(
@@ -47,28 +53,10 @@ export async function buildJpegSeries(total: number): Promise<ImageSet> {
         SOPInstanceUID: sopUid,
         SOPClassUID: '1.2.840.10008.5.1.4.1.1.7',
         InstanceNumber: String(i + 1),
-        Rows: f.height,
-        Columns: f.width,
-        BitsAllocated: 8,
-        BitsStored: 8,
-        HighBit: 7,
-        PixelRepresentation: 0,
-        SamplesPerPixel: 1,
-        PhotometricInterpretation: 'MONOCHROME2',
-        NumberOfFrames: '1',
+        ...pixelAttributes(facts, 'MONOCHROME2'),
       },
       StoredTransferSyntaxUID: f.syntax,
-      ImageFrames: [
-        {
-          ID: id,
-          PixelDataChecksumFromBaseToFullResolution: [
-            { Width: f.width, Height: f.height, Checksum: f.crc32 },
-          ],
-          MinPixelValue: min,
-          MaxPixelValue: max,
-          FrameSizeInBytes: pixels.length,
-        },
-      ],
+      ImageFrames: [frameRecord(id, facts)],
     };
   }
   const seriesUid = dicomUid(name, total, 'series');

@@ -20,6 +20,7 @@ import {
   DATASTORE_ID,
   emptyDocument,
   FIXTURES,
+  pixelAttributes,
   type AhiImageFrame,
   type ImageSet,
   type StoredFrame,
@@ -33,7 +34,7 @@ import {
 } from '../syntax-fixtures';
 
 /** The range of a frame's samples (1-bit frames: 0..1). */
-function range(f: Pick<SyntaxFixture, 'bitsAllocated' | 'signed'>, pixels: Uint8Array) {
+export function range(f: Pick<SyntaxFixture, 'bitsAllocated' | 'signed'>, pixels: Uint8Array) {
   if (f.bitsAllocated === 1) return { min: 0, max: 1 };
   const view =
     f.bitsAllocated > 8
@@ -170,15 +171,10 @@ export async function buildSyntaxes(): Promise<ImageSet> {
             SOPInstanceUID: sopUid,
             SOPClassUID: '1.2.840.10008.5.1.4.1.1.77.1.1.1',
             InstanceNumber: '1',
-            Rows: v.height,
-            Columns: v.width,
-            BitsAllocated: 8,
-            BitsStored: 8,
-            HighBit: 7,
-            PixelRepresentation: 0,
-            SamplesPerPixel: 3,
-            PhotometricInterpretation: 'YBR_PARTIAL_420',
-            PlanarConfiguration: 0,
+            ...pixelAttributes(
+              { width: v.width, height: v.height, bits: 8, signed: false, samples: 3 },
+              'YBR_PARTIAL_420',
+            ),
             NumberOfFrames: String(v.frames),
             FrameTime: String(v.frameTimeMs),
           },
