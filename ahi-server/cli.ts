@@ -2,6 +2,7 @@
  * `npm run server` (API only) and `npm start` (API + built app): prints where to go, which
  * credentials to use and the demo IDs; prints a one-line summary of the traffic on exit.
  */
+import { DATASTORES } from './datastores';
 import { startLocalAhi } from './index';
 import { parseConfig, USAGE } from './knobs';
 
@@ -23,8 +24,14 @@ Local AHI server ready in ${((performance.now() - t0) / 1000).toFixed(1)} s
   region           ${config.region}
   access key ID    ${config.accessKeyId}
   secret key       ${config.secretAccessKey}${config.sessionToken ? `\n  session token    ${config.sessionToken}` : ''}
-  datastore ID     ${local.imageSets[0]?.datastoreId ?? ''}
-${local.imageSets.map((s) => `  image set        ${s.imageSetId}  ${s.name}: ${s.frames.size} frames  (manifest: ${local.api.url}/demo/${s.name}/manifest.json)${s.datastoreId === local.imageSets[0]?.datastoreId ? '' : `\n                   in datastore ${s.datastoreId} (JPEG_2000_LOSSLESS)`}`).join('\n')}
+${DATASTORES.map((d) => `  datastore        ${d.datastoreId}  ${d.datastoreName} (${d.losslessStorageFormat}): ${local.imageSets.filter((s) => s.datastoreId === d.datastoreId).length} image sets`).join('\n')}
+${local.imageSets
+  .filter((s) => s.demo !== false)
+  .map(
+    (s) =>
+      `  image set        ${s.imageSetId}  ${s.name}: ${s.frames.size} frames  (manifest: ${local.api.url}/demo/${s.name}/manifest.json)`,
+  )
+  .join('\n')}
   counters         ${local.api.url}/__ahi/stats
   fault knobs      ${active.length ? active.map(([k, v]) => `${k}=${v}`).join(' ') : 'none'}`);
   if (local.app) {

@@ -1,9 +1,11 @@
 /**
  * The image sets the local server holds (see sets/): "nema", real frames of the NEMA WG-04 set;
- * "synthetic-ct", a long CT series of the phantom; optionally "synthetic-long" and "jpeg-series". Frame bytes are
+ * "synthetic-ct", a long CT series of the phantom; optionally "synthetic-long" and "jpeg-series";
+ * and the research cohort's many small image sets in a datastore of their own. Frame bytes are
  * held in memory: the server answers GetImageFrame without touching the disk.
  */
 import type { ImageSet } from './imageSet';
+import { buildCohort } from './sets/cohort';
 import { buildNema } from './sets/nema';
 import { buildSyntaxes } from './sets/syntaxes';
 import { buildJpeg2000Datastore } from './sets/jpeg2000Datastore';
@@ -29,12 +31,14 @@ export async function loadDataset(options: DatasetOptions): Promise<ImageSet[]> 
   const { syntheticSlices, syntheticLong, jpegSeries, cacheDir, log } = options;
   const slices = await loadSyntheticSeries(syntheticSlices, cacheDir, log);
   const j2k = await buildJpeg2000Datastore(slices, cacheDir, log);
+  const nema = await buildNema();
   return [
-    await buildNema(),
+    nema,
     await buildSyntaxes(),
     syntheticSet(slices),
     ...(syntheticLong ? [syntheticSet(slices, syntheticLong)] : []),
     ...(j2k ? [j2k] : []),
     ...(jpegSeries ? [await buildJpegSeries(jpegSeries)] : []),
+    ...buildCohort(nema, slices),
   ];
 }

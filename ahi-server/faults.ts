@@ -25,6 +25,7 @@ export class Shaper {
 export class Faults {
   private dice: () => number;
   private bucket: TokenBucket | undefined;
+  private searchBucket: TokenBucket | undefined;
   private metadataConflictsLeft: number;
   private readonly shapers = new WeakMap<object, Shaper>();
 
@@ -35,6 +36,13 @@ export class Faults {
     this.bucket =
       knobs.throttleRps > 0 ? new TokenBucket(knobs.throttleRps, burst, burst, now) : undefined;
     this.metadataConflictsLeft = knobs.metadataConflicts;
+    const rps = knobs.searchThrottleRps;
+    this.searchBucket = rps > 0 ? new TokenBucket(rps, rps, rps, now) : undefined;
+  }
+
+  /** This SearchImageSets is over its rate (429). */
+  searchThrottled(): boolean {
+    return this.searchBucket !== undefined && !this.searchBucket.take(performance.now());
   }
 
   /** This GetImageFrame is over the throttling rate (429). */

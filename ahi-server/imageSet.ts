@@ -25,6 +25,14 @@ export interface ImageSet {
   metadata: AhiMetadata;
   frames: Map<string, StoredFrame>;
   createdAt: Date;
+  /** when it last changed (default: createdAt) */
+  updatedAt?: Date;
+  /** AHI's storage tier (default FREQUENT_ACCESS) */
+  storageTier?: 'FREQUENT_ACCESS' | 'ARCHIVE_INSTANT_ACCESS';
+  /** false for a non-primary copy of a study (default true) */
+  isPrimary?: boolean;
+  /** offered as a demo button (default true; a cohort's many image sets are found by search) */
+  demo?: boolean;
 }
 
 export interface AhiImageFrame {
@@ -72,6 +80,8 @@ export function contentTypeFor(syntax: string): string {
 export const DATASTORE_ID = ahiId('ahi-web-retrieve', 'local datastore');
 /** A second datastore, created with losslessStorageFormat JPEG_2000_LOSSLESS. */
 export const J2K_DATASTORE_ID = ahiId('ahi-web-retrieve', 'jpeg 2000 lossless datastore');
+/** A third: a research cohort of many small image sets, for search and paging (sets/cohort.ts). */
+export const COHORT_DATASTORE_ID = ahiId('ahi-web-retrieve', 'research cohort datastore');
 
 /** What decoding a stored frame tells: its geometry, range and checksums per resolution. */
 export interface DecodedFacts {

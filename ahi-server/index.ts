@@ -27,14 +27,16 @@ export function localConfig(
     ...(config.sessionToken ? { sessionToken: config.sessionToken } : {}),
     identityPoolId: DEMO_IDENTITY_POOL_ID,
     cognitoEndpoint: `${base}/cognito-identity`,
-    imageSets: imageSets.map((s) => ({
-      name: s.name,
-      description: s.description,
-      datastoreId: s.datastoreId,
-      imageSetId: s.imageSetId,
-      frames: s.frames.size,
-      manifest: `${base}/demo/${s.name}/manifest.json`,
-    })),
+    imageSets: imageSets
+      .filter((s) => s.demo !== false)
+      .map((s) => ({
+        name: s.name,
+        description: s.description,
+        datastoreId: s.datastoreId,
+        imageSetId: s.imageSetId,
+        frames: s.frames.size,
+        manifest: `${base}/demo/${s.name}/manifest.json`,
+      })),
   };
 }
 

@@ -25,6 +25,10 @@ export interface Knobs {
   corruptRate: number;
   /** number of GetImageSetMetadata calls answered 409 ConflictException before succeeding */
   metadataConflicts: number;
+  /** SearchImageSets requests per second before 429 ThrottlingException (AHI's quota: 25); 0 = none */
+  searchThrottleRps: number;
+  /** 1: answer the control plane (ListDatastores, GetDatastore) without CORS headers, as AWS may */
+  controlPlaneNoCors: number;
   /** seed for the fault dice */
   seed: number;
   /** credentials expire this many seconds after issue (the static pair: after server start); 0 = never */
@@ -61,6 +65,8 @@ export const DEFAULT_KNOBS: Knobs = {
   resetRate: 0,
   corruptRate: 0,
   metadataConflicts: 0,
+  searchThrottleRps: 0,
+  controlPlaneNoCors: 0,
   seed: 1,
   credentialsTtlSeconds: 0,
 };
@@ -82,6 +88,8 @@ const KNOB_LIMITS: Record<keyof Knobs, [number, number]> = {
   resetRate: [0, 1],
   corruptRate: [0, 1],
   metadataConflicts: [0, 1_000_000],
+  searchThrottleRps: [0, 1_000_000],
+  controlPlaneNoCors: [0, 1],
   seed: [0, 2 ** 32 - 1],
   credentialsTtlSeconds: [0, 10 * 365 * 86400],
 };

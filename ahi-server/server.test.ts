@@ -323,8 +323,12 @@ describe('AHI errors and operations', () => {
       imageSetsMetadataSummaries: { imageSetId: string }[];
     };
     // Each datastore lists its own image sets (the JPEG 2000 lossless one has its own).
-    expect(list.imageSetsMetadataSummaries.map((s) => s.imageSetId)).toEqual(
-      local.imageSets.filter((s) => s.datastoreId === nema.datastoreId).map((s) => s.imageSetId),
+    // (Ordered newest update first: search.test.ts checks the orders and filters.)
+    expect(list.imageSetsMetadataSummaries.map((s) => s.imageSetId).sort()).toEqual(
+      local.imageSets
+        .filter((s) => s.datastoreId === nema.datastoreId)
+        .map((s) => s.imageSetId)
+        .sort(),
     );
     const j2k = local.imageSets.find((s) => s.name === 'synthetic-ct-j2k')!;
     expect(j2k.datastoreId).not.toBe(nema.datastoreId);

@@ -3,7 +3,8 @@
  * as a browser needs it, AHI's error shapes, and fault knobs that stand in for a real line and a
  * misbehaving service. This module owns the server and its connections and hands each request to
  * its route: routes/runtime.ts (AHI's API), routes/cognito.ts (the Cognito stand-in),
- * routes/local.ts (the demo and the test hooks). Counters at GET /__ahi/stats let tests see what
+ * routes/controlPlane.ts (ListDatastores, GetDatastore), routes/local.ts (the demo and the test
+ * hooks). Counters at GET /__ahi/stats let tests see what
  * the browser really did, which a page cannot observe itself.
  */
 import http2, {
@@ -18,6 +19,7 @@ import { Faults } from './faults';
 import { AhiError, cors, preflight } from './http';
 import { DEFAULT_KNOBS, parseKnobs, type Knobs } from './knobs';
 import { handleCognito } from './routes/cognito';
+import { handleControlPlane, isControlPlane, isControlPlanePath } from './routes/controlPlane';
 import { handleLocal, isLocalPath } from './routes/local';
 import { handleRuntime } from './routes/runtime';
 import type { AuthConfig } from './sigv4';
@@ -108,9 +110,11 @@ export async function startAhiServer(options: AhiServerOptions): Promise<AhiServ
   async function handle(req: Http2ServerRequest, res: Http2ServerResponse) {
     const url = new URL(req.url, 'https://local');
     const path = url.pathname;
-    cors(req, res);
+    const noCors = faults.knobs.controlPlaneNoCors > 0 && isControlPlanePath(path);
+    if (!noCors) cors(req, res);
     if (req.method === 'OPTIONS') {
       counters.stats.preflights++;
+      if (noCors) return void res.writeHead(403).end();
       return preflight(res);
     }
     if (path === '/cognito-identity' || path === '/cognito-identity/')
@@ -118,6 +122,7 @@ export async function startAhiServer(options: AhiServerOptions): Promise<AhiServ
     // The demo and the test hooks are counted apart, so the API counters show only what an AWS
     // endpoint would see.
     if (isLocalPath(path)) return handleLocal(ctx, req, res, url);
+    if (isControlPlane(req.method, path)) return handleControlPlane(ctx, req, res, url);
     return handleRuntime(ctx, req, res, url);
   }
 

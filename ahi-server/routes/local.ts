@@ -17,15 +17,17 @@ function demoIndex(ctx: ServerContext, host: string) {
   return {
     region: ctx.options.region,
     endpoint: `https://${host}`,
-    imageSets: [...ctx.sets.values()].map((s) => ({
-      name: s.name,
-      description: s.description,
-      datastoreId: s.datastoreId,
-      imageSetId: s.imageSetId,
-      frames: s.frames.size,
-      bytes: [...s.frames.values()].reduce((n, f) => n + f.bytes.length, 0),
-      manifest: `/demo/${s.name}/manifest.json`,
-    })),
+    imageSets: [...ctx.sets.values()]
+      .filter((s) => s.demo !== false)
+      .map((s) => ({
+        name: s.name,
+        description: s.description,
+        datastoreId: s.datastoreId,
+        imageSetId: s.imageSetId,
+        frames: s.frames.size,
+        bytes: [...s.frames.values()].reduce((n, f) => n + f.bytes.length, 0),
+        manifest: `/demo/${s.name}/manifest.json`,
+      })),
   };
 }
 

@@ -1,15 +1,17 @@
 /**
  * AHI's runtime API (runtime-medical-imaging.<region>.amazonaws.com): GetImageFrame,
- * GetImageSetMetadata, GetImageSet and SearchImageSets, each SigV4-verified, with AHI's
- * validation and not-found errors, and the fault knobs applied to frames and metadata.
+ * GetImageSetMetadata, GetImageSet and SearchImageSets (routes/search.ts), each SigV4-verified,
+ * with AHI's validation and not-found errors, and the fault knobs applied to frames and metadata.
  */
 import http2, { type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import { gzipSync } from 'node:zlib';
 import { sendError, sendJson, type ServerContext } from '../context';
-import { DATASTORE_ID, type ImageSet } from '../imageSet';
+import { DATASTORES } from '../datastores';
+import type { ImageSet } from '../imageSet';
 import { AhiError, badId, ID_RE, isAwsError, readBody, signedHeaders } from '../http';
 import { verifySigV4 } from '../sigv4';
 import { bump } from '../stats';
+import { searchImageSets } from './search';
 
 const ROUTE_WITH_SET =
   /^\/datastore\/([^/]+)\/imageSet\/([^/]+)\/(getImageFrame|getImageSetMetadata|getImageSet)$/;
@@ -21,9 +23,7 @@ function findSet(
   imageSetId?: string,
 ): ImageSet | undefined {
   if (!ID_RE.test(datastoreId)) throw badId('datastoreId', datastoreId);
-  const known =
-    datastoreId === DATASTORE_ID ||
-    [...ctx.sets.values()].some((s) => s.datastoreId === datastoreId);
+  const known = DATASTORES.some((d) => d.datastoreId === datastoreId);
   if (!known)
     throw new AhiError(404, 'ResourceNotFoundException', `Datastore ${datastoreId} not found`);
   if (imageSetId === undefined) return undefined;
@@ -168,32 +168,9 @@ function getImageSet(ctx: ServerContext, res: Http2ServerResponse, set: ImageSet
     imageSetState: 'ACTIVE',
     imageSetWorkflowStatus: 'CREATED',
     createdAt: set.createdAt.getTime() / 1000,
-    updatedAt: set.createdAt.getTime() / 1000,
+    updatedAt: (set.updatedAt ?? set.createdAt).getTime() / 1000,
+    isPrimary: set.isPrimary ?? true,
     imageSetArn: `arn:aws:medical-imaging:${ctx.options.region}:000000000000:datastore/${set.datastoreId}/imageset/${set.imageSetId}`,
-  });
-}
-
-function searchImageSets(ctx: ServerContext, res: Http2ServerResponse, datastoreId: string): void {
-  sendJson(ctx, res, 200, {
-    imageSetsMetadataSummaries: [...ctx.sets.values()]
-      .filter((s) => s.datastoreId === datastoreId)
-      .map((s) => {
-        const study = s.metadata.Study.DICOM;
-        return {
-          imageSetId: s.imageSetId,
-          version: 1,
-          createdAt: s.createdAt.getTime() / 1000,
-          updatedAt: s.createdAt.getTime() / 1000,
-          DICOMTags: {
-            DICOMPatientName: s.metadata.Patient.DICOM['PatientName'],
-            DICOMPatientId: s.metadata.Patient.DICOM['PatientID'],
-            DICOMStudyInstanceUID: study['StudyInstanceUID'],
-            DICOMStudyDescription: study['StudyDescription'],
-            DICOMNumberOfStudyRelatedSeries: Object.keys(s.metadata.Study.Series).length,
-            DICOMNumberOfStudyRelatedInstances: s.frames.size,
-          },
-        };
-      }),
   });
 }
 
@@ -232,7 +209,7 @@ export async function handleRuntime(
     );
     if (operation === 'searchImageSets') {
       findSet(ctx, route[1]!);
-      return searchImageSets(ctx, res, route[1]!);
+      return searchImageSets(ctx, res, route[1]!, url, body);
     }
     const set = findSet(ctx, route[1]!, route[2])!;
     if (operation === 'getImageFrame') return await getImageFrame(ctx, req, res, set, body);
