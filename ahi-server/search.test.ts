@@ -346,7 +346,7 @@ describe('SearchImageSets paging and sorting', () => {
   it('sorts by each field and order (default updatedAt DESC)', async () => {
     const dateTime = (s: Summary) =>
       `${s.DICOMTags['DICOMStudyDate']}${s.DICOMTags['DICOMStudyTime']}`;
-    const keys = {
+    const keys: Record<string, (s: Summary) => string | number> = {
       updatedAt: (s: Summary) => s.updatedAt,
       createdAt: (s: Summary) => s.createdAt,
       DICOMStudyDateAndTime: dateTime,

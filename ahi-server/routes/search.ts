@@ -201,23 +201,26 @@ export function parseCriteria(body: Buffer): Criteria {
 
 const seconds = (d: Date) => d.getTime() / 1000;
 const study = (s: ImageSet) => s.metadata.Study.DICOM;
+/** A DICOM attribute as the text AHI compares (absent: empty). */
+const str = (v: unknown): string =>
+  typeof v === 'string' || typeof v === 'number' ? String(v) : '';
 
 function studyDateTime(s: ImageSet): string {
-  const date = String(study(s)['StudyDate'] ?? '');
-  const time = String(study(s)['StudyTime'] ?? '');
+  const date = str(study(s)['StudyDate']);
+  const time = str(study(s)['StudyTime']);
   return `${date}${checkTime(time, 'StudyTime', 'low')}`;
 }
 
 function valueOf(s: ImageSet, attribute: Attribute): Comparable | Comparable[] {
   switch (attribute) {
     case 'DICOMPatientId':
-      return String(s.metadata.Patient.DICOM['PatientID'] ?? '');
+      return str(s.metadata.Patient.DICOM['PatientID']);
     case 'DICOMAccessionNumber':
-      return String(study(s)['AccessionNumber'] ?? '');
+      return str(study(s)['AccessionNumber']);
     case 'DICOMStudyId':
-      return String(study(s)['StudyID'] ?? '');
+      return str(study(s)['StudyID']);
     case 'DICOMStudyInstanceUID':
-      return String(study(s)['StudyInstanceUID'] ?? '');
+      return str(study(s)['StudyInstanceUID']);
     case 'DICOMSeriesInstanceUID':
       return Object.keys(s.metadata.Study.Series);
     case 'createdAt':

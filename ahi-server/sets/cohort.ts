@@ -23,8 +23,8 @@ import type { EncodedSlice } from '../synthetic';
 export const COHORT_SIZE = 126;
 
 interface SeriesPlan {
-  /** a NEMA frame by its series description ("NEMA MR1"), or slices of the synthetic CT */
-  from: string | 'synthetic';
+  /** a NEMA frame by its series description ("NEMA MR1"), or 'synthetic': the synthetic CT's slices */
+  from: string;
   frames: number;
   modality: string;
   description: string;

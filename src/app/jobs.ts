@@ -6,10 +6,9 @@
  */
 import { proxy } from 'comlink';
 import { RetrieveError, toErrorInfo } from '../core/errors';
-import type { JobRecord, PersistedSettings } from '../core/job';
+import type { JobRecord } from '../core/job';
 import type { Plan, PlannedFrame } from '../core/plan';
-import type { SourceRequest } from '../core/protocol';
-import { CredentialManager, checkStatic, type CredentialInput } from '../io/credentials';
+import { CredentialManager, checkStatic } from '../io/credentials';
 import {
   deleteJob as dbDeleteJob,
   failureKeys,
@@ -18,7 +17,7 @@ import {
   storedFrameKeys,
 } from '../io/store';
 import { checkEndpoint, checkRegion } from '../io/endpoint';
-import { readManifestFile } from '../io/files';
+import { readManifestFiles } from '../io/files';
 import { inPlanWorker, keepPlanWorkerReady } from '../pool/planWorker';
 import { keepStandby, NO_POOL_EVENTS, type WorkerPool } from '../pool/workerPool';
 import type { JobMetrics } from '../state/metrics';
@@ -30,9 +29,10 @@ import {
   updateJob,
   updateSettings,
   updateViewer,
-  type SettingsSlice,
 } from '../state/store';
+import { credentialInput, persistedSettings, sourceRequest, workerCount } from './form';
 import { JobRunner, startPool } from './jobRunner';
+import { checkSize } from './size';
 import { refreshStorage } from './storage';
 import * as viewer from './viewer';
 
@@ -48,43 +48,6 @@ export const hasRunningJob = (): boolean => runner !== undefined;
 /** Live metrics of the current (or last) run, for the chart's animation loop. */
 export function liveMetrics(): JobMetrics | undefined {
   return lastMetrics;
-}
-
-function credentialInput(): CredentialInput {
-  const { settings, credentials } = appStore.getState();
-  if (settings.credentialKind === 'cognito') {
-    return {
-      kind: 'cognito',
-      identityPoolId: settings.identityPoolId,
-      region: settings.identityPoolId.split(':')[0] || settings.region,
-      login: settings.cognitoLogin,
-      endpoint: settings.cognitoEndpoint,
-    };
-  }
-  return { kind: 'static', ...credentials };
-}
-
-function persistedSettings(
-  settings: SettingsSlice,
-  endpoint: string,
-  region: string,
-): PersistedSettings {
-  return {
-    endpoint,
-    region,
-    format: settings.format,
-    verify: settings.verify,
-    workers: workerCount(settings.workers),
-    inFlight: Math.max(1, Math.min(500, Math.floor(settings.inFlight))),
-    autoTune: settings.autoTune,
-  };
-}
-
-/** The form's choice of source as the plan worker's request. */
-function sourceRequest(s: SettingsSlice): SourceRequest {
-  return s.source === 'ids'
-    ? { kind: 'imageSet', datastoreId: s.datastoreId, imageSetId: s.imageSetId, version: s.version }
-    : { kind: 'manifest', files: s.manifestFiles, text: s.manifestText };
 }
 
 async function run(
@@ -185,6 +148,7 @@ export async function start(): Promise<void> {
             credentials: credentials.credentials,
           },
           proxy(firstFrame),
+          proxy((done: number, total: number) => updateJob({ gathering: { done, total } })),
         ),
       );
     } catch (e) {
@@ -317,9 +281,12 @@ export function standbyWhenIdle(): void {
   else setTimeout(keep, 500);
 }
 
-const workerCount = (n: number) => Math.max(1, Math.min(16, Math.floor(n)));
-
 export async function setManifestFiles(files: (Blob & { name: string })[]): Promise<void> {
-  const read = await Promise.all(files.map(readManifestFile));
-  updateSettings({ manifestFiles: read, source: 'manifest' });
+  try {
+    const read = (await Promise.all(files.map(readManifestFiles))).flat();
+    updateSettings({ manifestFiles: read, source: 'manifest' });
+    void checkSize();
+  } catch (e) {
+    updateJob({ error: toErrorInfo(e) });
+  }
 }

@@ -6,7 +6,7 @@
 import type { JobRecord } from '../core/job';
 import { isUnfinished } from '../core/job';
 import { storedFrameKeys } from '../io/store';
-import { restoreSettings } from '../state/settingsPersistence';
+import { restoreSearch, restoreSettings } from '../state/settingsPersistence';
 import {
   appStore,
   initialJob,
@@ -16,6 +16,7 @@ import {
   type DemoImageSet,
 } from '../state/store';
 import { hasRunningJob, refreshJobs, standbyWhenIdle, start, viewStoredJob } from './jobs';
+import { sourceChanged } from './size';
 import { refreshStorage } from './storage';
 
 /** After a reload: show the latest unfinished job, ready to Resume. */
@@ -39,6 +40,7 @@ async function offerUnfinishedJob(jobs: JobRecord[]): Promise<void> {
 /** Start-up: remembered settings, the local server's prefill when present, an unfinished job. */
 export async function initialise(): Promise<void> {
   restoreSettings();
+  restoreSearch();
   await loadLocalConfig();
   const jobs = await refreshJobs();
   void refreshStorage();
@@ -131,6 +133,7 @@ export async function loadDemoManifest(set: DemoImageSet): Promise<void> {
       manifestText: '',
       source: 'manifest',
     });
+    sourceChanged();
   } catch (e) {
     updateJob({
       error: {

@@ -254,7 +254,9 @@ export type SourceRequest =
   /** manifest or metadata files, or JSON pasted */
   | { kind: 'manifest'; files: { name: string; content: string }[]; text: string }
   /** one image set, by ID (its metadata is the manifest) */
-  | { kind: 'imageSet'; datastoreId: string; imageSetId: string; version: string };
+  | { kind: 'imageSet'; datastoreId: string; imageSetId: string; version: string }
+  /** image sets chosen in a search: each one's metadata is its manifest */
+  | { kind: 'cohort'; datastoreId: string; imageSets: { imageSetId: string; version?: string }[] };
 
 export interface PlanRequest {
   /** the new job's ID (chosen by the page, which starts the job's workers meanwhile) */
@@ -263,6 +265,42 @@ export interface PlanRequest {
   settings: PersistedSettings;
   credentials: Credentials;
 }
+
+/** A source's size before Start: what the plan worker learns from its documents. */
+export interface SurveyRequest {
+  source: SourceRequest;
+  settings: Pick<PersistedSettings, 'endpoint' | 'region'>;
+  credentials: Credentials;
+}
+
+export interface SeriesSize {
+  seriesUid: string;
+  label: string;
+  frames: number;
+  bytes: number;
+}
+
+export interface ImageSetSize {
+  datastoreId: string;
+  imageSetId: string;
+  frames: number;
+  bytes: number;
+  series: SeriesSize[];
+}
+
+export interface SourceSize {
+  frames: number;
+  /** summed FrameSizeInBytes (the decoded size, as AHI lists it) */
+  bytes: number;
+  /** frames that list no FrameSizeInBytes (not in `bytes`) */
+  unsized: number;
+  imageSets: ImageSetSize[];
+}
+
+export type SurveyOutcome = { ok: true; size: SourceSize } | { ok: false; error: ErrorInfo };
+
+export type ManifestsOutcome =
+  { ok: true; files: { name: string; content: string }[] } | { ok: false; error: ErrorInfo };
 
 export interface PreparedJob {
   record: JobRecord;
@@ -280,10 +318,28 @@ export type PlanOutcome =
 
 export const FRAMES_PER_MESSAGE = 400;
 
-/** The plan worker: job preparation off the main thread (src/io/planning.ts does the work). */
+/**
+ * The plan worker: job preparation off the main thread (src/io/planning.ts does the work). A
+ * survey's documents stay in the worker, so the Start or Save manifest that follows in the same
+ * worker does not fetch them again.
+ */
 export interface PlanWorkerApi {
-  /** `firstFrame`: told the job's first frame as soon as it is known (a comlink proxy) */
-  prepare(req: PlanRequest, firstFrame?: (frame: PlannedFrame) => void): Promise<PlanOutcome>;
+  /**
+   * `firstFrame`: told the job's first frame as soon as it is known; `progress`: told how many of
+   * the source's documents are in (comlink proxies)
+   */
+  prepare(
+    req: PlanRequest,
+    firstFrame?: (frame: PlannedFrame) => void,
+    progress?: (done: number, total: number) => void,
+  ): Promise<PlanOutcome>;
+  /** A source's frames and bytes, per image set and series, before Start. */
+  survey(
+    req: SurveyRequest,
+    progress?: (done: number, total: number) => void,
+  ): Promise<SurveyOutcome>;
+  /** A source as ahi-retrieve manifests, whole or split into `parts` (core/manifestParts.ts). */
+  manifests(req: SurveyRequest, parts: number): Promise<ManifestsOutcome>;
   reload(id: string): Promise<PlanOutcome>;
   /** frames `from` … `from + count - 1` of the job prepared last */
   frames(from: number, count: number): PlannedFrame[];

@@ -160,13 +160,15 @@ export class AhiClient {
     return `${this.endpoint}/datastore/${datastoreId}/imageSet/${imageSetId}/${operation}${query}`;
   }
 
-  private async send(
+  /** Signs and sends a request (POST unless said); a fetch that throws is a Network error. */
+  async send(
     url: string,
     body: string | undefined,
     signal?: AbortSignal,
+    method: 'GET' | 'POST' = 'POST',
   ): Promise<Response> {
     const request = await this.aws.sign(url, {
-      method: 'POST',
+      method,
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body }),
     });
@@ -216,6 +218,39 @@ export class AhiClient {
         .trim(),
       requestMs: t1 - t0,
       bodyMs: performance.now() - t1,
+    };
+  }
+
+  /**
+   * SearchImageSets: one page of summaries for a SearchCriteria body, and the token of the next
+   * page (bound by AHI to this search).
+   */
+  async searchImageSets(
+    datastoreId: string,
+    criteria: unknown,
+    maxResults: number,
+    nextToken?: string,
+    signal?: AbortSignal,
+  ): Promise<{ summaries: unknown[]; nextToken?: string }> {
+    const query = new URLSearchParams({ maxResults: String(maxResults) });
+    if (nextToken) query.set('nextToken', nextToken);
+    const response = await this.send(
+      `${this.endpoint}/datastore/${datastoreId}/searchImageSets?${query}`,
+      JSON.stringify(criteria),
+      signal,
+    );
+    if (!response.ok) throw await errorFromResponse(response, 'SearchImageSets');
+    const body = (await response.json()) as {
+      imageSetsMetadataSummaries?: unknown;
+      nextToken?: unknown;
+    };
+    return {
+      summaries: Array.isArray(body.imageSetsMetadataSummaries)
+        ? body.imageSetsMetadataSummaries
+        : [],
+      ...(typeof body.nextToken === 'string' && body.nextToken
+        ? { nextToken: body.nextToken }
+        : {}),
     };
   }
 

@@ -6,8 +6,16 @@
  */
 import { RetrieveError } from '../core/errors';
 import { buildPlan, enrichPlan } from '../core/manifest';
+import { manifestFiles, mergeManifests, toAhiRetrieveManifest } from '../core/manifestParts';
 import type { Plan, PlannedFrame } from '../core/plan';
-import type { PlanRequest, PreparedJob } from '../core/protocol';
+import type {
+  ImageSetSize,
+  PlanRequest,
+  PreparedJob,
+  SourceRequest,
+  SourceSize,
+  SurveyRequest,
+} from '../core/protocol';
 import { AhiClient } from './ahiClient';
 import { fetchMetadata } from './metadata';
 import { gatherSources } from './sources';
@@ -22,14 +30,104 @@ export function planFromSources(sources: JobSource[]): Plan {
   return plan;
 }
 
+type Progress = (done: number, total: number) => void;
+
+/**
+ * The documents of the source surveyed last, kept for the Start or Save manifest that follows in
+ * this worker (a cohort's are hundreds of requests). One source at a time; a failed gather is not
+ * kept.
+ */
+let gathered: { key: string; sources: Promise<JobSource[]> } | undefined;
+
+function gatherOnce(req: SurveyRequest, progress?: Progress): Promise<JobSource[]> {
+  const key = JSON.stringify([req.settings.endpoint, req.settings.region, req.source]);
+  if (gathered?.key !== key) {
+    const client = new AhiClient(req.settings.endpoint, req.settings.region, req.credentials);
+    const sources = gatherSources(req.source, client, progress);
+    gathered = { key, sources };
+    sources.catch(() => {
+      if (gathered?.sources === sources) gathered = undefined;
+    });
+  }
+  return gathered.sources;
+}
+
+/** A plan's frames and bytes, per image set and series (FrameSizeInBytes summed). */
+export function sizeOf(plan: Plan): SourceSize {
+  const sets = new Map<
+    string,
+    ImageSetSize & { bySeries: Map<string, ImageSetSize['series'][number]> }
+  >();
+  let bytes = 0;
+  let unsized = 0;
+  for (const f of plan.frames) {
+    let set = sets.get(f.imageSetId);
+    if (!set) {
+      set = {
+        datastoreId: f.datastoreId,
+        imageSetId: f.imageSetId,
+        frames: 0,
+        bytes: 0,
+        series: [],
+        bySeries: new Map(),
+      };
+      sets.set(f.imageSetId, set);
+    }
+    let series = set.bySeries.get(f.seriesUid);
+    if (!series) {
+      series = { seriesUid: f.seriesUid, label: f.seriesLabel ?? '', frames: 0, bytes: 0 };
+      set.bySeries.set(f.seriesUid, series);
+      set.series.push(series);
+    }
+    const size = f.sizeHint ?? 0;
+    if (f.sizeHint === undefined) unsized++;
+    set.frames++;
+    series.frames++;
+    set.bytes += size;
+    series.bytes += size;
+    bytes += size;
+  }
+  return {
+    frames: plan.frames.length,
+    bytes,
+    unsized,
+    imageSets: [...sets.values()].map(({ bySeries: _, ...set }) => set),
+  };
+}
+
+/** A source's size before Start; its documents stay for the Start that follows. */
+export async function surveySource(req: SurveyRequest, progress?: Progress): Promise<SourceSize> {
+  return sizeOf(buildPlan(await gatherOnce(req, progress)));
+}
+
+/** A source as ahi-retrieve manifests (one per image set), whole or split into `parts`. */
+export async function sourceManifests(
+  req: SurveyRequest,
+  parts: number,
+): Promise<{ name: string; content: string }[]> {
+  const sources = (await gatherOnce(req)).filter((s) => s.role === 'manifest');
+  const manifests = mergeManifests(
+    sources.map((s) => toAhiRetrieveManifest(JSON.parse(s.content) as unknown, s.name)),
+  );
+  return manifestFiles(manifests, parts);
+}
+
+/** What a source request is called in a job's name. */
+const sourceName = (source: SourceRequest, plan: Plan) =>
+  source.kind === 'cohort'
+    ? `cohort of ${source.imageSets.length} image set${source.imageSets.length === 1 ? '' : 's'}`
+    : plan.sources.join(', ');
+
 /** Builds the plan of a new job and saves the job (state running, nothing stored yet). */
 export async function prepareJob(
   req: PlanRequest,
   /** told the job's first frame as soon as it is known (before metadata and saving) */
   firstFrame?: (frame: PlannedFrame) => void,
+  progress?: Progress,
 ): Promise<PreparedJob> {
   const client = new AhiClient(req.settings.endpoint, req.settings.region, req.credentials);
-  const sources = await gatherSources(req.source, client);
+  // A copy: metadata documents are added below, and the surveyed list stays as it was.
+  const sources = [...(await gatherOnce(req, progress))];
   // The plan planFromSources would build from these sources, with each document parsed once (a
   // 2,000-frame metadata document is 1.9 MB of JSON: 20-60 ms per parse in a fresh worker).
   let plan = buildPlan(sources);
@@ -46,7 +144,7 @@ export async function prepareJob(
   }
   const record: JobRecord = {
     id: req.jobId,
-    name: plan.sources.join(', ').slice(0, 120),
+    name: sourceName(req.source, plan).slice(0, 120),
     createdAt: Date.now(),
     updatedAt: Date.now(),
     state: 'running',

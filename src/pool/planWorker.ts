@@ -1,6 +1,8 @@
 /**
  * Runs one job preparation in a short-lived worker (parsing, metadata, saving) and ends it, so the
  * page never parses megabytes of JSON on its own thread; the plan's frames come over in slices.
+ * Surveys and manifests run in the spare worker and leave it running: the documents they fetched
+ * stay there for the preparation that takes it next.
  */
 import { wrap } from 'comlink';
 import { RetrieveError } from '../core/errors';
@@ -24,13 +26,41 @@ export function keepPlanWorkerReady(): void {
   spare ??= newPlanWorker();
 }
 
+/** Calls the spare plan worker (started if need be) and keeps it for the next preparation. */
+export async function inSparePlanWorker<T>(
+  call: (api: ReturnType<typeof wrap<PlanWorkerApi>>) => Promise<T>,
+): Promise<T> {
+  spare ??= newPlanWorker();
+  return call(apiOf(spare));
+}
+
+/** Calls a plan worker of its own (the spare and its documents stay as they are), then ends it. */
+export async function inOwnPlanWorker<T>(
+  call: (api: ReturnType<typeof wrap<PlanWorkerApi>>) => Promise<T>,
+): Promise<T> {
+  const worker = newPlanWorker();
+  try {
+    return await call(apiOf(worker));
+  } finally {
+    worker.terminate();
+  }
+}
+
+const apis = new WeakMap<Worker, ReturnType<typeof wrap<PlanWorkerApi>>>();
+/** One comlink proxy per worker (each proxy listens to its worker's messages). */
+function apiOf(worker: Worker) {
+  let api = apis.get(worker);
+  if (!api) apis.set(worker, (api = wrap<PlanWorkerApi>(worker)));
+  return api;
+}
+
 export async function inPlanWorker(
   call: (api: ReturnType<typeof wrap<PlanWorkerApi>>) => ReturnType<PlanWorkerApi['prepare']>,
 ): Promise<PreparedJob> {
   const worker = spare ?? newPlanWorker();
   spare = undefined;
   try {
-    const api = wrap<PlanWorkerApi>(worker);
+    const api = apiOf(worker);
     const outcome = await call(api);
     if (!outcome.ok)
       throw new RetrieveError(

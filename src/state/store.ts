@@ -9,6 +9,9 @@ import type { ErrorInfo } from '../core/errors';
 import type { JobPhase, JobState } from '../core/job';
 import type { PixelDescription } from '../core/plan';
 import type { DecodedPixels, JobSettings, WorkerStats } from '../core/protocol';
+import { initialSearch, initialSize, type SearchSlice, type SizeSlice } from './searchSlice';
+
+export type { SearchSlice, SizeSlice } from './searchSlice';
 
 export interface DemoImageSet {
   name: string;
@@ -19,9 +22,16 @@ export interface DemoImageSet {
   manifest: string;
 }
 
+/** Image sets chosen in a search, as the job form holds them. */
+export interface CohortChoice {
+  datastoreId: string;
+  imageSets: { imageSetId: string; version?: string; label: string }[];
+}
+
 export interface SettingsSlice extends JobSettings {
-  /** where frames come from: manifest files / pasted JSON, or image set IDs */
-  source: 'manifest' | 'ids';
+  /** where frames come from: manifest files / pasted JSON, image set IDs, or a search's selection */
+  source: 'manifest' | 'ids' | 'cohort';
+  cohort?: CohortChoice;
   manifestText: string;
   manifestFiles: { name: string; content: string }[];
   datastoreId: string;
@@ -77,6 +87,8 @@ export interface JobSlice {
   workers: WorkerStats[];
   /** the endpoint stopped answering: the job waits and probes (set while it does) */
   waiting?: { message: string; delayMs: number };
+  /** while preparing: documents fetched of the source's (a cohort's metadata, one per image set) */
+  gathering?: { done: number; total: number };
 }
 
 export interface StoredJobSummary {
@@ -192,6 +204,8 @@ export interface AppState {
   viewer: ViewerSlice;
   exporting: ExportSlice;
   storage: StorageSlice;
+  search: SearchSlice;
+  size: SizeSlice;
 }
 
 export const initialJob = (): JobSlice => ({
@@ -259,6 +273,8 @@ export function createAppStore() {
     viewer: initialViewer(),
     exporting: { phase: 'idle', frames: 0, bytes: 0 },
     storage: {},
+    search: initialSearch(),
+    size: initialSize(),
   }));
 }
 
@@ -294,6 +310,12 @@ export function updateExport(patch: Partial<ExportSlice>) {
 }
 export function setStorage(storage: StorageSlice) {
   appStore.setState({ storage });
+}
+export function updateSearch(patch: Partial<SearchSlice>) {
+  appStore.setState((s) => ({ search: { ...s.search, ...patch } }));
+}
+export function updateSize(patch: Partial<SizeSlice>) {
+  appStore.setState((s) => ({ size: { ...s.size, ...patch } }));
 }
 
 /** Settings other than secrets, remembered between visits (explicit allowlist). */

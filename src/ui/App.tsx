@@ -1,4 +1,4 @@
-/** The page: inputs on the left, status, numbers and preview on the right. */
+/** The page: search across the top, inputs on the left, status, numbers and preview on the right. */
 import { useEffect } from 'react';
 import { ConnectionForm } from './ConnectionForm';
 import { FrameViewer } from './FrameViewer';
@@ -6,6 +6,7 @@ import { JobControls } from './JobControls';
 import { JobsList } from './JobsList';
 import { ManifestInput } from './ManifestInput';
 import { ProblemsPanel } from './ProblemsPanel';
+import { SearchPanel } from './SearchPanel';
 import { SeriesStrip } from './SeriesStrip';
 import { StatusLine } from './StatusLine';
 import { ThroughputChart } from './ThroughputChart';
@@ -33,6 +34,7 @@ export function App() {
           Download AWS HealthImaging frames in the browser: signed, decoded and checksum-verified.
         </p>
       </header>
+      <SearchPanel />
       <div className="columns">
         <div className="inputs">
           <JobControls />

@@ -1,11 +1,42 @@
 /**
- * Where frames come from: manifest files (dropped or picked, JSON or gzip, several at once),
- * pasted JSON, image set IDs (metadata fetched from AHI), or a demo image set of the local server.
+ * Where frames come from: manifest files (dropped or picked, JSON, gzip or zips of them, several at
+ * once), pasted JSON, image set IDs (metadata fetched from AHI), the image sets selected in a
+ * search, or a demo image set of the local server; and their size before Start.
  */
 import { useState } from 'react';
 import { setManifestFiles } from '../app/jobs';
+import { sourceChanged } from '../app/size';
 import { loadDemoManifest } from '../app/startup';
-import { updateSettings, useApp } from '../state/store';
+import { updateSettings as setSettings, useApp, type SettingsSlice } from '../state/store';
+import { SizeCheck } from './SizeCheck';
+
+/** A change of the source: a size checked before no longer applies. */
+function updateSettings(patch: Partial<SettingsSlice>) {
+  setSettings(patch);
+  sourceChanged();
+}
+
+function CohortChoice() {
+  const cohort = useApp((s) => s.settings.cohort);
+  if (!cohort) return null;
+  const n = cohort.imageSets.length;
+  return (
+    <div className="cohort">
+      <p className="hint">
+        {n} image set{n === 1 ? '' : 's'} selected in datastore{' '}
+        <span className="mono">{cohort.datastoreId}</span>:
+      </p>
+      <ul>
+        {cohort.imageSets.slice(0, 5).map((s) => (
+          <li key={s.imageSetId}>
+            {s.label || s.imageSetId} <span className="mono hint">{s.imageSetId.slice(0, 8)}…</span>
+          </li>
+        ))}
+        {n > 5 && <li className="hint">and {n - 5} more</li>}
+      </ul>
+    </div>
+  );
+}
 
 export function ManifestInput() {
   const source = useApp((s) => s.settings.source);
@@ -15,6 +46,7 @@ export function ManifestInput() {
   const imageSetId = useApp((s) => s.settings.imageSetId);
   const version = useApp((s) => s.settings.version);
   const demo = useApp((s) => s.settings.demo);
+  const hasCohort = useApp((s) => s.settings.cohort !== undefined);
   const [dragging, setDragging] = useState(false);
   return (
     <fieldset
@@ -50,12 +82,24 @@ export function ManifestInput() {
           />
           Image set by ID
         </label>
+        <label className="inline">
+          <input
+            type="radio"
+            name="source"
+            checked={source === 'cohort'}
+            disabled={!hasCohort}
+            onChange={() => updateSettings({ source: 'cohort' })}
+          />
+          Search selection
+        </label>
       </div>
+      {source === 'cohort' && <CohortChoice />}
+      <SizeCheck />
       <label>
         Manifest
         <input
           type="file"
-          accept=".json,.gz,application/json,application/gzip"
+          accept=".json,.gz,.zip,application/json,application/gzip,application/zip"
           multiple
           onChange={(e) => void setManifestFiles([...(e.target.files ?? [])])}
         />

@@ -14,7 +14,9 @@ function statusText(job: JobSlice): string {
     case 'idle':
       return 'Ready.';
     case 'preparing':
-      return 'Reading the manifest and metadata…';
+      return job.gathering && job.gathering.total > 1
+        ? `Reading metadata: ${job.gathering.done} of ${job.gathering.total} image sets…`
+        : 'Reading the manifest and metadata…';
     case 'running':
       return `${done} of ${job.total} frames`;
     case 'paused':
