@@ -10,7 +10,7 @@ import { exportBundle } from '../src/io/bundle';
 import { unpackBits } from '../src/core/bits';
 import type { DecodedView } from '../src/core/codec';
 import type { StoredFrame } from '../src/core/sink';
-import { getStoredFrame } from '../src/io/store';
+import { getStoredFrame, hasRoomFor } from '../src/io/store';
 import { codecFor } from './codec/registry';
 
 /** Progress reaches the page at most this often. */
@@ -127,4 +127,5 @@ export const library = {
   cancelExport(exportId) {
     exports.get(exportId)?.abort();
   },
+  room: (bytes) => hasRoomFor(bytes),
 } satisfies LibraryWorkerApi;

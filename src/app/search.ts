@@ -82,6 +82,7 @@ export async function search(all = false): Promise<void> {
     retrying: undefined,
     anchor: undefined,
     look: undefined,
+    order: undefined,
   });
   try {
     const client = await pageClient();

@@ -1,11 +1,12 @@
 /**
  * Before Start: the size of the job form's source (frames, and bytes from FrameSizeInBytes, per
  * image set and series), worked out in the spare plan worker, which keeps the documents for the
- * Start that follows; and the browser's storage estimate beside it.
+ * Start that follows; the browser's storage estimate beside it, and the store's probe for room.
  */
 import { proxy } from 'comlink';
 import { toErrorInfo } from '../core/errors';
 import type { SurveyOutcome, SurveyRequest } from '../core/protocol';
+import { storageRoom } from '../pool/libraryWorker';
 import { inSparePlanWorker } from '../pool/planWorker';
 import { appStore, updateSize } from '../state/store';
 import { connection, sourceRequest } from './form';
@@ -35,7 +36,14 @@ export async function surveyRequest(): Promise<{ req: SurveyRequest; key: string
 
 /** Checks the size of the form's source (fetching its metadata if it must). */
 export async function checkSize(): Promise<void> {
-  updateSize({ phase: 'checking', done: 0, total: 0, size: undefined, message: undefined });
+  updateSize({
+    phase: 'checking',
+    done: 0,
+    total: 0,
+    size: undefined,
+    room: undefined,
+    message: undefined,
+  });
   void refreshStorage();
   try {
     const { req, key } = await surveyRequest();
@@ -49,8 +57,13 @@ export async function checkSize(): Promise<void> {
       ),
     );
     if (appStore.getState().size.key !== key) return;
-    if (!outcome.ok) updateSize({ phase: 'failed', message: outcome.error.message });
-    else updateSize({ phase: 'done', size: outcome.size });
+    if (!outcome.ok) {
+      updateSize({ phase: 'failed', message: outcome.error.message });
+      return;
+    }
+    const room = await storageRoom(outcome.size.bytes).catch(() => undefined);
+    if (appStore.getState().size.key !== key) return;
+    updateSize({ phase: 'done', size: outcome.size, room });
   } catch (e) {
     updateSize({ phase: 'failed', message: toErrorInfo(e).message });
   }

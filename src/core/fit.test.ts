@@ -18,5 +18,12 @@ describe('storageFit', () => {
     // mem keeps nothing; an unknown quota is no reason to warn.
     expect(storageFit(2000, 'mem', { usage: 0, quota: 1000 }).fits).toBe(true);
     expect(storageFit(2000, 'raw', {}).fits).toBe(true);
+    // The store's probe overrules an estimate that says there is room.
+    expect(storageFit(500, 'raw', { usage: 0, quota: 1000 }, false)).toMatchObject({
+      fits: false,
+      refused: true,
+    });
+    expect(storageFit(500, 'mem', { usage: 0, quota: 1000 }, false).fits).toBe(true);
+    expect(storageFit(500, 'raw', { usage: 0, quota: 1000 }, true).fits).toBe(true);
   });
 });

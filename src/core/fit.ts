@@ -1,7 +1,9 @@
 /**
  * Will a job fit in the browser's storage? What each format keeps (raw: the decoded pixels, which
  * FrameSizeInBytes measures; jph: the codestreams, smaller but unknown until they arrive; mem:
- * nothing), against what the storage estimate leaves, with what the user can do when it will not.
+ * nothing), against what the storage estimate leaves and what the store's own probe found (the
+ * estimate alone cannot be trusted: see io/store/room.ts), with what the user can do when it will
+ * not.
  */
 import type { Format } from './protocol';
 
@@ -11,6 +13,8 @@ export interface Fit {
   /** bytes the browser leaves this site; undefined when it does not say */
   free?: number;
   fits: boolean;
+  /** the store's probe found no room for it (whatever the estimate says) */
+  refused: boolean;
   /** what to do when it does not fit, in words */
   advice: string[];
 }
@@ -19,11 +23,14 @@ export function storageFit(
   bytes: number,
   format: Format,
   estimate: { usage?: number; quota?: number; persisted?: boolean },
+  /** the probe's answer for `bytes` (undefined: not probed, or the browser did not say) */
+  room?: boolean,
 ): Fit {
   const needed = format === 'mem' ? 0 : bytes;
   const free =
     estimate.quota === undefined ? undefined : Math.max(0, estimate.quota - (estimate.usage ?? 0));
-  const fits = free === undefined || needed <= free;
+  const refused = needed > 0 && room === false;
+  const fits = !refused && (free === undefined || needed <= free);
   const advice: string[] = [];
   if (!fits) {
     if (!estimate.persisted)
@@ -39,5 +46,5 @@ export function storageFit(
       );
     advice.push('delete stored jobs you have exported');
   }
-  return { needed, ...(free !== undefined ? { free } : {}), fits, advice };
+  return { needed, ...(free !== undefined ? { free } : {}), fits, refused, advice };
 }

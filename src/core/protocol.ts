@@ -247,6 +247,11 @@ export interface LibraryWorkerApi {
   ): Promise<ExportOutcome>;
   /** Stops an export under way (a signal cannot cross to a worker): it ends Cancelled. */
   cancelExport(exportId: string): void;
+  /**
+   * Whether the site's storage would hold `bytes` more now (probed in OPFS, io/store/room.ts);
+   * undefined when the browser does not say.
+   */
+  room(bytes: number): Promise<boolean | undefined>;
 }
 
 /** Where a new job's frames come from: each kind is one module of src/io/sources. */

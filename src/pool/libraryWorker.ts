@@ -70,3 +70,8 @@ export async function exportJob(
     signal?.removeEventListener('abort', cancel);
   }
 }
+
+/** Whether the site's storage would hold `bytes` more now (undefined: the browser does not say). */
+export function storageRoom(bytes: number): Promise<boolean | undefined> {
+  return library().room(bytes);
+}

@@ -62,6 +62,8 @@ export interface SizeSlice {
   done: number;
   total: number;
   size?: SourceSize;
+  /** the store's probe for the size's bytes (io/store/room.ts); undefined: unknown */
+  room?: boolean;
   message?: string;
 }
 

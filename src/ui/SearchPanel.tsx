@@ -28,6 +28,7 @@ function FilterRow({ filter, index }: { filter: FilterInput; index: number }) {
       <label>
         Filter {n}
         <select
+          aria-label={`Filter ${n} attribute`}
           value={filter.field}
           onChange={(e) => {
             const field = e.target.value as SearchField;

@@ -16,7 +16,7 @@ export function SizeCheck() {
   const storage = useApp((s) => s.storage);
   const busy = useApp((s) => isBusy(s.job.phase));
   const result = size.size;
-  const fit = result ? storageFit(result.bytes, format, storage) : undefined;
+  const fit = result ? storageFit(result.bytes, format, storage, size.room) : undefined;
   return (
     <div className="size-check" aria-label="Size">
       {size.phase === 'checking' && (
@@ -41,8 +41,11 @@ export function SizeCheck() {
           {!fit.fits && (
             <div className="status failed" role="alert">
               This job will not fit: it may store {formatBytes(fit.needed)}
-              {format === 'jph' ? ' (at most; codestreams are smaller)' : ''}, and the browser
-              leaves this site {formatBytes(fit.free ?? 0)}. You can:
+              {format === 'jph' ? ' (at most; codestreams are smaller)' : ''}, and{' '}
+              {fit.refused
+                ? 'the browser refused to set that much aside for this site (its storage quota is smaller than its estimate says)'
+                : `the browser leaves this site ${formatBytes(fit.free ?? 0)}`}
+              . You can:
               <ul>
                 {fit.advice.map((a) => (
                   <li key={a}>{a}</li>

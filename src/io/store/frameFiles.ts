@@ -29,6 +29,7 @@ const FRAMES_DIR = 'frames';
  */
 export interface SyncAccessHandle {
   write(data: Uint8Array, options: { at: number }): number;
+  truncate(size: number): void;
   close(): void;
 }
 

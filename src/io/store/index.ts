@@ -17,3 +17,4 @@ export {
   saveJob,
 } from './jobs';
 export { getStoredFrame, readStoredFrames, storedFrameKeys } from './frames';
+export { hasRoomFor } from './room';
