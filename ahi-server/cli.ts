@@ -2,7 +2,7 @@
  * `npm run server` (API only) and `npm start` (API + built app): prints where to go, which
  * credentials to use and the demo IDs; prints a one-line summary of the traffic on exit.
  */
-import { DATASTORES } from './datastores';
+import { datastoresOf } from './datastores';
 import { startLocalAhi } from './index';
 import { parseConfig, USAGE } from './knobs';
 
@@ -24,7 +24,12 @@ Local AHI server ready in ${((performance.now() - t0) / 1000).toFixed(1)} s
   region           ${config.region}
   access key ID    ${config.accessKeyId}
   secret key       ${config.secretAccessKey}${config.sessionToken ? `\n  session token    ${config.sessionToken}` : ''}
-${DATASTORES.map((d) => `  datastore        ${d.datastoreId}  ${d.datastoreName} (${d.losslessStorageFormat}): ${local.imageSets.filter((s) => s.datastoreId === d.datastoreId).length} image sets`).join('\n')}
+${datastoresOf(local.imageSets)
+  .map(
+    (d) =>
+      `  datastore        ${d.datastoreId}  ${d.datastoreName} (${d.losslessStorageFormat}): ${local.imageSets.filter((s) => s.datastoreId === d.datastoreId).length} image sets`,
+  )
+  .join('\n')}
 ${local.imageSets
   .filter((s) => s.demo !== false)
   .map(

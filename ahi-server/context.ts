@@ -4,6 +4,7 @@
  */
 import type { Http2ServerResponse } from 'node:http2';
 import type { ImageSet } from './imageSet';
+import type { Datastore } from './datastores';
 import type { Faults } from './faults';
 import { writeJson, type AhiError } from './http';
 import type { Knobs } from './knobs';
@@ -26,6 +27,8 @@ export interface ServerContext {
   readonly options: AhiServerOptions;
   readonly auth: AuthConfig;
   readonly sets: ReadonlyMap<string, ImageSet>;
+  /** the datastores of those image sets (datastores.ts) */
+  readonly datastores: readonly Datastore[];
   readonly counters: Counters;
   /** the knobs' faults in force (replaced when the knobs change) */
   faults(): Faults;

@@ -5,6 +5,7 @@
  * held in memory: the server answers GetImageFrame without touching the disk.
  */
 import type { ImageSet } from './imageSet';
+import { buildBigCohort } from './sets/bigCohort';
 import { buildCohort } from './sets/cohort';
 import { buildNema } from './sets/nema';
 import { buildSyntaxes } from './sets/syntaxes';
@@ -22,13 +23,15 @@ export interface DatasetOptions {
   syntheticLong?: number;
   /** frames of the "jpeg-series" set; 0 = none */
   jpegSeries?: number;
+  /** the bench's big cohort; none by default */
+  bigCohort?: { imageSets: number; frames: number };
   cacheDir: string;
   log: (line: string) => void;
 }
 
 /** Builds every image set the server serves. */
 export async function loadDataset(options: DatasetOptions): Promise<ImageSet[]> {
-  const { syntheticSlices, syntheticLong, jpegSeries, cacheDir, log } = options;
+  const { syntheticSlices, syntheticLong, jpegSeries, bigCohort, cacheDir, log } = options;
   const slices = await loadSyntheticSeries(syntheticSlices, cacheDir, log);
   const j2k = await buildJpeg2000Datastore(slices, cacheDir, log);
   const nema = await buildNema();
@@ -40,5 +43,6 @@ export async function loadDataset(options: DatasetOptions): Promise<ImageSet[]> 
     ...(j2k ? [j2k] : []),
     ...(jpegSeries ? [await buildJpegSeries(jpegSeries)] : []),
     ...buildCohort(nema, slices),
+    ...(bigCohort ? buildBigCohort(nema, bigCohort.imageSets, bigCohort.frames) : []),
   ];
 }

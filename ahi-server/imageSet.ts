@@ -82,6 +82,8 @@ export const DATASTORE_ID = ahiId('ahi-web-retrieve', 'local datastore');
 export const J2K_DATASTORE_ID = ahiId('ahi-web-retrieve', 'jpeg 2000 lossless datastore');
 /** A third: a research cohort of many small image sets, for search and paging (sets/cohort.ts). */
 export const COHORT_DATASTORE_ID = ahiId('ahi-web-retrieve', 'research cohort datastore');
+/** The bench's: hundreds of image sets of hundreds of frames each (sets/bigCohort.ts), opt-in. */
+export const BIG_COHORT_DATASTORE_ID = ahiId('ahi-web-retrieve', 'big cohort datastore');
 
 /** What decoding a stored frame tells: its geometry, range and checksums per resolution. */
 export interface DecodedFacts {

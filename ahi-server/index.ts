@@ -58,6 +58,7 @@ export async function startLocalAhi(
     syntheticSlices: config.syntheticSlices,
     syntheticLong: config.syntheticLong,
     jpegSeries: config.jpegSeries,
+    ...(config.bigCohort ? { bigCohort: config.bigCohort } : {}),
     cacheDir: config.cacheDir,
     log,
   });

@@ -3,6 +3,7 @@
  * (a flag wins). Every fault knob is off by default; tests change them at run time through
  * POST /__ahi/knobs, so one server serves a whole test suite.
  */
+import { parseBigCohort } from './sets/bigCohort';
 
 export interface Knobs {
   /** added latency before each response head, ms */
@@ -50,6 +51,8 @@ export interface ServerConfig {
   syntheticLong: number;
   /** frames in the "jpeg-series" image set (one JPEG frame under new IDs); 0 = none */
   jpegSeries: number;
+  /** the bench's big cohort: image sets × frames each (sets/bigCohort.ts); none by default */
+  bigCohort?: { imageSets: number; frames: number };
   cacheDir: string;
   knobs: Knobs;
 }
@@ -129,6 +132,7 @@ export const USAGE = `Usage: npm run server -- [options]   (every option also re
   --synthetic-slices N      AHI_SYNTHETIC_SLICES       slices in the synthetic CT series (default 2000)
   --synthetic-long N        AHI_SYNTHETIC_LONG         also serve "synthetic-long": N frames, the slices repeated under new IDs
   --jpeg-series N           AHI_JPEG_SERIES            also serve "jpeg-series": N frames of JPEG baseline (for the bench)
+  --big-cohort SxF          AHI_BIG_COHORT             also serve a "big-cohort" datastore: S image sets of F frames (for the bench)
   --cache-dir D             AHI_CACHE_DIR              where encoded frames and the certificate live (default .cache)
 Fault knobs (all off by default; change at run time with POST /__ahi/knobs):
 ${(Object.keys(DEFAULT_KNOBS) as (keyof Knobs)[])
@@ -175,6 +179,7 @@ export function parseConfig(argv: string[], environment: NodeJS.ProcessEnv): Ser
     if (v !== undefined) knobInput[k] = v;
   }
   const sessionToken = take('sessionToken');
+  const bigCohort = take('bigCohort');
   const config: ServerConfig = {
     host: take('host') ?? '127.0.0.1',
     port,
@@ -187,6 +192,7 @@ export function parseConfig(argv: string[], environment: NodeJS.ProcessEnv): Ser
     syntheticSlices: int('syntheticSlices', 2000, 1, 100_000),
     syntheticLong: int('syntheticLong', 0, 0, 1_000_000),
     jpegSeries: int('jpegSeries', 0, 0, 1_000_000),
+    ...(bigCohort ? { bigCohort: parseBigCohort(bigCohort) } : {}),
     cacheDir: take('cacheDir') ?? '.cache',
     knobs: parseKnobs(knobInput),
   };

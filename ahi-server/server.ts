@@ -15,6 +15,7 @@ import http2, {
 import type { AddressInfo } from 'node:net';
 import { gzip } from 'node:zlib';
 import { sendError, type AhiServerOptions, type ServerContext } from './context';
+import { datastoresOf } from './datastores';
 import { Faults } from './faults';
 import { AhiError, cors, preflight } from './http';
 import { DEFAULT_KNOBS, parseKnobs, type Knobs } from './knobs';
@@ -75,6 +76,7 @@ export async function startAhiServer(options: AhiServerOptions): Promise<AhiServ
     options,
     auth,
     sets,
+    datastores: datastoresOf(sets.values()),
     counters,
     faults: () => faults,
     setKnobs: (update) => applyKnobs(parseKnobs(update, faults.knobs)),

@@ -360,3 +360,98 @@ export async function codecCeilings(appUrl: string, repeat: number) {
     await browser.close();
   }
 }
+
+/** What planning a cohort cost: the search and size check before Start, then Start to running. */
+export interface CohortRun {
+  imageSets: number;
+  frames: number;
+  /** every page of SearchImageSets, then every image set's metadata (the size check) */
+  searchMs: number;
+  sizeMs: number;
+  /** Start pressed until the job ran (plan built, job saved, frames handed to the page) */
+  planMs: number;
+  /** the page's longest main-thread task while it searched and checked the size, and while it planned */
+  longestTaskBeforeStartMs: number;
+  longestTaskPlanningMs: number;
+  /** main-thread tasks over 50 ms from Start until running */
+  planningTasks: LongTask[];
+  /** the page's main thread from Start until running: ms on a core, and ms waiting for one */
+  planningMainThread: { runMs: number; waitMs: number };
+}
+
+/**
+ * Opens the app on `?cohort=<datastore>` (every image set searched, selected, size checked), then
+ * presses Start and waits until the job runs: planning a cohort, measured without downloading it.
+ */
+export async function cohortRun(
+  appUrl: string,
+  datastoreId: string,
+  workers: number,
+): Promise<CohortRun> {
+  const browser = await launch();
+  const tree = () => processTree(browser.process.pid!);
+  const sched = schedSampler(tree);
+  try {
+    const url = `${appUrl}?cohort=${datastoreId}&format=mem&workers=${workers}&inflight=auto`;
+    const { evaluate } = await openPage(browser, url, LONG_TASKS);
+    const deadline = Date.now() + 600_000;
+    while (!(await evaluate<boolean>(`performance.getEntriesByName('ahi:ready').length > 0`))) {
+      if (Date.now() > deadline)
+        throw new Error('the cohort was not searched and sized in 10 minutes');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    await pressStartWhenQuiet(evaluate, tree);
+    while (!(await evaluate<boolean>(`performance.getEntriesByName('ahi:running').length > 0`))) {
+      if (Date.now() > deadline) throw new Error('the cohort job did not start running');
+      const text = await evaluate<string>(
+        `document.querySelector('[role=status]')?.textContent ?? ''`,
+      );
+      if (/^Stopped/.test(text)) throw new Error(text);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // A second of running: the page's first work with the job's frames (viewer, strips) is in.
+    await new Promise((r) => setTimeout(r, 1000));
+    const r = await evaluate<{
+      origin: number;
+      search: number;
+      found: number;
+      sized: number;
+      ready: number;
+      started: number;
+      running: number;
+      tasks: { start: number; duration: number }[];
+      total: number;
+      imageSets: number;
+    }>(`(() => {
+      const m = (n) => performance.getEntriesByName(n)[0]?.startTime ?? NaN;
+      return { origin: performance.timeOrigin, search: m('ahi:cohort-search'), found: m('ahi:cohort-found'), sized: m('ahi:cohort-sized'),
+        ready: m('ahi:ready'), started: m('ahi:start'), running: m('ahi:running'), tasks: window.__longTasks,
+        total: window.ahiDiagnostics.snapshot().total,
+        imageSets: document.querySelectorAll('.strips details.image-set').length };
+    })()`);
+    const settledAt = r.running + 1000;
+    const planning = r.tasks.filter((t) => t.start >= r.started && t.start <= settledAt);
+    const before = r.tasks.filter((t) => t.start < r.started);
+    const main = sched.over(r.origin + r.started, r.origin + r.running);
+    return {
+      imageSets: r.imageSets,
+      frames: r.total,
+      searchMs: r.found - r.search,
+      sizeMs: r.sized - r.found,
+      planMs: r.running - r.started,
+      longestTaskBeforeStartMs: Math.max(0, ...before.map((t) => t.duration)),
+      longestTaskPlanningMs: Math.max(0, ...planning.map((t) => t.duration)),
+      planningTasks: planning.map((t) => ({
+        atMs: Math.round(t.start - r.started),
+        ms: t.duration,
+        ...sched.over(r.origin + t.start, r.origin + t.start + t.duration),
+      })),
+      planningMainThread: main
+        ? { runMs: main.runMs, waitMs: main.waitMs }
+        : { runMs: NaN, waitMs: NaN },
+    };
+  } finally {
+    sched.stop();
+    await browser.close();
+  }
+}

@@ -15,12 +15,14 @@ bench-results/<time>.json. A full bench takes about 20 minutes on 2 cores.
   --inflights LIST    in-flight settings: auto (AIMD) and fixed limits (default auto,8,20,40)
   --scenarios LIST    loopback, home (a line of --bandwidth and --latency, 20 streams per
                       connection), memory (long jph runs sampling memory), codecs (decode-only
-                      time per codec beside Debian's decoders; the app on a JPEG 2000 series)
-                      (default all four)
+                      time per codec beside Debian's decoders; the app on a JPEG 2000 series),
+                      cohort (planning a cohort of --cohort image sets: search, size, Start to
+                      running, the page's long tasks) (default all five)
   --formats LIST      jph, raw, mem (default all three; mem runs with auto only)
   --latency MS        the home line's added latency (default 20)
   --bandwidth MBPS    the home line's bandwidth, Mbit/s (default 500)
   --long-frames N     frames of the memory scenario's runs (default 10000)
+  --cohort SxF        the cohort scenario's image sets and frames each (default 500x400)
   --warmup N          uncounted app runs before the first counted one (default 1)
   --help              prints this and exits
 `;
@@ -33,6 +35,8 @@ export interface BenchOptions {
   scenarios: string[];
   formats: string[];
   longFrames: number;
+  /** the cohort scenario's datastore: image sets × frames each */
+  cohort: string;
   /**
    * Uncounted app runs before the first counted one, as any benchmark warms up. In two benches of
    * one day the first app run after the server started was the slowest of its setting (101
@@ -47,10 +51,11 @@ export interface BenchOptions {
   lines: Record<string, Record<string, number>>;
 }
 
-const SCENARIOS = ['loopback', 'home', 'memory', 'codecs'];
+const SCENARIOS = ['loopback', 'home', 'memory', 'codecs', 'cohort'];
 const FORMATS = ['jph', 'raw', 'mem'];
 const NUMERIC = ['runs', 'frames', 'workers', 'latency', 'bandwidth', 'long-frames', 'warmup'];
 const LISTS = ['inflights', 'scenarios', 'formats'];
+const TEXT = ['cohort'];
 
 function refuse(message: string): never {
   console.error(`bench: ${message}\n\n${USAGE}`);
@@ -67,10 +72,12 @@ export function benchOptions(argv: string[]): BenchOptions {
   for (let i = 0; i < argv.length; i += 2) {
     const name = argv[i]!.replace(/^--/, '');
     const value = argv[i + 1];
-    if (!argv[i]!.startsWith('--') || ![...NUMERIC, ...LISTS].includes(name))
+    if (!argv[i]!.startsWith('--') || ![...NUMERIC, ...LISTS, ...TEXT].includes(name))
       refuse(`unknown option ${argv[i]}`);
     if (value === undefined || value.startsWith('--')) refuse(`--${name} needs a value`);
     if (NUMERIC.includes(name) && !(Number(value) >= 0)) refuse(`--${name} takes a number`);
+    if (name === 'cohort' && !/^\d+x\d+$/.test(value))
+      refuse('--cohort takes SETSxFRAMES, like 500x400');
     args.set(name, value);
   }
   const num = (name: string, fallback: number) => Number(args.get(name) ?? fallback);
@@ -89,11 +96,13 @@ export function benchOptions(argv: string[]): BenchOptions {
     scenarios: list('scenarios', SCENARIOS.join(','), SCENARIOS),
     formats: list('formats', FORMATS.join(','), FORMATS),
     longFrames: num('long-frames', 10_000),
+    cohort: args.get('cohort') ?? '500x400',
     warmups: num('warmup', 1),
     lines: {
       loopback: {},
       memory: {},
       codecs: {},
+      cohort: {},
       home: { bandwidthMbps: num('bandwidth', 500), latencyMs: num('latency', 20), maxStreams: 20 },
     },
   };

@@ -6,7 +6,7 @@
  */
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { sendError, sendJson, type ServerContext } from '../context';
-import { datastoreArn, DATASTORES, type Datastore } from '../datastores';
+import { datastoreArn, type Datastore } from '../datastores';
 import { AhiError, badId, ID_RE, isAwsError, readBody, signedHeaders } from '../http';
 import { verifySigV4 } from '../sigv4';
 import { bump } from '../stats';
@@ -54,7 +54,7 @@ function listDatastores(ctx: ServerContext, res: Http2ServerResponse, url: URL):
   const offset = token === null ? 0 : Number(token);
   if (!Number.isInteger(offset) || offset < 0)
     throw new AhiError(400, 'ValidationException', 'Invalid nextToken');
-  const all = DATASTORES.filter((d) => status === null || d.datastoreStatus === status);
+  const all = ctx.datastores.filter((d) => status === null || d.datastoreStatus === status);
   const page = all.slice(offset, offset + max);
   sendJson(ctx, res, 200, {
     datastoreSummaries: page.map((d) => describe(ctx, d)),
@@ -64,7 +64,7 @@ function listDatastores(ctx: ServerContext, res: Http2ServerResponse, url: URL):
 
 function getDatastore(ctx: ServerContext, res: Http2ServerResponse, id: string): void {
   if (!ID_RE.test(id)) throw badId('datastoreId', id);
-  const d = DATASTORES.find((x) => x.datastoreId === id);
+  const d = ctx.datastores.find((x) => x.datastoreId === id);
   if (!d) throw new AhiError(404, 'ResourceNotFoundException', `Datastore ${id} not found`);
   sendJson(ctx, res, 200, {
     datastoreProperties: { ...describe(ctx, d), losslessStorageFormat: d.losslessStorageFormat },

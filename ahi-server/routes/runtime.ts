@@ -6,7 +6,6 @@
 import http2, { type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import { gzipSync } from 'node:zlib';
 import { sendError, sendJson, type ServerContext } from '../context';
-import { DATASTORES } from '../datastores';
 import type { ImageSet } from '../imageSet';
 import { AhiError, badId, ID_RE, isAwsError, readBody, signedHeaders } from '../http';
 import { verifySigV4 } from '../sigv4';
@@ -23,7 +22,7 @@ function findSet(
   imageSetId?: string,
 ): ImageSet | undefined {
   if (!ID_RE.test(datastoreId)) throw badId('datastoreId', datastoreId);
-  const known = DATASTORES.some((d) => d.datastoreId === datastoreId);
+  const known = ctx.datastores.some((d) => d.datastoreId === datastoreId);
   if (!known)
     throw new AhiError(404, 'ResourceNotFoundException', `Datastore ${datastoreId} not found`);
   if (imageSetId === undefined) return undefined;

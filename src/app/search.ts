@@ -173,9 +173,9 @@ export async function lookAt(imageSetId: string): Promise<void> {
 }
 
 /** Puts the selected image sets (in the order shown) into the job form, and checks their size. */
-export function downloadSelected(shown: readonly string[]): void {
+export function downloadSelected(shown: readonly string[]): Promise<void> {
   const s = appStore.getState().search;
-  if (!s.datastoreId || s.selected.size === 0) return;
+  if (!s.datastoreId || s.selected.size === 0) return Promise.resolve();
   const rows = new Map(s.rows.map((r) => [r.imageSetId, r]));
   const ids = shown.filter((id) => s.selected.has(id));
   updateSettings({
@@ -192,5 +192,19 @@ export function downloadSelected(shown: readonly string[]): void {
       }),
     },
   });
-  void checkSize();
+  return checkSize();
+}
+
+/**
+ * Every image set of a datastore into the job form, size checked (the `?cohort=` URL of benchmarks
+ * and scripts); false, with the error in the search slice, when the search failed.
+ */
+export async function selectWholeDatastore(datastoreId: string): Promise<boolean> {
+  updateSearchInput({ datastoreId, filters: [], pageSize: 50 });
+  await search(true);
+  if (appStore.getState().search.phase !== 'done') return false;
+  performance.mark('ahi:cohort-found');
+  selectAll();
+  await downloadSelected(appStore.getState().search.rows.map((r) => r.imageSetId));
+  return true;
 }

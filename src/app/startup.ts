@@ -16,6 +16,7 @@ import {
   type DemoImageSet,
 } from '../state/store';
 import { hasRunningJob, refreshJobs, standbyWhenIdle, start, viewStoredJob } from './jobs';
+import { selectWholeDatastore } from './search';
 import { sourceChanged } from './size';
 import { refreshStorage } from './storage';
 
@@ -53,15 +54,18 @@ export async function initialise(): Promise<void> {
 /**
  * `?demo=<name>[&format=jph|raw|mem][&workers=N][&inflight=N|auto]` prefills the form with a demo
  * image set and those settings and marks `ahi:ready` once it can start; `?autostart=` does the same
- * and presses Start at once. For benchmarks and scripts that drive a browser without the
+ * and presses Start at once; `?cohort=<datastore ID>` puts every image set of that datastore into
+ * the form instead (searched, selected, size checked: marks `ahi:cohort-search` and
+ * `ahi:cohort-sized`). For benchmarks and scripts that drive a browser without the
  * instrumentation a click-driving tool adds. Returns whether the URL asked for either.
  */
 async function autostart(): Promise<boolean> {
   const params = new URLSearchParams(location.search);
+  const cohort = params.get('cohort');
   const name = params.get('autostart') ?? params.get('demo');
-  if (!name) return false;
+  if (!name && !cohort) return false;
   const set = appStore.getState().settings.demo.find((d) => d.name === name);
-  if (!set) {
+  if (!cohort && !set) {
     updateJob({
       phase: 'failed',
       error: { code: 'BadInput', message: `No demo image set is named "${name}".` },
@@ -78,7 +82,11 @@ async function autostart(): Promise<boolean> {
     ...(inFlight > 0 ? { inFlight, autoTune: false } : {}),
     ...(inFlightParam === 'auto' ? { autoTune: true } : {}),
   });
-  await loadDemoManifest(set);
+  if (cohort) {
+    performance.mark('ahi:cohort-search');
+    if (!(await selectWholeDatastore(cohort))) return true;
+    performance.mark('ahi:cohort-sized');
+  } else await loadDemoManifest(set!);
   performance.mark('ahi:ready');
   if (params.has('autostart')) void start();
   return true;

@@ -57,13 +57,22 @@ function setState(v: Pick<ViewerSlice, 'frames' | 'strips'>, key: string, state:
 
 /** Orders a plan's frames into series for display. */
 export function seriesOf(plan: Plan): SeriesSummary[] {
-  const bySeries = new Map<string, PlannedFrame[]>();
+  // Per image set, then per series (a study's non-primary copy has the same series UIDs).
+  // Nested maps, not a joined key per frame: a cohort's 200,000 frames made as many strings.
+  const bySet = new Map<string, Map<string, PlannedFrame[]>>();
   for (const f of plan.frames) {
-    const list = bySeries.get(f.seriesUid) ?? [];
-    list.push(f);
-    bySeries.set(f.seriesUid, list);
+    let set = bySet.get(f.imageSetId);
+    if (!set) bySet.set(f.imageSetId, (set = new Map()));
+    const list = set.get(f.seriesUid);
+    if (list) list.push(f);
+    else set.set(f.seriesUid, [f]);
   }
-  return [...bySeries.entries()].map(([uid, frames], i) => {
+  const bySeries = [...bySet.entries()].flatMap(([imageSetId, set]) =>
+    [...set.entries()].map(
+      ([seriesUid, frames]) => [`${imageSetId}/${seriesUid}`, frames] as const,
+    ),
+  );
+  return bySeries.map(([uid, frames], i) => {
     frames.sort(
       (a, b) =>
         (a.instanceNumber ?? 0) - (b.instanceNumber ?? 0) ||
@@ -72,6 +81,7 @@ export function seriesOf(plan: Plan): SeriesSummary[] {
     );
     return {
       uid,
+      imageSetId: frames[0]!.imageSetId,
       label: `${frames[0]?.seriesLabel ?? `Series ${i + 1}`} (${frames.length} frame${frames.length === 1 ? '' : 's'})`,
       keys: frames.map((f) => f.key),
     };
@@ -88,13 +98,15 @@ export function openJob(
   /** frames that failed in an earlier run and are not stored */
   failed: Iterable<string> = [],
 ): void {
-  planFrames = new Map(plan.frames.map((f) => [f.key, f]));
+  planFrames = new Map();
+  for (const f of plan.frames) planFrames.set(f.key, f);
   format = jobFormat;
   host = runningHost;
   asked = undefined;
   aheadWanted = false;
   const series = seriesOf(plan);
-  positions = new Map(series.flatMap((x, s) => x.keys.map((k, i) => [k, [s, i] as const])));
+  positions = new Map();
+  series.forEach((x, s) => x.keys.forEach((k, i) => positions.set(k, [s, i] as const)));
   const v: Pick<ViewerSlice, 'frames' | 'strips'> = {
     frames: new Map(),
     strips: series.map((x) => ({ states: new Uint8Array(x.keys.length), done: 0 })),
@@ -103,7 +115,11 @@ export function openJob(
   for (const k of stored) setState(v, k, 'stored');
   const ahead = appStore.getState().preview;
   dropVideo();
-  updateViewer({ ...initialViewer(), jobId, series, ...v });
+  const imageSets = plan.imageSets.map((x) => ({
+    imageSetId: x.imageSetId,
+    label: x.label ?? `Image set ${x.imageSetId}`,
+  }));
+  updateViewer({ ...initialViewer(), jobId, series, imageSets, ...v });
   setPreview(undefined);
   // The running job's first frame, shown while the job was prepared: it stays, now with what
   // the plan knows about it (window presets, value range).

@@ -241,7 +241,14 @@ function walk(doc: unknown, problems: Problems, out: PlannedFrame[], sets: PlanI
       });
     }
   }
-  sets.push({ datastoreId: ds, imageSetId: is, frames: count, hasChecksums });
+  const label = describeStudy(doc);
+  sets.push({
+    datastoreId: ds,
+    imageSetId: is,
+    frames: count,
+    hasChecksums,
+    ...(label ? { label } : {}),
+  });
 }
 
 /**
@@ -296,10 +303,13 @@ export function buildPlan(sources: ManifestSource[]): Plan {
     if (m) {
       m.frames += s.frames;
       m.hasChecksums ||= s.hasChecksums;
+      m.label ??= s.label;
     } else merged.set(s.imageSetId, { ...s });
   }
-  for (const m of merged.values())
-    m.frames = frames.filter((f) => f.imageSetId === m.imageSetId).length;
+  // Frames per image set once duplicates are out (one pass: a cohort has hundreds of image sets).
+  const perSet = new Map<string, number>();
+  for (const f of frames) perSet.set(f.imageSetId, (perSet.get(f.imageSetId) ?? 0) + 1);
+  for (const m of merged.values()) m.frames = perSet.get(m.imageSetId) ?? 0;
   return {
     frames,
     imageSets: [...merged.values()],
@@ -313,6 +323,22 @@ export function buildPlan(sources: ManifestSource[]): Plan {
  * that lack it. Frames the metadata does not list are left as they are.
  */
 /** "CT 3: Chest" style label from a series' DICOM attributes, when it has any. */
+/** "PATIENT-ID · 2024-06-02 · CT CHEST", from a metadata document's Patient and Study. */
+function describeStudy(doc: Json): string | undefined {
+  const dicom = (part: unknown) =>
+    isObject(part) && isObject(part['DICOM']) ? part['DICOM'] : ({} as Json);
+  const patient = dicom(doc['Patient']);
+  const study = dicom(doc['Study']);
+  const text = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
+  const date = text(study['StudyDate']);
+  const parts = [
+    text(patient['PatientID']),
+    /^\d{8}$/.test(date) ? `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6)}` : date,
+    text(study['StudyDescription']),
+  ].filter(Boolean);
+  return parts.length ? parts.join(' · ') : undefined;
+}
+
 function describeSeries(dicom: unknown): string | undefined {
   if (!isObject(dicom)) return undefined;
   const text = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
@@ -337,6 +363,12 @@ export function enrichPlan(plan: Plan, metadata: Plan): Plan {
   });
   const imageSets = plan.imageSets.map((s) => ({
     ...s,
+    ...(s.label === undefined
+      ? (() => {
+          const label = metadata.imageSets.find((m) => m.imageSetId === s.imageSetId)?.label;
+          return label ? { label } : {};
+        })()
+      : {}),
     hasChecksums:
       s.hasChecksums ||
       metadata.imageSets.some((m) => m.imageSetId === s.imageSetId && m.hasChecksums),

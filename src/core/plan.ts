@@ -45,6 +45,8 @@ export interface PlannedFrame {
 export interface PlanImageSet {
   datastoreId: string;
   imageSetId: string;
+  /** patient, study date and description, when the source has them (metadata documents do) */
+  label?: string;
   frames: number;
   /** true when the source carried checksums (a metadata document) */
   hasChecksums: boolean;

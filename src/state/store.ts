@@ -110,7 +110,9 @@ export interface PreviewSlice {
 }
 
 export interface SeriesSummary {
+  /** `${imageSetId}/${seriesUid}`: unique in a job */
   uid: string;
+  imageSetId: string;
   label: string;
   /** frame keys in display order (instance number, then frame index) */
   keys: string[];
@@ -157,6 +159,8 @@ export interface ViewerVideo {
 
 export interface ViewerSlice {
   jobId?: string;
+  /** the job's image sets, in plan order (a cohort's series are shown under theirs) */
+  imageSets: { imageSetId: string; label: string }[];
   series: SeriesSummary[];
   seriesIndex: number;
   index: number;
@@ -254,6 +258,7 @@ export const initialSettings = (): SettingsSlice => ({
 });
 
 export const initialViewer = (): ViewerSlice => ({
+  imageSets: [],
   series: [],
   seriesIndex: 0,
   index: 0,

@@ -167,7 +167,11 @@ export function SearchResults() {
         >
           Load all pages
         </button>
-        <button type="button" disabled={selected.size === 0} onClick={() => downloadSelected(ids)}>
+        <button
+          type="button"
+          disabled={selected.size === 0}
+          onClick={() => void downloadSelected(ids)}
+        >
           Download selected
         </button>
         <SaveManifest />

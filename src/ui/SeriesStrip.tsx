@@ -1,5 +1,5 @@
 /**
- * Per series: progress (a bar with one column per frame: stored, failed or still to come; click
+ * Per series (grouped by image set in a cohort, with each image set's progress): progress (a bar with one column per frame: stored, failed or still to come; click
  * anywhere to look at that frame, which jumps the queue if it is not downloaded yet) and a strip
  * of thumbnails from sub-resolution decodes that fill in as their frames arrive.
  */
@@ -161,44 +161,109 @@ function Thumbnail({
   );
 }
 
+function Strip({ s }: { s: number }) {
+  const viewer = useApp((st) => st.viewer);
+  const series = viewer.series[s]!;
+  const strip = viewer.strips[s]!;
+  return (
+    <div className="strip">
+      <div className="strip-head">
+        <strong>{series.label}</strong>
+        <span className="hint">
+          {strip.done} of {series.keys.length} done
+        </span>
+      </div>
+      <ProgressBar
+        series={series}
+        strip={strip}
+        seriesIndex={s}
+        index={viewer.seriesIndex === s ? viewer.index : undefined}
+      />
+      <div className="thumbs">
+        {thumbIndexes(series.keys.length).map((i) => (
+          <Thumbnail
+            key={`${viewer.jobId}/${series.keys[i]}`}
+            jobId={viewer.jobId!}
+            frameKey={series.keys[i]!}
+            label={`Frame ${i + 1} of ${series.label}`}
+            onClick={() => {
+              void selectFrame(s, i, 'click');
+              document.querySelector<HTMLElement>('.viewport')?.focus();
+            }}
+          />
+        ))}
+      </div>
+    </div>
+  );
+}
+
+/** the image sets of a cohort shown open at first (the others open on a click) */
+const OPEN_IMAGE_SETS = 3;
+
+/**
+ * One image set of a cohort: its progress summed over its series, and its series' strips while it
+ * is open (closed ones draw nothing: a cohort of hundreds of image sets stays light).
+ */
+function ImageSetGroup({
+  label,
+  indexes,
+  initiallyOpen,
+}: {
+  label: string;
+  indexes: number[];
+  initiallyOpen: boolean;
+}) {
+  const strips = useApp((st) => st.viewer.strips);
+  const series = useApp((st) => st.viewer.series);
+  useApp((st) => st.viewer.progress);
+  const [open, setOpen] = useState(initiallyOpen);
+  const done = indexes.reduce((n, s) => n + (strips[s]?.done ?? 0), 0);
+  const total = indexes.reduce((n, s) => n + (series[s]?.keys.length ?? 0), 0);
+  return (
+    <details className="image-set" open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
+      <summary>
+        <strong>{label}</strong>{' '}
+        <span className="hint">
+          {indexes.length} series · {done} of {total} done
+        </span>
+      </summary>
+      {open && indexes.map((s) => <Strip key={series[s]!.uid} s={s} />)}
+    </details>
+  );
+}
+
 export function SeriesStrip() {
-  const viewer = useApp((s) => s.viewer);
-  if (!viewer.jobId || viewer.series.length === 0) return null;
+  const jobId = useApp((st) => st.viewer.jobId);
+  const series = useApp((st) => st.viewer.series);
+  const imageSets = useApp((st) => st.viewer.imageSets);
+  if (!jobId || series.length === 0) return null;
+  if (imageSets.length <= 1)
+    return (
+      <section className="panel strips" aria-label="Series">
+        {series.map((x, s) => (
+          <Strip key={x.uid} s={s} />
+        ))}
+      </section>
+    );
+  const bySet = new Map<string, number[]>();
+  series.forEach((x, s) => {
+    const list = bySet.get(x.imageSetId) ?? [];
+    list.push(s);
+    bySet.set(x.imageSetId, list);
+  });
   return (
     <section className="panel strips" aria-label="Series">
-      {viewer.series.map((series, s) => {
-        const strip = viewer.strips[s]!;
-        return (
-          <div key={series.uid} className="strip">
-            <div className="strip-head">
-              <strong>{series.label}</strong>
-              <span className="hint">
-                {strip.done} of {series.keys.length} done
-              </span>
-            </div>
-            <ProgressBar
-              series={series}
-              strip={strip}
-              seriesIndex={s}
-              index={viewer.seriesIndex === s ? viewer.index : undefined}
-            />
-            <div className="thumbs">
-              {thumbIndexes(series.keys.length).map((i) => (
-                <Thumbnail
-                  key={`${viewer.jobId}/${series.keys[i]}`}
-                  jobId={viewer.jobId!}
-                  frameKey={series.keys[i]!}
-                  label={`Frame ${i + 1} of ${series.label}`}
-                  onClick={() => {
-                    void selectFrame(s, i, 'click');
-                    document.querySelector<HTMLElement>('.viewport')?.focus();
-                  }}
-                />
-              ))}
-            </div>
-          </div>
-        );
-      })}
+      <p className="hint">
+        {imageSets.length} image sets, {series.length} series
+      </p>
+      {imageSets.map((set, n) => (
+        <ImageSetGroup
+          key={`${jobId}/${set.imageSetId}`}
+          label={set.label}
+          indexes={bySet.get(set.imageSetId) ?? []}
+          initiallyOpen={n < OPEN_IMAGE_SETS}
+        />
+      ))}
     </section>
   );
 }

@@ -29,8 +29,12 @@ export interface FailureRecord {
 
 interface Schema extends DBSchema {
   jobs: { key: string; value: JobRecord };
-  /** written once per job, apart from the record that is saved every few seconds */
-  jobSources: { key: string; value: { id: string; sources: JobSource[] } };
+  /**
+   * written once per job, apart from the record that is saved every few seconds; a job whose
+   * sources are large (a cohort's metadata) keeps them in `parts` records: the first under the
+   * job's ID, the others under `${id}#1`, `${id}#2`… (jobs.ts)
+   */
+  jobSources: { key: string; value: { id: string; sources: JobSource[]; parts?: number } };
   frames: { key: [string, string]; value: StoredFrame & LegacyFrameFields };
   /** earlier versions' frame bytes (legacy.ts): read, no longer written */
   frameData: { key: [string, string]; value: StoredFrameData };

@@ -8,12 +8,15 @@
  * version-1 database upgrades in place, storing a frame an earlier run failed deletes that failure
  * record (and no other), deleting a job deletes its records and its files, and a frame file
  * that does not open in time is given up for another (frames fail with StorageFailed only when
- * none opens).
+ * none opens), and a job's sources larger than one record may be (a cohort's metadata) are kept
+ * in several and read back whole.
  */
 import { describe, expect, it } from 'vitest';
 import {
+  createJob,
   deleteJob,
   failureKeys,
+  getJobSources,
   getStoredFrame,
   openDb,
   putFailures,
@@ -49,6 +52,51 @@ async function filesOf(jobId: string): Promise<string[]> {
     return [];
   }
 }
+
+describe('job sources', () => {
+  it('keeps sources too large for one record in several, reads them back whole, deletes them all', async () => {
+    const id = `sources-${crypto.randomUUID()}`;
+    // 150 M characters: more than one record holds in a private window (128 MiB): each large document in a record of its own, the small one too.
+    const doc = (n: number) => ({
+      name: `doc${n}.json`,
+      content: String(n).repeat(50_000_000),
+      role: 'manifest' as const,
+    });
+    const sources = [
+      doc(1),
+      doc(2),
+      doc(3),
+      { name: 'small.json', content: '{}', role: 'metadata' as const },
+    ];
+    const record = {
+      id,
+      name: 'big',
+      createdAt: 0,
+      updatedAt: 0,
+      state: 'running' as const,
+      settings: {
+        endpoint: '',
+        region: '',
+        format: 'raw' as const,
+        verify: true,
+        workers: 1,
+        inFlight: 1,
+        autoTune: false,
+      },
+      totals: { frames: 0, verified: 0, stored: 0, failed: 0, bytes: 0 },
+    };
+    await createJob(record, sources);
+    const db = await openDb();
+    expect(await db.count('jobSources', IDBKeyRange.bound(id, `${id}#\uffff`))).toBe(4);
+    const back = await getJobSources(id);
+    expect(back?.map((s) => [s.name, s.content.length, s.content.slice(0, 1)])).toEqual(
+      sources.map((s) => [s.name, s.content.length, s.content.slice(0, 1)]),
+    );
+    await deleteJob(id);
+    expect(await db.count('jobSources', IDBKeyRange.bound(id, `${id}#\uffff`))).toBe(0);
+    expect(await getJobSources(id)).toBeUndefined();
+  });
+});
 
 describe('frame storage', () => {
   it('appends frames to a file of its own and reads each back exactly', async () => {
