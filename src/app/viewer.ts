@@ -62,7 +62,7 @@ export function seriesOf(plan: Plan): SeriesSummary[] {
   const bySet = new Map<string, Map<string, PlannedFrame[]>>();
   for (const f of plan.frames) {
     let set = bySet.get(f.imageSetId);
-    if (!set) bySet.set(f.imageSetId, (set = new Map()));
+    if (!set) bySet.set(f.imageSetId, (set = new Map<string, PlannedFrame[]>()));
     const list = set.get(f.seriesUid);
     if (list) list.push(f);
     else set.set(f.seriesUid, [f]);
