@@ -12,9 +12,10 @@ describe('bench options', () => {
       frames: 2000,
       workers: 2,
       inflights: ['auto', '8', '20', '40'],
-      scenarios: ['loopback', 'home', 'memory', 'codecs'],
+      scenarios: ['loopback', 'home', 'memory', 'codecs', 'cohort'],
       formats: ['jph', 'raw', 'mem'],
       longFrames: 10_000,
+      cohort: '500x400',
       warmups: 1,
       lines: { home: { bandwidthMbps: 500, latencyMs: 20, maxStreams: 20 } },
     });
@@ -22,7 +23,7 @@ describe('bench options', () => {
 
   it('takes every option', () => {
     const o = benchOptions(
-      '--runs 1 --frames 300 --workers 1 --inflights auto,16 --scenarios loopback --formats raw --latency 5 --bandwidth 100 --long-frames 3000 --warmup 0'.split(
+      '--runs 1 --frames 300 --workers 1 --inflights auto,16 --scenarios loopback --formats raw --latency 5 --bandwidth 100 --long-frames 3000 --warmup 0 --cohort 20x30'.split(
         ' ',
       ),
     );
@@ -34,6 +35,7 @@ describe('bench options', () => {
       scenarios: ['loopback'],
       formats: ['raw'],
       longFrames: 3000,
+      cohort: '20x30',
       warmups: 0,
       lines: { home: { bandwidthMbps: 100, latencyMs: 5 } },
     });
@@ -46,7 +48,12 @@ describe('bench options', () => {
   });
 
   it('refuses an unknown option or value, with the usage', async () => {
-    for (const args of [['--frame', '10'], ['--formats', 'tiff'], ['--runs']]) {
+    for (const args of [
+      ['--frame', '10'],
+      ['--formats', 'tiff'],
+      ['--runs'],
+      ['--cohort', '500'],
+    ]) {
       const failed = await run('npx', ['tsx', 'bench/run.ts', ...args], { timeout: 30_000 }).then(
         () => undefined,
         (e: { code: number; stderr: string }) => e,
