@@ -143,6 +143,15 @@ test('a new user finds a patient’s studies, sees their size, downloads them ve
     expect(names.filter((n) => n.endsWith('.raw'))).toHaveLength(32);
     for (const s of expected) expect(names.some((n) => n.includes(s.imageSetId))).toBe(true);
   });
+
+  // The search form is remembered (the keys are not: they come from the local server again).
+  await page.reload();
+  await openApp(page, '/', false);
+  await expect(page.getByLabel('Datastore to search')).toHaveValue(COHORT_DATASTORE_ID);
+  await expect(page.getByLabel('Filter 1 value')).toHaveValue('COH-0001');
+  expect(
+    await page.evaluate(() => localStorage.getItem('ahi-web-retrieve:search') ?? ''),
+  ).not.toMatch(/wJalr|AKID/);
 });
 
 test('search by a study date range and page through every image set; 3 picked on different pages make one verified job', async ({
