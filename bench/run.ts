@@ -362,11 +362,12 @@ function longTaskNote(tasks: LongTask[]) {
   return `; in the windows around the ${known.length} tasks over 50 ms (${span.toFixed(0)} ms in all), the main thread ran ${pct(ran / span)} of the time and waited for a core ${pct(waited / span)}; the most it ran in one window: ${most.toFixed(0)} ms`;
 }
 const longest = counted.map((r) => r.longestTaskAfterStartMs);
-verdict(
-  'no main-thread task > 50 ms after Start',
-  Math.max(0, ...longest) <= 50,
-  `longest ${Math.max(0, ...longest).toFixed(0)} ms over ${longest.length} runs; ${longest.filter((l) => l <= 50).length} runs had none${longTaskNote(counted.flatMap((r) => r.longTasksAfterStart))}`,
-);
+if (counted.length)
+  verdict(
+    'no main-thread task > 50 ms after Start',
+    Math.max(0, ...longest) <= 50,
+    `longest ${Math.max(0, ...longest).toFixed(0)} ms over ${longest.length} runs; ${longest.filter((l) => l <= 50).length} runs had none${longTaskNote(counted.flatMap((r) => r.longTasksAfterStart))}`,
+  );
 
 const header = [
   'line',
