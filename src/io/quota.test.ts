@@ -8,10 +8,11 @@ describe('QuotaGate', () => {
     const said: string[] = [];
     const gate = new QuotaGate(100, (m) => said.push(m));
     let calls = 0;
-    const answer = await gate.run(async () => {
-      if (++calls < 3) throw new RetrieveError('Conflict', `busy ${calls}`);
-      return 'ok';
-    });
+    const answer = await gate.run(() =>
+      ++calls < 3
+        ? Promise.reject(new RetrieveError('Conflict', `busy ${calls}`))
+        : Promise.resolve('ok'),
+    );
     expect([answer, calls, said]).toEqual(['ok', 3, ['busy 1', 'busy 2']]);
   });
 
