@@ -270,7 +270,7 @@ const cases: Case[] = [
     name: 'a syntax the decoder lacks (JPEG XL past 8 bits), in raw format',
     input: async (p, c) => {
       await paste(p, c.syntaxesManifest);
-      await p.getByLabel('Format').selectOption('raw');
+      await p.getByLabel('Format', { exact: true }).selectOption('raw');
     },
     expect: /^Done: 11 of 11 frames, 7 verified, 3 stored, not verifiable, 1 failed/,
     maxRequests: 40,
@@ -301,7 +301,7 @@ test('bad input: a specific message each, few requests, nothing damaged', async 
 
   // Something worth protecting: a finished job with 16 stored frames.
   await openApp(page);
-  await page.getByLabel('Format').selectOption('jph');
+  await page.getByLabel('Format', { exact: true }).selectOption('jph');
   await page.getByRole('button', { name: 'Start' }).click();
   await expect(page.getByRole('status')).toHaveText(/^Done: 16 of 16 frames/, { timeout: 60_000 });
   const before = await readDb(page);
@@ -316,7 +316,7 @@ test('bad input: a specific message each, few requests, nothing damaged', async 
       await page.goto('/');
       await page.getByRole('radio', { name: 'Access keys' }).check();
       await openApp(page, undefined, false);
-      await page.getByLabel('Format').selectOption('jph');
+      await page.getByLabel('Format', { exact: true }).selectOption('jph');
       await c.input(page, ctx);
       await resetServer();
       await page.getByRole('button', { name: 'Start' }).click();
@@ -348,7 +348,7 @@ test('a 100,000-frame manifest is planned off the main thread; the page keeps re
     Study: { Series: { '1.2.3': { Instances: instances } } },
   });
   await openApp(page);
-  await page.getByLabel('Format').selectOption('jph');
+  await page.getByLabel('Format', { exact: true }).selectOption('jph');
   await page.getByLabel('Manifest', { exact: true }).setInputFiles({
     name: 'huge.json',
     mimeType: 'application/json',

@@ -25,7 +25,7 @@ test('2,000-frame synthetic CT in raw mode: all stored (records in IndexedDB, by
   await resetServer();
   await openApp(page);
   await chooseDemo(page, 'synthetic-ct');
-  await page.getByLabel('Format').selectOption('raw');
+  await page.getByLabel('Format', { exact: true }).selectOption('raw');
   const t0 = Date.now();
   await page.getByRole('button', { name: 'Start' }).click();
   await expect(page.getByRole('status')).toHaveText(
@@ -55,7 +55,7 @@ test('reload mid-job, then Resume: only the missing frames are fetched', async (
 }) => {
   await openApp(page);
   await chooseDemo(page, 'synthetic-ct');
-  await page.getByLabel('Format').selectOption('jph');
+  await page.getByLabel('Format', { exact: true }).selectOption('jph');
   await setKnobs({ bandwidthMbps: 400 });
   await page.getByRole('button', { name: 'Start' }).click();
   await expect(page.getByRole('status')).toHaveText(/^(\d{3,4}) of 2000 frames/, {
@@ -88,7 +88,7 @@ test('jph mode stores exactly the bytes the server holds, and verifies every fra
   persistent: { page },
 }) => {
   await openApp(page);
-  await page.getByLabel('Format').selectOption('jph');
+  await page.getByLabel('Format', { exact: true }).selectOption('jph');
   await page.getByRole('button', { name: 'Start' }).click();
   await expect(page.getByRole('status')).toHaveText(/^Done: 16 of 16 frames, 16 verified \(/, {
     timeout: 60_000,
@@ -143,7 +143,7 @@ test('Cognito identity pool: credentials from the real provider, refreshed while
 }) => {
   await openApp(page);
   await chooseDemo(page, 'synthetic-ct');
-  await page.getByLabel('Format').selectOption('mem');
+  await page.getByLabel('Format', { exact: true }).selectOption('mem');
   await page.getByText('Cognito identity pool').click();
   await expect(page.getByLabel('Identity pool ID')).toHaveValue(/^us-east-1:/);
   await setKnobs({ credentialsTtlSeconds: 3, bandwidthMbps: 300 });
@@ -164,7 +164,7 @@ test('by image set ID: metadata fetched (a 409 ConflictException waited out), a 
   const nema = (await demoIndex()).imageSets.find((s) => s.name === 'nema')!;
   await page.getByLabel('Datastore ID').fill(nema.datastoreId);
   await page.getByLabel('Image set ID').fill(nema.imageSetId);
-  await page.getByLabel('Format').selectOption('jph');
+  await page.getByLabel('Format', { exact: true }).selectOption('jph');
   await setKnobs({ metadataConflicts: 1 });
   await resetServer();
   await page.getByRole('button', { name: 'Start' }).click();

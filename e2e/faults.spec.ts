@@ -31,7 +31,7 @@ test.afterEach(resetKnobs);
 async function startJob(page: Page, workers?: number) {
   await openApp(page);
   await chooseDemo(page, 'synthetic-ct');
-  await page.getByLabel('Format').selectOption('jph');
+  await page.getByLabel('Format', { exact: true }).selectOption('jph');
   if (workers !== undefined) await page.getByLabel('Workers').fill(String(workers));
   await resetServer();
   await page.getByRole('button', { name: 'Start' }).click();

@@ -40,7 +40,7 @@ const status = (page: Page) => page.getByRole('status');
 async function startSynthetic(page: Page, url?: string) {
   await openApp(page, url);
   await chooseDemo(page, 'synthetic-ct');
-  await page.getByLabel('Format').selectOption('jph');
+  await page.getByLabel('Format', { exact: true }).selectOption('jph');
 }
 
 /**

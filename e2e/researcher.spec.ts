@@ -92,7 +92,7 @@ test('watch a run, jump ahead to a frame not downloaded yet, export while paused
   await page.addInitScript(observeLongTasks);
   await openApp(page);
   await chooseDemo(page, 'synthetic-ct');
-  await page.getByLabel('Format').selectOption('jph');
+  await page.getByLabel('Format', { exact: true }).selectOption('jph');
   await page.getByLabel('Workers').fill('2');
   const startedAt = await page.evaluate(() => performance.now());
   await page.getByRole('button', { name: 'Start' }).click();
@@ -287,7 +287,7 @@ test('a job that ends while the tab is hidden is drawn on the chart when the tab
     Object.defineProperty(document, 'hidden', { configurable: true, get: () => w.__hidden });
   });
   const empty = await chartPixels(page);
-  await page.getByLabel('Format').selectOption('raw');
+  await page.getByLabel('Format', { exact: true }).selectOption('raw');
   await page.getByRole('button', { name: 'Start' }).click();
   await expect(page.getByRole('status')).toHaveText(/^Done: 16 of 16 frames/, { timeout: 60_000 });
   await page.waitForTimeout(500);
@@ -304,7 +304,7 @@ test('deleting the job being viewed empties the viewer and removes its frames', 
 }) => {
   await openApp(page);
   const before = new Set((await readDb(page)).jobs.map((j) => j.id));
-  await page.getByLabel('Format').selectOption('raw');
+  await page.getByLabel('Format', { exact: true }).selectOption('raw');
   await page.getByRole('button', { name: 'Start' }).click();
   await expect(page.getByRole('status')).toHaveText(/^Done: 16 of 16 frames/, { timeout: 60_000 });
   const stored = await readDb(page);
@@ -329,7 +329,7 @@ test('the viewer windows real frames as DICOM says: presets, rescale, MONOCHROME
 }) => {
   const attributes = await nemaAttributes();
   await openApp(page);
-  await page.getByLabel('Format').selectOption('raw');
+  await page.getByLabel('Format', { exact: true }).selectOption('raw');
   await page.getByRole('button', { name: 'Start' }).click();
   await expect(page.getByRole('status')).toHaveText(/^Done: 16 of 16 frames, 16 verified/, {
     timeout: 60_000,
@@ -458,7 +458,7 @@ test('zip and folder exports hold exactly what the server sent, in ahi-retrieve 
   const nema = (await demoIndex()).imageSets.find((s) => s.name === 'nema')!;
   const digests = await serverDigests(nema.imageSetId);
   await openApp(page);
-  await page.getByLabel('Format').selectOption('jph');
+  await page.getByLabel('Format', { exact: true }).selectOption('jph');
   await page.getByRole('button', { name: 'Start' }).click();
   await expect(page.getByRole('status')).toHaveText(/^Done: 16 of 16 frames/, { timeout: 60_000 });
   const { frames } = await readDb(page);

@@ -244,11 +244,11 @@ test('the size warning when the browser’s quota is low, and the selection save
     await expect(warning).toContainText('persistent storage');
     await expect(warning).toContainText('choose the jph format');
     // jph: codestreams are smaller, but the warning stays with its caveat.
-    await page.getByLabel('Format').selectOption('jph');
+    await page.getByLabel('Format', { exact: true }).selectOption('jph');
     await expect(warning).toContainText('(at most; codestreams are smaller)');
-    await page.getByLabel('Format').selectOption('mem');
+    await page.getByLabel('Format', { exact: true }).selectOption('mem');
     await expect(warning).toHaveCount(0);
-    await page.getByLabel('Format').selectOption('raw');
+    await page.getByLabel('Format', { exact: true }).selectOption('raw');
   } finally {
     await cdp.send('Storage.overrideQuotaForOrigin', { origin });
   }

@@ -41,7 +41,7 @@ test('the production build runs under a strict CSP with no violation', async ({
 
   // Everything that loads code or connects: workers, WASM codecs, the API, the viewer, export.
   await openApp(page);
-  await page.getByLabel('Format').selectOption('raw');
+  await page.getByLabel('Format', { exact: true }).selectOption('raw');
   await page.getByRole('button', { name: 'Start' }).click();
   await expect(page.getByRole('status')).toHaveText(/^Done: 16 of 16 frames, 16 verified/, {
     timeout: 60_000,
@@ -90,7 +90,7 @@ test('no secret or session token is kept or shown anywhere, and requests stay on
   context.on('request', (r) => requests.push(r.url()));
 
   await openApp(page);
-  await page.getByLabel('Format').selectOption('jph');
+  await page.getByLabel('Format', { exact: true }).selectOption('jph');
   await page.getByLabel('Access key ID').fill(creds.accessKeyId);
   await page.getByLabel('Session token').fill(creds.sessionToken);
 

@@ -32,7 +32,7 @@ test('raw: every frame decoded and verified, or stored not verifiable with the r
 }) => {
   await openApp(page);
   await chooseDemo(page, 'syntaxes');
-  await page.getByLabel('Format').selectOption('raw');
+  await page.getByLabel('Format', { exact: true }).selectOption('raw');
   await resetServer();
   await page.getByRole('button', { name: 'Start' }).click();
   const status = page.getByRole('status');
@@ -103,7 +103,7 @@ test('jph: the bytes as AHI sent them, each syntax with its own extension in the
   });
   await openApp(page);
   await chooseDemo(page, 'syntaxes');
-  await page.getByLabel('Format').selectOption('jph');
+  await page.getByLabel('Format', { exact: true }).selectOption('jph');
   await page.getByRole('button', { name: 'Start' }).click();
   await expect(page.getByRole('status')).toHaveText(
     new RegExp(`^Done: ${FRAMES} of ${FRAMES} frames, 7 verified, 4 stored, not verifiable \\(`),
@@ -173,7 +173,7 @@ test('a damaged frame of each syntax fails alone with DecodeFailed, and a retry 
   const damaged = decodable.map((i) => i.ImageFrames[0]!.ID);
   await openApp(page);
   await chooseDemo(page, 'syntaxes');
-  await page.getByLabel('Format').selectOption('raw');
+  await page.getByLabel('Format', { exact: true }).selectOption('raw');
   await damageFrames(damaged);
   try {
     await page.getByRole('button', { name: 'Start' }).click();
@@ -223,7 +223,7 @@ test('a Content-Type that contradicts the metadata is reported, not guessed at',
   jpeg.StoredTransferSyntaxUID = '1.2.840.10008.1.2.4.90';
   await page.getByRole('radio', { name: 'Manifest files or JSON' }).check();
   await page.getByLabel('Manifest JSON').fill(JSON.stringify(doc));
-  await page.getByLabel('Format').selectOption('raw');
+  await page.getByLabel('Format', { exact: true }).selectOption('raw');
   await page.getByRole('button', { name: 'Start' }).click();
   await expect(page.getByRole('status')).toHaveText(
     /^Done: 11 of 11 frames, 6 verified, .*2 failed/,
@@ -245,7 +245,7 @@ test('a JPEG_2000_LOSSLESS datastore: 2,000 JPEG 2000 frames in raw, every one v
   test.skip(!set, 'the local server was started without opj_compress (libopenjp2-tools)');
   await openApp(page);
   await chooseDemo(page, 'synthetic-ct-j2k');
-  await page.getByLabel('Format').selectOption('raw');
+  await page.getByLabel('Format', { exact: true }).selectOption('raw');
   await resetServer();
   await page.getByRole('button', { name: 'Start' }).click();
   await expect(page.getByRole('status')).toHaveText(

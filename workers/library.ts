@@ -116,7 +116,15 @@ export const library = {
     const abort = new AbortController();
     exports.set(request.exportId, abort);
     try {
-      const { summary, blob } = await exportBundle(request, throttled(progress), abort.signal);
+      const { summary, blob } = await exportBundle(
+        request,
+        throttled(progress),
+        abort.signal,
+        async (jobId, key) => {
+          const v = await view(jobId, key);
+          return v ? new Uint8Array(v.data) : undefined;
+        },
+      );
       return blob ? { ok: true, summary, blob } : { ok: true, summary };
     } catch (e) {
       return { ok: false, error: toErrorInfo(e) };

@@ -11,7 +11,15 @@ import { exportJob } from '../pool/libraryWorker';
 import { appStore, updateExport } from '../state/store';
 
 /** The format exports use until the UI offers a choice (the outputs issue adds DICOM, NIfTI). */
-const EXPORT_FORMAT = 'ahi-retrieve';
+/** The export format's ID (io/exports) for the form's choice, and what its bundles are called. */
+function chosenFormat(): { id: string; suffix: string } {
+  const { exportFormat, dicomSyntax } = appStore.getState().settings;
+  if (exportFormat === 'dicom')
+    return dicomSyntax === 'explicit'
+      ? { id: 'dicom-explicit', suffix: '-dicom-explicit' }
+      : { id: 'dicom', suffix: '-dicom' };
+  return { id: exportFormat, suffix: exportFormat === 'ahi-retrieve' ? '' : `-${exportFormat}` };
+}
 
 let running: AbortController | undefined;
 
@@ -51,7 +59,7 @@ async function runExport(
   });
   try {
     const { summary, blob } = await exportJob(
-      { exportId: crypto.randomUUID(), jobId, format: EXPORT_FORMAT, target },
+      { exportId: crypto.randomUUID(), jobId, format: chosenFormat().id, target },
       (frames, bytes) => updateExport({ frames, bytes }),
       abort.signal,
     );
@@ -100,7 +108,7 @@ export async function exportJobZip(jobId: string): Promise<void> {
   if (picker) {
     try {
       file = await picker({
-        suggestedName: `${bundleBaseName(job?.name ?? '')}.zip`,
+        suggestedName: `${bundleBaseName(job?.name ?? '')}${chosenFormat().suffix}.zip`,
         types: [{ description: 'Zip bundle', accept: { 'application/zip': ['.zip'] } }],
       });
     } catch (e) {
@@ -110,7 +118,7 @@ export async function exportJobZip(jobId: string): Promise<void> {
   }
   await runExport(jobId, file ? { kind: 'zip', file } : { kind: 'zip' }, (summary, blob) => {
     if (!blob) return `to ${file?.name ?? 'the file'}`;
-    download(blob, `${summary.name}.zip`);
+    download(blob, `${summary.name}${chosenFormat().suffix}.zip`);
     return 'as a download';
   });
 }

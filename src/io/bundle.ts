@@ -9,6 +9,7 @@ import { RetrieveError } from '../core/errors';
 import type { BundleSummary, ExportRequest } from '../core/protocol';
 import { getJob } from './store';
 import { exportFormat } from './exports';
+import type { ExportContext } from './exports/format';
 import { rechunk, zipStream, type ZipEntry } from './zip';
 
 export interface BundleProgress {
@@ -60,11 +61,19 @@ export async function exportBundle(
   request: ExportRequest,
   progress: BundleProgress,
   signal: AbortSignal,
+  /** decodes a stored frame for formats that write pixels (the library worker has the codecs) */
+  pixels?: ExportContext['pixels'],
 ): Promise<{ summary: BundleSummary; blob?: Blob }> {
   const t0 = performance.now();
   const format = exportFormat(request.format);
   const summary = await startSummary(request.jobId);
-  const entries = format.entries({ jobId: request.jobId, summary, progress, signal });
+  const entries = format.entries({
+    jobId: request.jobId,
+    summary,
+    progress,
+    signal,
+    ...(pixels ? { pixels } : {}),
+  });
   const { target } = request;
   try {
     if (target.kind === 'folder') {

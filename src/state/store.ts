@@ -42,6 +42,9 @@ export interface SettingsSlice extends JobSettings {
   cognitoLogin: string;
   cognitoEndpoint: string;
   demo: DemoImageSet[];
+  /** what Export zip / Export to folder write, and DICOM's transfer syntax */
+  exportFormat: 'ahi-retrieve' | 'dicom' | 'nifti';
+  dicomSyntax: 'stored' | 'explicit';
 }
 
 /** Held in memory only: never persisted, never logged. */
@@ -255,6 +258,8 @@ export const initialSettings = (): SettingsSlice => ({
   cognitoLogin: '',
   cognitoEndpoint: '',
   demo: [],
+  exportFormat: 'ahi-retrieve',
+  dicomSyntax: 'stored',
 });
 
 export const initialViewer = (): ViewerSlice => ({
@@ -335,4 +340,6 @@ export const REMEMBERED_SETTINGS = [
   'credentialKind',
   'identityPoolId',
   'cognitoEndpoint',
+  'exportFormat',
+  'dicomSyntax',
 ] as const;

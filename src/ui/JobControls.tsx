@@ -16,6 +16,8 @@ export function JobControls() {
   const jobId = useApp((s) => s.job.id);
   const hasJob = jobId !== undefined;
   const exporting = useApp((s) => s.exporting);
+  const exportFormat = useApp((s) => s.settings.exportFormat);
+  const dicomSyntax = useApp((s) => s.settings.dicomSyntax);
   const exportBusy = exporting.phase === 'running';
   const busy = isBusy(phase);
   const resumable = hasJob && canResume(phase);
@@ -25,6 +27,7 @@ export function JobControls() {
       <label>
         Format
         <select
+          aria-label="Format"
           value={format}
           disabled={busy}
           onChange={(e) => updateSettings({ format: e.target.value as Format })}
@@ -91,6 +94,37 @@ export function JobControls() {
         <button type="button" onClick={() => void cancel()} disabled={!canCancel(phase)}>
           Cancel
         </button>
+      </div>
+      <div className="row export-format">
+        <label>
+          Export format
+          <select
+            value={exportFormat}
+            onChange={(e) =>
+              updateSettings({ exportFormat: e.target.value as 'ahi-retrieve' | 'dicom' })
+            }
+          >
+            <option value="ahi-retrieve">ahi-retrieve</option>
+            <option value="dicom">DICOM</option>
+            <option value="nifti" disabled>
+              NIfTI (not built yet)
+            </option>
+          </select>
+        </label>
+        {exportFormat === 'dicom' && (
+          <label>
+            DICOM transfer syntax
+            <select
+              value={dicomSyntax}
+              onChange={(e) =>
+                updateSettings({ dicomSyntax: e.target.value as 'stored' | 'explicit' })
+              }
+            >
+              <option value="stored">As stored</option>
+              <option value="explicit">Explicit VR Little Endian</option>
+            </select>
+          </label>
+        )}
       </div>
       <div className="buttons export">
         <button

@@ -13,6 +13,8 @@ export interface ExportContext {
   progress: (frames: number, bytes: number) => void;
   /** the export was cancelled: stop reading */
   signal: AbortSignal;
+  /** a stored frame's full-resolution pixels, decoded if need be (formats that write pixels) */
+  pixels?: (jobId: string, key: string) => Promise<Uint8Array | undefined>;
 }
 
 export interface ExportFormat {

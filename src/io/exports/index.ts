@@ -4,9 +4,14 @@
  */
 import { RetrieveError } from '../../core/errors';
 import { ahiRetrieveFormat } from './ahiRetrieve';
+import { dicomAsStoredFormat, dicomExplicitFormat } from './dicom';
 import type { ExportFormat } from './format';
 
-export const EXPORT_FORMATS: readonly ExportFormat[] = [ahiRetrieveFormat];
+export const EXPORT_FORMATS: readonly ExportFormat[] = [
+  ahiRetrieveFormat,
+  dicomAsStoredFormat,
+  dicomExplicitFormat,
+];
 
 export function exportFormat(id: string): ExportFormat {
   const format = EXPORT_FORMATS.find((f) => f.id === id);

@@ -1,0 +1,205 @@
+/**
+ * The DICOM export, read by Debian's independent tools: the NEMA set exported as stored (each
+ * fragment byte for byte what the server sent) and in Explicit VR Little Endian (pydicom's pixels
+ * equal the NEMA references), every file read by dcmtk's dcmdump, laid out as idc-index lays out
+ * its downloads, with metadata.csv; and a CT series of the research cohort, exported in Explicit
+ * VR Little Endian, made into one volume by dcm2niix.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import type { Page } from '@playwright/test';
+import { AwsClient } from 'aws4fetch';
+import { COHORT_DATASTORE_ID } from '../ahi-server/imageSet';
+import { EXAMPLE_CREDENTIALS } from '../ahi-server/knobs';
+import { sendSigned } from '../ahi-server/testing';
+import { API_URL } from '../playwright.config';
+import { expect, test } from './fixtures';
+import { demoIndex, downloadZip, openApp, resetKnobs, serverDigests, unzip } from './helpers';
+
+const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+const FIXTURES = 'ahi-server/fixtures/htj2k';
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
+}
+
+/** Exports the job shown as DICOM in a syntax, unzipped into a new folder (removed by `done`). */
+async function exportDicom(page: Page, syntax: 'As stored' | 'Explicit VR Little Endian') {
+  await page.getByLabel('Export format').selectOption('DICOM');
+  await page.getByLabel('DICOM transfer syntax').selectOption({ label: syntax });
+  await page.evaluate(() => delete (window as { showSaveFilePicker?: unknown }).showSaveFilePicker);
+  const download = await downloadZip(page);
+  const dir = mkdtempSync(join(tmpdir(), 'ahi-dicom-'));
+  const zip = join(dir, 'export.zip');
+  await download.saveAs(zip);
+  unzip('-qq', zip, '-d', join(dir, 'x'));
+  return {
+    name: download.suggestedFilename(),
+    dir: join(dir, 'x'),
+    done: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+const csvRows = (text: string) =>
+  text
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(','));
+
+test.beforeEach(() => resetKnobs());
+
+test('DICOM export of the NEMA set: as stored byte for byte, Explicit VR Little Endian pixel for pixel, dcmdump reads every file', async ({
+  persistent: { page },
+}) => {
+  await openApp(page);
+  await page.getByLabel('Format', { exact: true }).selectOption('jph');
+  await page.getByRole('button', { name: 'Start', exact: true }).click();
+  await expect(page.getByRole('status')).toHaveText(/^Done: 16 of 16 frames, 16 verified/, {
+    timeout: 60_000,
+  });
+  const nema = (await demoIndex()).imageSets.find((s) => s.name === 'nema')!;
+  const digests = await serverDigests(nema.imageSetId);
+
+  const stored = await exportDicom(page, 'As stored');
+  try {
+    expect(stored.name).toBe('nema-manifest-dicom.zip');
+    const files = filesUnder(stored.dir).filter((f) => f.endsWith('.dcm'));
+    expect(files).toHaveLength(16);
+    // idc-index's layout: <PatientID>/<StudyInstanceUID>/<Modality>_<SeriesInstanceUID>/<SOPInstanceUID>.dcm
+    for (const f of files)
+      expect(relative(stored.dir, f)).toMatch(/^NEMA\/[\d.]+\/[A-Z]{2}_[\d.]+\/[\d.]+\.dcm$/);
+    for (const f of files) execFileSync('dcmdump', ['-q', f]);
+    // Each file's fragments against what the server holds (checksums.csv names each frame's file).
+    const byFile = new Map(
+      csvRows(readFileSync(join(stored.dir, 'checksums.csv'), 'utf8')).map((r) => [r[2]!, r[0]!]),
+    );
+    const report = execFileSync(
+      PYTHON,
+      [
+        '-c',
+        `import sys, hashlib, pydicom
+from pydicom.encaps import generate_pixel_data_frame
+for path in sys.argv[1:]:
+    ds = pydicom.dcmread(path)
+    ts = str(ds.file_meta.TransferSyntaxUID)
+    # (Debian's pydicom predates HTJ2K: its UIDs are not known, so compare the UID itself.)
+    if ts != '1.2.840.10008.1.2.1':
+        f = next(generate_pixel_data_frame(ds.PixelData))
+        print(path, ts, hashlib.sha256(f).hexdigest(), hashlib.sha256(f[:-1]).hexdigest())
+    else:
+        print(path, ts, hashlib.sha256(ds.PixelData).hexdigest(), '-')`,
+        ...files,
+      ],
+      { encoding: 'utf8' },
+    )
+      .trim()
+      .split('\n');
+    let encapsulated = 0;
+    for (const line of report) {
+      const [path, ts, sha, shaMinusPad] = line.split(' ');
+      const frameId = byFile.get(relative(stored.dir, path!))!;
+      expect([sha, shaMinusPad]).toContain(digests[frameId]);
+      if (ts !== '1.2.840.10008.1.2.1') encapsulated++;
+    }
+    expect(encapsulated).toBe(15); // all but the uncompressed CT1-RAW
+    const series = csvRows(readFileSync(join(stored.dir, 'metadata.csv'), 'utf8'));
+    expect(series).toHaveLength(16);
+    expect(series.every((r) => r[6] === '1' && r[8] === '1')).toBe(true);
+  } finally {
+    stored.done();
+  }
+
+  const explicit = await exportDicom(page, 'Explicit VR Little Endian');
+  try {
+    expect(explicit.name).toBe('nema-manifest-dicom-explicit.zip');
+    const files = filesUnder(explicit.dir).filter((f) => f.endsWith('.dcm'));
+    expect(files).toHaveLength(16);
+    for (const f of files) execFileSync('dcmdump', ['-q', f]);
+    // pydicom's pixels against the NEMA references (.RAW: the decoded pixels, little endian).
+    const out = execFileSync(
+      PYTHON,
+      [
+        '-c',
+        `import sys, glob, os, pydicom, numpy as np
+refs = {os.path.basename(p)[:-4]: open(p, 'rb').read() for p in glob.glob(sys.argv[1] + '/*.RAW')}
+for path in sys.argv[2:]:
+    ds = pydicom.dcmread(path)
+    assert ds.file_meta.TransferSyntaxUID == '1.2.840.10008.1.2.1', path
+    a = ds.pixel_array
+    name = str(ds.SeriesDescription).replace('NEMA ', '').split(' ')[0]
+    ref = refs.get(name)
+    print(name, ds.PhotometricInterpretation, 'same' if ref is not None and a.tobytes() == ref else ('no reference' if ref is None else 'DIFFERENT'))`,
+        FIXTURES,
+        ...files,
+      ],
+      { encoding: 'utf8' },
+    );
+    const lines = out.trim().split('\n');
+    expect(lines.filter((l) => l.endsWith('DIFFERENT'))).toEqual([]);
+    // CT1, CT2, MR1-MR4, NM1, US1, VL1, XA1 and the uncompressed CT1 have references.
+    expect(lines.filter((l) => l.endsWith(' same')).length).toBeGreaterThanOrEqual(10);
+    expect(lines.find((l) => l.startsWith('US1 '))).toMatch(/^US1 RGB same$/);
+  } finally {
+    explicit.done();
+  }
+});
+
+test('a CT series of the research cohort exported in Explicit VR Little Endian makes one volume in dcm2niix', async ({
+  persistent: { page },
+}) => {
+  const aws = new AwsClient({
+    ...EXAMPLE_CREDENTIALS,
+    service: 'medical-imaging',
+    region: 'us-east-1',
+    retries: 0,
+  });
+  const r = await sendSigned(
+    await aws.sign(`${API_URL}/datastore/${COHORT_DATASTORE_ID}/searchImageSets`, {
+      method: 'POST',
+      body: JSON.stringify({
+        filters: [{ operator: 'EQUAL', values: [{ DICOMAccessionNumber: 'ACC-23-0314' }] }],
+      }),
+    }),
+    readFileSync('.cache/tls/cert.pem'),
+  );
+  const imageSetId = (
+    JSON.parse(r.body.toString()) as { imageSetsMetadataSummaries: { imageSetId: string }[] }
+  ).imageSetsMetadataSummaries[0]!.imageSetId;
+  await openApp(page);
+  await page.getByLabel('Datastore ID').fill(COHORT_DATASTORE_ID);
+  await page.getByLabel('Image set ID').fill(imageSetId);
+  await page.getByRole('button', { name: 'Start', exact: true }).click();
+  await expect(page.getByRole('status')).toHaveText(/^Done: 13 of 13 frames, 13 verified/, {
+    timeout: 60_000,
+  });
+  const explicit = await exportDicom(page, 'Explicit VR Little Endian');
+  try {
+    const axial = readdirSync(join(explicit.dir, 'COH-0001'), {
+      recursive: true,
+      withFileTypes: true,
+    })
+      .filter((d) => d.isDirectory() && d.name.startsWith('CT_'))
+      .map((d) => join(d.parentPath, d.name))
+      .find((d) => readdirSync(d).length === 12)!;
+    expect(axial).toBeDefined();
+    const out = join(explicit.dir, 'nifti');
+    execFileSync('mkdir', ['-p', out]);
+    execFileSync('dcm2niix', ['-z', 'y', '-f', 'volume', '-o', out, axial], { stdio: 'pipe' });
+    const niftis = readdirSync(out).filter((n) => n.endsWith('.nii.gz'));
+    expect(niftis).toEqual(['volume.nii.gz']);
+    const shape = execFileSync(
+      PYTHON,
+      ['-c', 'import sys, nibabel; print(nibabel.load(sys.argv[1]).shape)', join(out, niftis[0]!)],
+      { encoding: 'utf8' },
+    ).trim();
+    expect(shape).toBe('(512, 512, 12)');
+  } finally {
+    explicit.done();
+  }
+});
