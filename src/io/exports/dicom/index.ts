@@ -11,7 +11,9 @@ import type { StoredFrame } from '../../../core/sink';
 import { getJobSources, getStoredFrame } from '../../store';
 import type { ZipEntry } from '../../zip';
 import type { ExportContext, ExportFormat } from '../format';
-import { part10, EXPLICIT_VR_LITTLE_ENDIAN, type Attributes, type PixelData } from './part10';
+import type { Attributes, PixelData } from './part10';
+
+const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json =>
@@ -131,6 +133,9 @@ const csv = (cells: unknown[]) =>
 function dicomFormat(id: string, label: string, explicit: boolean): ExportFormat {
   async function* entries(context: ExportContext): AsyncGenerator<ZipEntry> {
     const { jobId, summary, progress, signal } = context;
+    // dcmjs (about 700 kB) is loaded by the first DICOM export, not with the library worker,
+    // which the viewer starts for its first thumbnail.
+    const { part10 } = await import('./part10');
     const template = parseTemplate(DEFAULT_DICOM_TEMPLATE);
     const sources = (await getJobSources(jobId)) ?? [];
     const series = new Map<
