@@ -118,6 +118,34 @@ export function pixelAttributes(
   };
 }
 
+/**
+ * What a DICOM import keeps that the demo's sources lack, so that a DICOM export of the demo data
+ * is a complete IOD (dciodvfy checks it): Type 2 attributes empty, and the few Type 1 ones of the
+ * Secondary Capture and CT Image modules.
+ */
+export const SERIES_TYPE2 = { Manufacturer: null } as const;
+/** Laterality, empty: right where the body part is not known (a known paired part has a value). */
+export const UNKNOWN_LATERALITY = { Laterality: null } as const;
+
+export function scImageAttributes(rescaled: boolean): Record<string, unknown> {
+  return {
+    ConversionType: 'WSD',
+    PatientOrientation: null,
+    ...(rescaled ? { RescaleType: 'US' } : {}),
+  };
+}
+
+export function ctImageAttributes(frameOfReferenceUid: string): Record<string, unknown> {
+  return {
+    ImageType: ['ORIGINAL', 'PRIMARY', 'AXIAL'],
+    ImageOrientationPatient: ['1', '0', '0', '0', '1', '0'],
+    AcquisitionNumber: null,
+    KVP: null,
+    FrameOfReferenceUID: frameOfReferenceUid,
+    PositionReferenceIndicator: null,
+  };
+}
+
 export function frameRecord(id: string, f: DecodedFacts): AhiImageFrame {
   return {
     ID: id,
@@ -159,6 +187,7 @@ export function emptyDocument(
         StudyTime: '120000',
         AccessionNumber: null,
         StudyID: '1',
+        ReferringPhysicianName: null,
       },
       Series: {},
     },

@@ -9,6 +9,8 @@
 import { ahiId, dicomUid } from '../ids';
 import {
   COHORT_DATASTORE_ID,
+  ctImageAttributes,
+  SERIES_TYPE2,
   emptyDocument,
   frameRecord,
   pixelAttributes,
@@ -175,7 +177,8 @@ function screeningStudies(count: number): StudyPlan[] {
       date,
       time: `${String(8 + (i % 9)).padStart(2, '0')}3000`,
       description: nm ? 'NM SCREENING' : 'CT LOW DOSE SCREENING',
-      accession: `SCR-${date}-${n}`,
+      // SH: at most 16 characters
+      accession: `S${date.slice(2)}-${n}`,
       series: [
         nm ? nema('NM1', 1, 'NM', 'Planar', 'CHEST') : nema('CT2', 1, 'CT', 'Low dose', 'CHEST'),
       ],
@@ -228,6 +231,7 @@ function buildStudy(
     StudyTime: plan.time,
     AccessionNumber: plan.accession,
     StudyID: String(1000 + index),
+    ReferringPhysicianName: null,
   };
   const frames = new Map<string, StoredFrame>();
   plan.series.forEach((s, seriesIndex) => {
@@ -252,7 +256,7 @@ function buildStudy(
             SOPClassUID: '1.2.840.10008.5.1.4.1.1.2',
             InstanceNumber: String(i + 1),
             ImagePositionPatient: ['-250', '-250', (-(i * 0.625)).toFixed(3)],
-            ImageOrientationPatient: ['1', '0', '0', '0', '1', '0'],
+            ...ctImageAttributes(dicomUid('cohort', plan.accession, 'frame of reference')),
             SliceThickness: '0.625',
             PixelSpacing: ['0.9765625', '0.9765625'],
             ...pixelAttributes(SYNTHETIC_GEOMETRY, 'MONOCHROME2', 12),
@@ -282,6 +286,10 @@ function buildStudy(
         SeriesDescription: s.description,
         SeriesNumber: String(seriesIndex + 1),
         BodyPartExamined: s.bodyPart,
+        ...SERIES_TYPE2,
+        ...(s.modality === 'CT' ? { PatientPosition: 'HFS' } : {}),
+        // a paired body part has its side ("MR KNEE LEFT")
+        ...(s.bodyPart === 'KNEE' ? { Laterality: 'L' } : {}),
       },
       Instances: instances,
     };

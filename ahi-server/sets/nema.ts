@@ -15,7 +15,10 @@ import {
   FIXTURES,
   frameRecord,
   pixelAttributes,
+  scImageAttributes,
+  SERIES_TYPE2,
   SYNTAX,
+  UNKNOWN_LATERALITY,
   type DecodedFacts,
   type ImageSet,
   type StoredFrame,
@@ -163,7 +166,7 @@ const NEMA: NemaEntry[] = [
     source: 'j2c',
     syntax: SYNTAX.htj2kRpcl,
     modality: 'OT',
-    description: 'NEMA SC1 (2048×2487)',
+    description: 'NEMA SC1 (2048x2487)',
     photometric: 'MONOCHROME2',
   },
   {
@@ -286,6 +289,8 @@ export async function buildNema(): Promise<ImageSet> {
         Modality: entry.modality,
         SeriesDescription: entry.description,
         SeriesNumber: String(seriesNumber),
+        ...SERIES_TYPE2,
+        ...UNKNOWN_LATERALITY,
       },
       Instances: {
         [sopUid]: {
@@ -293,6 +298,7 @@ export async function buildNema(): Promise<ImageSet> {
             SOPInstanceUID: sopUid,
             SOPClassUID: '1.2.840.10008.5.1.4.1.1.7',
             InstanceNumber: '1',
+            ...scImageAttributes(entry.rescale !== undefined),
             ...pixelAttributes(facts, entry.photometric, entry.bitsStored),
             ...(entry.rescale
               ? {

@@ -4,11 +4,14 @@
  */
 import { ahiId, dicomUid } from '../ids';
 import {
+  ctImageAttributes,
   DATASTORE_ID,
+  SERIES_TYPE2,
   emptyDocument,
   frameRecord,
   pixelAttributes,
   SYNTAX,
+  UNKNOWN_LATERALITY,
   type AhiInstance,
   type ImageSet,
   type StoredFrame,
@@ -74,6 +77,7 @@ export function syntheticSet(
         SOPClassUID: '1.2.840.10008.5.1.4.1.1.2',
         InstanceNumber: String(s.index + 1),
         ImagePositionPatient: ['-250', '-250', (-(s.index * spacing)).toFixed(3)],
+        ...ctImageAttributes(dicomUid(name, 'frame of reference')),
         SliceThickness: String(spacing),
         PixelSpacing: ['0.9765625', '0.9765625'],
         ...pixelAttributes(SYNTHETIC_GEOMETRY, 'MONOCHROME2', 12),
@@ -99,6 +103,9 @@ export function syntheticSet(
       Modality: 'CT',
       SeriesDescription: 'Synthetic phantom, 0.625 mm',
       SeriesNumber: '1',
+      PatientPosition: 'HFS',
+      ...SERIES_TYPE2,
+      ...UNKNOWN_LATERALITY,
     },
     Instances: instances,
   };

@@ -86,6 +86,17 @@ const uid = (attributes: Attributes, name: string): string => {
   return v;
 };
 
+/**
+ * SOP classes whose IOD has no Multi-frame module (CR, CT, MR, Secondary Capture): AHI's metadata
+ * may list NumberOfFrames 1 for their instances, which the IOD does not allow.
+ */
+const SINGLE_FRAME = new Set([
+  '1.2.840.10008.5.1.4.1.1.1',
+  '1.2.840.10008.5.1.4.1.1.2',
+  '1.2.840.10008.5.1.4.1.1.4',
+  '1.2.840.10008.5.1.4.1.1.7',
+]);
+
 /** Writes one instance as a DICOM Part 10 file. */
 export function part10(attributes: Attributes, pixels: PixelData): Uint8Array {
   const sopClass = uid(attributes, 'SOPClassUID');
@@ -105,8 +116,10 @@ export function part10(attributes: Attributes, pixels: PixelData): Uint8Array {
     pixels.kind === 'encapsulated'
       ? pixels.frames.map((f) => f.slice().buffer)
       : [pixels.data.slice().buffer];
-  if (pixels.kind === 'encapsulated') body['NumberOfFrames'] = String(pixels.frames.length);
-  else body['NumberOfFrames'] ??= '1';
+  const frameCount =
+    pixels.kind === 'encapsulated' ? pixels.frames.length : Number(body['NumberOfFrames'] ?? 1);
+  if (SINGLE_FRAME.has(sopClass) && frameCount === 1) delete body['NumberOfFrames'];
+  else body['NumberOfFrames'] = String(frameCount);
   body['PixelData'] = frames;
   body['_vrMap'] = {
     PixelData: pixels.kind === 'native' && pixels.bitsAllocated > 8 ? 'OW' : 'OB',
