@@ -166,9 +166,28 @@ for path in sys.argv[2:]:
   } finally {
     explicit.done();
   }
+
+  // NIfTI: the NEMA set's series are single frames, so no volume; each says so in metadata.csv,
+  // and the bundle is not called partial (nothing is missing).
+  await page.getByLabel('Export format').selectOption('NIfTI');
+  const download = await downloadZip(page);
+  expect(download.suggestedFilename()).toBe('nema-manifest-nifti.zip');
+  const dir = mkdtempSync(join(tmpdir(), 'ahi-nifti-'));
+  try {
+    await download.saveAs(join(dir, 'n.zip'));
+    expect(unzip('-Z', '-1', join(dir, 'n.zip')).toString().trim().split('\n')).toEqual([
+      'metadata.csv',
+    ]);
+    const rows = csvRows(unzip('-p', join(dir, 'n.zip'), 'metadata.csv').toString());
+    expect(rows).toHaveLength(16);
+    expect(rows.every((r) => r.at(-1) === 'skipped: a single frame: no volume')).toBe(true);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  await expect(page.getByText(/16 frames form no volume and are left out/)).toBeVisible();
 });
 
-test('a CT series of the research cohort exported in Explicit VR Little Endian makes one volume in dcm2niix', async ({
+test('a CT series of the research cohort exported in Explicit VR Little Endian makes one volume in dcm2niix, and our NIfTI export is that volume', async ({
   persistent: { page },
 }) => {
   const aws = new AwsClient({
@@ -218,6 +237,45 @@ test('a CT series of the research cohort exported in Explicit VR Little Endian m
     ).trim();
     expect(shape).toBe('(512, 512, 12)');
     expect(dciodvfyErrors(filesUnder(axial))).toEqual([]);
+
+    // The NIfTI export of the same job: one volume, the scout left out with its reason, and the
+    // volume what dcm2niix made of our DICOM (nibabel: shape, affine within 1e-4, voxels, scaling).
+    await page.getByLabel('Export format').selectOption('NIfTI');
+    const download = await downloadZip(page);
+    expect(download.suggestedFilename()).toBe(`image-set-${imageSetId}-nifti.zip`);
+    const zip = join(explicit.dir, 'nifti.zip');
+    await download.saveAs(zip);
+    unzip('-qq', zip, '-d', join(explicit.dir, 'ours'));
+    const ours = filesUnder(join(explicit.dir, 'ours'));
+    const volumes = ours.filter((f) => f.endsWith('.nii.gz'));
+    expect(volumes).toHaveLength(1);
+    expect(relative(join(explicit.dir, 'ours'), volumes[0]!)).toMatch(
+      /^COH-0001\/[\d.]+\/CT_[\d.]+\.nii\.gz$/,
+    );
+    const json = JSON.parse(
+      readFileSync(volumes[0]!.replace(/\.nii\.gz$/, '.json'), 'utf8'),
+    ) as Record<string, unknown>;
+    expect(json).toMatchObject({
+      Modality: 'CT',
+      SeriesDescription: 'Axial 0.625 mm',
+      SliceThickness: 0.625,
+    });
+    const index = readFileSync(join(explicit.dir, 'ours', 'metadata.csv'), 'utf8');
+    expect(index).toContain('skipped: a single frame: no volume');
+    const same = execFileSync(
+      PYTHON,
+      [
+        '-c',
+        `import sys, nibabel as nib, numpy as np
+a, b = nib.load(sys.argv[1]), nib.load(sys.argv[2])
+ca, cb = nib.as_closest_canonical(a), nib.as_closest_canonical(b)
+print(a.shape == b.shape, np.abs(ca.affine - cb.affine).max() < 1e-4, np.array_equal(np.asanyarray(ca.dataobj), np.asanyarray(cb.dataobj)), a.dataobj.slope == b.dataobj.slope, a.dataobj.inter == b.dataobj.inter)`,
+        volumes[0]!,
+        join(out, niftis[0]!),
+      ],
+      { encoding: 'utf8' },
+    ).trim();
+    expect(same).toBe('True True True True True');
   } finally {
     explicit.done();
   }

@@ -28,6 +28,8 @@ function exportMessage(s: BundleSummary, where: string): string {
   const mb = s.bytes / 1e6;
   const secs = s.ms / 1000;
   let text = `Exported ${s.frames} frames (${formatBytes(s.bytes)}) ${where} in ${secs.toFixed(1)} s (${(mb / Math.max(secs, 1e-3)).toFixed(0)} MB/s).`;
+  if (s.leftOut)
+    text += ` ${s.leftOut} frames form no volume and are left out (metadata.csv says why).`;
   if (s.partial)
     text += ` The job is ${s.state === 'done' ? 'done with frames missing' : s.state}: the bundle holds the ${s.frames} of ${s.totalFrames} frames stored so far.`;
   return text;

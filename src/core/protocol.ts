@@ -197,6 +197,8 @@ export interface BundleSummary {
   ms: number;
   /** fewer frames than the job lists: a paused, unfinished or partly failed job */
   partial: boolean;
+  /** frames the format leaves out by design (NIfTI: series that form no volume), not missing */
+  leftOut?: number;
 }
 
 /** An export's outcome: what it wrote (a Blob for a download when it had no target), or why not. */

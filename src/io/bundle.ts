@@ -33,8 +33,9 @@ async function startSummary(jobId: string): Promise<BundleSummary> {
 
 function finishSummary(s: BundleSummary, t0: number): BundleSummary {
   s.ms = performance.now() - t0;
-  s.partial = s.frames < s.totalFrames;
-  s.name = bundleName(s.name, s.frames, s.totalFrames);
+  const accounted = s.frames + (s.leftOut ?? 0);
+  s.partial = accounted < s.totalFrames;
+  s.name = bundleName(s.name, accounted, s.totalFrames);
   return s;
 }
 

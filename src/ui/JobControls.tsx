@@ -101,14 +101,12 @@ export function JobControls() {
           <select
             value={exportFormat}
             onChange={(e) =>
-              updateSettings({ exportFormat: e.target.value as 'ahi-retrieve' | 'dicom' })
+              updateSettings({ exportFormat: e.target.value as 'ahi-retrieve' | 'dicom' | 'nifti' })
             }
           >
             <option value="ahi-retrieve">ahi-retrieve</option>
             <option value="dicom">DICOM</option>
-            <option value="nifti" disabled>
-              NIfTI (not built yet)
-            </option>
+            <option value="nifti">NIfTI</option>
           </select>
         </label>
         {exportFormat === 'dicom' && (

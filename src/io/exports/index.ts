@@ -1,16 +1,18 @@
 /**
  * The export formats registry: one module per format, registered here by ID. Adding a format
- * (DICOM, NIfTI) is one module and one line.
+ * is one module and one line.
  */
 import { RetrieveError } from '../../core/errors';
 import { ahiRetrieveFormat } from './ahiRetrieve';
 import { dicomAsStoredFormat, dicomExplicitFormat } from './dicom';
 import type { ExportFormat } from './format';
+import { niftiFormat } from './nifti';
 
 export const EXPORT_FORMATS: readonly ExportFormat[] = [
   ahiRetrieveFormat,
   dicomAsStoredFormat,
   dicomExplicitFormat,
+  niftiFormat,
 ];
 
 export function exportFormat(id: string): ExportFormat {

@@ -6,77 +6,19 @@
  * `metadata.csv` (one row per series) and `checksums.csv` (one row per frame).
  */
 import { parseTemplate, renderTemplate, DEFAULT_DICOM_TEMPLATE } from '../../../core/pathTemplate';
-import type { JobSource } from '../../../core/job';
 import type { StoredFrame } from '../../../core/sink';
 import { getJobSources, getStoredFrame } from '../../store';
 import type { ZipEntry } from '../../zip';
 import type { ExportContext, ExportFormat } from '../format';
+import { instancesOf, type Instance } from '../instances';
 import type { Attributes, PixelData } from './part10';
 
 const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
-
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-const dicomOf = (v: unknown): Json => (isObject(v) && isObject(v['DICOM']) ? v['DICOM'] : {});
 
 /** Syntaxes whose frames are bytes of pixels, not codestreams: written natively in either mode. */
 const NATIVE = new Set(['1.2.840.10008.1.2', '1.2.840.10008.1.2.1', '1.2.840.10008.1.2.2']);
 /** Syntaxes this app cannot decode: their frames stay as stored in either mode. */
 const VIDEO = /^1\.2\.840\.10008\.1\.2\.4\.10[0-8]$/;
-
-export interface Instance {
-  datastoreId: string;
-  imageSetId: string;
-  seriesUid: string;
-  attributes: Attributes;
-  syntax: string;
-  frameIds: string[];
-}
-
-/** Every instance of the metadata documents among a job's sources, in document order. */
-export function instancesOf(sources: JobSource[]): Instance[] {
-  const out: Instance[] = [];
-  const seen = new Set<string>();
-  for (const source of sources) {
-    let doc: unknown;
-    try {
-      doc = JSON.parse(source.content);
-    } catch {
-      continue;
-    }
-    if (!isObject(doc) || !isObject(doc['Study']) || !isObject(doc['Study']['Series'])) continue;
-    const patient = dicomOf(doc['Patient']);
-    const study = dicomOf(doc['Study']);
-    if (Object.keys(study).length === 0) continue; // an ahi-retrieve manifest: no attributes
-    for (const [seriesUid, s] of Object.entries(doc['Study']['Series'])) {
-      if (!isObject(s) || !isObject(s['Instances'])) continue;
-      for (const [sop, inst] of Object.entries(s['Instances'])) {
-        if (!isObject(inst) || seen.has(`${String(doc['ImageSetID'])}/${sop}`)) continue;
-        seen.add(`${String(doc['ImageSetID'])}/${sop}`);
-        const frames = Array.isArray(inst['ImageFrames']) ? inst['ImageFrames'] : [];
-        out.push({
-          datastoreId: String(doc['DatastoreID']),
-          imageSetId: String(doc['ImageSetID']),
-          seriesUid,
-          attributes: {
-            ...patient,
-            ...study,
-            ...dicomOf(s),
-            SOPInstanceUID: sop,
-            ...dicomOf(inst),
-          },
-          syntax:
-            typeof inst['StoredTransferSyntaxUID'] === 'string'
-              ? inst['StoredTransferSyntaxUID']
-              : '1.2.840.10008.1.2.4.202',
-          frameIds: frames.filter(isObject).map((f) => String(f['ID'])),
-        });
-      }
-    }
-  }
-  return out;
-}
 
 type Stored = StoredFrame & { data: ArrayBuffer };
 
