@@ -9,6 +9,7 @@ import { parseTemplate, renderTemplate, DEFAULT_DICOM_TEMPLATE } from '../../../
 import type { StoredFrame } from '../../../core/sink';
 import { getJobSources, getStoredFrame } from '../../store';
 import type { ZipEntry } from '../../zip';
+import { csvLine } from '../csv';
 import type { ExportContext, ExportFormat } from '../format';
 import { instancesOf, type Instance } from '../instances';
 import type { Attributes, PixelData } from './part10';
@@ -69,9 +70,6 @@ async function pixelData(
   };
 }
 
-const csv = (cells: unknown[]) =>
-  `${cells.map((c) => (/[",\n]/.test(String(c)) ? `"${String(c).replace(/"/g, '""')}"` : String(c))).join(',')}\n`;
-
 function dicomFormat(id: string, label: string, explicit: boolean): ExportFormat {
   async function* entries(context: ExportContext): AsyncGenerator<ZipEntry> {
     const { jobId, summary, progress, signal } = context;
@@ -126,7 +124,7 @@ function dicomFormat(id: string, label: string, explicit: boolean): ExportFormat
       const bytes = part10(attributes, pixels);
       stored.forEach((f, i) => {
         checksums.push(
-          csv([
+          csvLine([
             f.frameId,
             f.imageSetId,
             path,
@@ -149,7 +147,7 @@ function dicomFormat(id: string, label: string, explicit: boolean): ExportFormat
     ];
     for (const s of series.values())
       rows.push(
-        csv([
+        csvLine([
           ...s.row,
           s.frames,
           s.bytes,

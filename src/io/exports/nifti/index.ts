@@ -10,13 +10,11 @@ import { parseTemplate, renderTemplate } from '../../../core/pathTemplate';
 import { getJobSources, getStoredFrame } from '../../store';
 import type { ZipEntry } from '../../zip';
 import { instancesOf, type Instance } from '../instances';
+import { csvLine } from '../csv';
 import type { ExportContext, ExportFormat } from '../format';
 import { niftiVolume, sidecar, type Slice } from './volume';
 
 const TEMPLATE = '<PatientID>/<StudyInstanceUID>/<Modality>_<SeriesInstanceUID>.nii.gz';
-
-const csv = (cells: unknown[]) =>
-  `${cells.map((c) => (/[",\n]/.test(String(c)) ? `"${String(c).replace(/"/g, '""')}"` : String(c))).join(',')}\n`;
 
 async function gzip(parts: Uint8Array[]): Promise<Uint8Array> {
   const stream = new Blob(parts as BlobPart[]).stream().pipeThrough(new CompressionStream('gzip'));
@@ -77,20 +75,20 @@ async function* entries(context: ExportContext): AsyncGenerator<ZipEntry> {
     ];
     const got = await slicesOf(instances, context);
     if ('reason' in got) {
-      rows.push(csv([...head, '', 0, 0, 0, `skipped: ${got.reason}`]));
+      rows.push(csvLine([...head, '', 0, 0, 0, `skipped: ${got.reason}`]));
       continue;
     }
     const volume = niftiVolume(got.slices);
     if (!volume.ok) {
       // Downloaded, but no volume: left out by design, which does not make the bundle partial.
       summary.leftOut = (summary.leftOut ?? 0) + got.frames;
-      rows.push(csv([...head, '', 0, 0, 0, `skipped: ${volume.reason}`]));
+      rows.push(csvLine([...head, '', 0, 0, 0, `skipped: ${volume.reason}`]));
       continue;
     }
     const bytes = await gzip([volume.header, ...volume.slices]);
     summary.frames += got.frames;
     summary.bytes += bytes.length;
-    rows.push(csv([...head, path, got.frames, bytes.length, got.verified, '']));
+    rows.push(csvLine([...head, path, got.frames, bytes.length, got.verified, '']));
     yield { name: path, data: bytes };
     yield {
       name: path.replace(/\.nii\.gz$/, '.json'),
