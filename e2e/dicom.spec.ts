@@ -83,6 +83,22 @@ test('DICOM export of the NEMA set: as stored byte for byte, Explicit VR Little 
   const nema = (await demoIndex()).imageSets.find((s) => s.name === 'nema')!;
   const digests = await serverDigests(nema.imageSetId);
 
+  // A folder template that is wrong is refused, with its message, before anything is written.
+  await page.getByLabel('Export format').selectOption('DICOM');
+  for (const [template, message] of [
+    ['<PatientID>/<Foo>.dcm', /there is no field <Foo>; the fields are <PatientID>/],
+    [
+      '<PatientID>/../<SOPInstanceUID>.dcm',
+      /"\.\." is not allowed: every file stays inside the export/,
+    ],
+  ] as const) {
+    await page.getByLabel('Folder template').fill(template);
+    await page.getByRole('button', { name: 'Export zip', exact: true }).click();
+    await expect(page.locator('.export-status')).toContainText(message);
+  }
+  await page
+    .getByLabel('Folder template')
+    .fill('<PatientID>/<StudyInstanceUID>/<Modality>_<SeriesInstanceUID>/<SOPInstanceUID>.dcm');
   const stored = await exportDicom(page, 'As stored');
   try {
     expect(stored.name).toBe('nema-manifest-dicom.zip');
@@ -132,11 +148,17 @@ for path in sys.argv[1:]:
     stored.done();
   }
 
+  // A template of one's own (remembered with the settings).
+  await page
+    .getByLabel('Folder template')
+    .fill('<Modality>/<SeriesDescription>/<InstanceNumber>.dcm');
   const explicit = await exportDicom(page, 'Explicit VR Little Endian');
   try {
     expect(explicit.name).toBe('nema-manifest-dicom-explicit.zip');
     const files = filesUnder(explicit.dir).filter((f) => f.endsWith('.dcm'));
     expect(files).toHaveLength(16);
+    for (const f of files) expect(relative(explicit.dir, f)).toMatch(/^[A-Z]{2}\/[^/]+\/1\.dcm$/);
+    expect(files.some((f) => relative(explicit.dir, f) === 'MR/NEMA MR2/1.dcm')).toBe(true);
     for (const f of files) execFileSync('dcmdump', ['-q', f]);
     expect(dciodvfyErrors(files)).toEqual([]);
     // pydicom's pixels against the NEMA references (.RAW: the decoded pixels, little endian).

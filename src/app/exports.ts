@@ -3,6 +3,7 @@
  * in the library worker with its progress in the export slice, and say in words what it wrote or
  * why it stopped. One export runs at a time; Stop export cancels it.
  */
+import { parseTemplate } from '../core/pathTemplate';
 import { bundleBaseName } from '../core/bundleName';
 import { ERROR_ADVICE, toErrorInfo } from '../core/errors';
 import { formatBytes } from '../core/format';
@@ -61,7 +62,15 @@ async function runExport(
   });
   try {
     const { summary, blob } = await exportJob(
-      { exportId: crypto.randomUUID(), jobId, format: chosenFormat().id, target },
+      {
+        exportId: crypto.randomUUID(),
+        jobId,
+        format: chosenFormat().id,
+        target,
+        ...(appStore.getState().settings.exportFormat === 'dicom'
+          ? { template: appStore.getState().settings.dicomTemplate }
+          : {}),
+      },
       (frames, bytes) => updateExport({ frames, bytes }),
       abort.signal,
     );
@@ -103,7 +112,21 @@ export function download(blob: Blob, name: string): void {
  * Exports a stored job as a zip: streamed to a file the user picks where the browser can
  * (File System Access), else built as a download. Works for unfinished jobs (what is stored).
  */
+/** The DICOM folder template checked before any picker opens; false (and said) when it is wrong. */
+function templateOk(jobId: string, kind: 'zip' | 'folder'): boolean {
+  const { exportFormat, dicomTemplate } = appStore.getState().settings;
+  if (exportFormat !== 'dicom') return true;
+  try {
+    parseTemplate(dicomTemplate);
+    return true;
+  } catch (e) {
+    updateExport({ jobId, kind, phase: 'failed', message: toErrorInfo(e).message });
+    return false;
+  }
+}
+
 export async function exportJobZip(jobId: string): Promise<void> {
+  if (!templateOk(jobId, 'zip')) return;
   const job = appStore.getState().jobs.find((j) => j.id === jobId);
   const picker = (window as unknown as { showSaveFilePicker?: SavePicker }).showSaveFilePicker;
   let file: FileSystemFileHandle | undefined;
@@ -127,6 +150,7 @@ export async function exportJobZip(jobId: string): Promise<void> {
 
 /** Exports a stored job into a folder the user picks, in the same layout as the zip. */
 export async function exportJobFolder(jobId: string): Promise<void> {
+  if (!templateOk(jobId, 'folder')) return;
   const picker = (window as unknown as { showDirectoryPicker?: FolderPicker }).showDirectoryPicker;
   if (!picker) {
     updateExport({

@@ -214,9 +214,11 @@ export interface ExportRequest {
   /** names the export for `cancelExport` */
   exportId: string;
   jobId: string;
-  /** an export format's ID (io/exports registry); today 'ahi-retrieve' */
+  /** an export format's ID (io/exports registry): 'ahi-retrieve', 'dicom', 'dicom-explicit', 'nifti' */
   format: string;
   target: ExportTarget;
+  /** the folder template of formats that lay files out by attributes (core/pathTemplate.ts) */
+  template?: string;
 }
 
 /** A stored frame as received: its Content-Type and bytes. */

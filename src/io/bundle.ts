@@ -74,6 +74,7 @@ export async function exportBundle(
     progress,
     signal,
     ...(pixels ? { pixels } : {}),
+    ...(request.template ? { template: request.template } : {}),
   });
   const { target } = request;
   try {

@@ -7,6 +7,7 @@ import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import type { ErrorInfo } from '../core/errors';
 import type { JobPhase, JobState } from '../core/job';
+import { DEFAULT_DICOM_TEMPLATE } from '../core/pathTemplate';
 import type { PixelDescription } from '../core/plan';
 import type { DecodedPixels, JobSettings, WorkerStats } from '../core/protocol';
 import { initialSearch, initialSize, type SearchSlice, type SizeSlice } from './searchSlice';
@@ -45,6 +46,8 @@ export interface SettingsSlice extends JobSettings {
   /** what Export zip / Export to folder write, and DICOM's transfer syntax */
   exportFormat: 'ahi-retrieve' | 'dicom' | 'nifti';
   dicomSyntax: 'stored' | 'explicit';
+  /** where each DICOM file goes (core/pathTemplate.ts) */
+  dicomTemplate: string;
 }
 
 /** Held in memory only: never persisted, never logged. */
@@ -260,6 +263,7 @@ export const initialSettings = (): SettingsSlice => ({
   demo: [],
   exportFormat: 'ahi-retrieve',
   dicomSyntax: 'stored',
+  dicomTemplate: DEFAULT_DICOM_TEMPLATE,
 });
 
 export const initialViewer = (): ViewerSlice => ({
@@ -342,4 +346,5 @@ export const REMEMBERED_SETTINGS = [
   'cognitoEndpoint',
   'exportFormat',
   'dicomSyntax',
+  'dicomTemplate',
 ] as const;

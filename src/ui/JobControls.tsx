@@ -18,6 +18,7 @@ export function JobControls() {
   const exporting = useApp((s) => s.exporting);
   const exportFormat = useApp((s) => s.settings.exportFormat);
   const dicomSyntax = useApp((s) => s.settings.dicomSyntax);
+  const dicomTemplate = useApp((s) => s.settings.dicomTemplate);
   const exportBusy = exporting.phase === 'running';
   const busy = isBusy(phase);
   const resumable = hasJob && canResume(phase);
@@ -121,6 +122,16 @@ export function JobControls() {
               <option value="stored">As stored</option>
               <option value="explicit">Explicit VR Little Endian</option>
             </select>
+          </label>
+        )}
+        {exportFormat === 'dicom' && (
+          <label className="wide">
+            Folder template
+            <input
+              value={dicomTemplate}
+              spellCheck={false}
+              onChange={(e) => updateSettings({ dicomTemplate: e.target.value })}
+            />
           </label>
         )}
       </div>

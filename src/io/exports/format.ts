@@ -13,6 +13,8 @@ export interface ExportContext {
   progress: (frames: number, bytes: number) => void;
   /** the export was cancelled: stop reading */
   signal: AbortSignal;
+  /** the user's folder template, for formats that lay files out by attributes */
+  template?: string;
   /** a stored frame's full-resolution pixels, decoded if need be (formats that write pixels) */
   pixels?: (jobId: string, key: string) => Promise<Uint8Array | undefined>;
 }

@@ -76,7 +76,7 @@ function dicomFormat(id: string, label: string, explicit: boolean): ExportFormat
     // dcmjs (about 700 kB) is loaded by the first DICOM export, not with the library worker,
     // which the viewer starts for its first thumbnail.
     const { part10 } = await import('./part10');
-    const template = parseTemplate(DEFAULT_DICOM_TEMPLATE);
+    const template = parseTemplate(context.template ?? DEFAULT_DICOM_TEMPLATE);
     const sources = (await getJobSources(jobId)) ?? [];
     const series = new Map<
       string,
