@@ -9,17 +9,16 @@
 import { ahiId, dicomUid } from '../ids';
 import {
   COHORT_DATASTORE_ID,
-  ctImageAttributes,
   SERIES_TYPE2,
   emptyDocument,
   frameRecord,
-  pixelAttributes,
   SYNTAX,
   type AhiInstance,
   type ImageSet,
   type StoredFrame,
 } from '../imageSet';
 import type { EncodedSlice } from '../synthetic';
+import { phantomSliceAttributes, SYNTHETIC_GEOMETRY } from './syntheticCt';
 
 /** image sets in the cohort: more than two pages of 50 */
 export const COHORT_SIZE = 126;
@@ -204,8 +203,6 @@ function templates(nemaSet: ImageSet): Map<string, Template> {
   return out;
 }
 
-const SYNTHETIC_GEOMETRY = { width: 512, height: 512, bits: 16, signed: false, samples: 1 };
-
 function buildStudy(
   plan: StudyPlan,
   index: number,
@@ -251,20 +248,11 @@ function buildStudy(
         const slice = slices[i % slices.length]!;
         frames.set(id, { id, bytes: slice.codestream, contentType: 'image/jph' });
         instances[sopUid] = {
-          DICOM: {
-            SOPInstanceUID: sopUid,
-            SOPClassUID: '1.2.840.10008.5.1.4.1.1.2',
-            InstanceNumber: String(i + 1),
-            ImagePositionPatient: ['-250', '-250', (-(i * 0.625)).toFixed(3)],
-            ...ctImageAttributes(dicomUid('cohort', plan.accession, 'frame of reference')),
-            SliceThickness: '0.625',
-            PixelSpacing: ['0.9765625', '0.9765625'],
-            ...pixelAttributes(SYNTHETIC_GEOMETRY, 'MONOCHROME2', 12),
-            RescaleIntercept: '-1024',
-            RescaleSlope: '1',
-            WindowCenter: ['40', '-600'],
-            WindowWidth: ['400', '1500'],
-          },
+          DICOM: phantomSliceAttributes(
+            sopUid,
+            i,
+            dicomUid('cohort', plan.accession, 'frame of reference'),
+          ),
           StoredTransferSyntaxUID: SYNTAX.htj2kRpcl,
           ImageFrames: [frameRecord(id, { ...SYNTHETIC_GEOMETRY, ...slice })],
         };

@@ -19,7 +19,41 @@ import {
 import type { EncodedSlice } from '../synthetic';
 
 /** The phantom's slices as decoded: 512×512, one 16-bit unsigned sample (12 bits stored). */
-const SYNTHETIC_GEOMETRY = { width: 512, height: 512, bits: 16, signed: false, samples: 1 };
+export const SYNTHETIC_GEOMETRY = {
+  width: 512,
+  height: 512,
+  bits: 16,
+  signed: false,
+  samples: 1,
+};
+
+/** The slice spacing of the phantom's series, mm. */
+const SPACING = 0.625;
+
+/**
+ * A phantom slice's CT instance attributes: the `index`-th slice of a series in the frame of
+ * reference `frameOfReferenceUid` (the synthetic CT and the research cohort's CT series share them).
+ */
+export function phantomSliceAttributes(
+  sopUid: string,
+  index: number,
+  frameOfReferenceUid: string,
+): Record<string, unknown> {
+  return {
+    SOPInstanceUID: sopUid,
+    SOPClassUID: '1.2.840.10008.5.1.4.1.1.2',
+    InstanceNumber: String(index + 1),
+    ImagePositionPatient: ['-250', '-250', (-(index * SPACING)).toFixed(3)],
+    ...ctImageAttributes(frameOfReferenceUid),
+    SliceThickness: String(SPACING),
+    PixelSpacing: ['0.9765625', '0.9765625'],
+    ...pixelAttributes(SYNTHETIC_GEOMETRY, 'MONOCHROME2', 12),
+    RescaleIntercept: '-1024',
+    RescaleSlope: '1',
+    WindowCenter: ['40', '-600'],
+    WindowWidth: ['400', '1500'],
+  };
+}
 
 /** How a synthetic series is stored: HTJ2K as the phantom was encoded, or another syntax. */
 export interface SyntheticStorage {
@@ -62,7 +96,6 @@ export function syntheticSet(
   doc.DatastoreID = storage?.datastoreId ?? DATASTORE_ID;
   const instances: Record<string, AhiInstance> = {};
   const frames = new Map<string, StoredFrame>();
-  const spacing = 0.625;
   for (const s of slices) {
     const id = ahiId(name, total, s.index, 'frame');
     const sopUid = dicomUid(name, total, s.index, 'instance');
@@ -72,20 +105,7 @@ export function syntheticSet(
       contentType: storage?.contentType ?? 'image/jph',
     });
     instances[sopUid] = {
-      DICOM: {
-        SOPInstanceUID: sopUid,
-        SOPClassUID: '1.2.840.10008.5.1.4.1.1.2',
-        InstanceNumber: String(s.index + 1),
-        ImagePositionPatient: ['-250', '-250', (-(s.index * spacing)).toFixed(3)],
-        ...ctImageAttributes(dicomUid(name, 'frame of reference')),
-        SliceThickness: String(spacing),
-        PixelSpacing: ['0.9765625', '0.9765625'],
-        ...pixelAttributes(SYNTHETIC_GEOMETRY, 'MONOCHROME2', 12),
-        RescaleIntercept: '-1024',
-        RescaleSlope: '1',
-        WindowCenter: ['40', '-600'],
-        WindowWidth: ['400', '1500'],
-      },
+      DICOM: phantomSliceAttributes(sopUid, s.index, dicomUid(name, 'frame of reference')),
       StoredTransferSyntaxUID: storage?.syntax ?? SYNTAX.htj2kRpcl,
       ImageFrames: [
         frameRecord(id, {
