@@ -2,13 +2,13 @@
  * What the routes of the local AHI share: its options, the image sets, SigV4 settings, the
  * counters, the fault knobs in force, and the answers that count themselves.
  */
-import type { Http2ServerResponse } from 'node:http2';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { ImageSet } from './imageSet';
 import type { Datastore } from './datastores';
 import type { Faults } from './faults';
-import { writeJson, type AhiError } from './http';
+import { AhiError, isAwsError, readBody, signedHeaders, writeJson } from './http';
 import type { Knobs } from './knobs';
-import type { AuthConfig, AuthError } from './sigv4';
+import { verifySigV4, type AuthConfig, type AuthError } from './sigv4';
 import { bump, type Counters } from './stats';
 
 export interface AhiServerOptions {
@@ -65,4 +65,31 @@ export function sendError(ctx: ServerContext, res: Http2ServerResponse, err: Ahi
     { message: err.message },
     { 'x-amzn-errortype': err.errorType, 'x-amzn-requestid': crypto.randomUUID() },
   );
+}
+
+/** A request's body, read, with its SigV4 signature verified (AuthError when it is not). */
+export async function verifiedBody(
+  ctx: ServerContext,
+  req: Http2ServerRequest,
+  url: URL,
+): Promise<Buffer> {
+  const body = await readBody(req);
+  await verifySigV4(
+    {
+      method: req.method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: signedHeaders(req),
+      body,
+    },
+    ctx.auth,
+  );
+  return body;
+}
+
+/** A route's answer to whatever it threw: AWS's shape for AWS's errors, else a logged 500. */
+export function sendFailure(ctx: ServerContext, res: Http2ServerResponse, e: unknown): void {
+  if (isAwsError(e)) return sendError(ctx, res, e);
+  console.error('ahi-server: internal error:', e);
+  sendError(ctx, res, new AhiError(500, 'InternalServerException', 'Internal server error'));
 }

@@ -5,10 +5,9 @@
  * answer with CORS unless the controlPlaneNoCors knob says otherwise, so tests can show both.
  */
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
-import { sendError, sendJson, type ServerContext } from '../context';
+import { sendFailure, sendJson, verifiedBody, type ServerContext } from '../context';
 import { datastoreArn, type Datastore } from '../datastores';
-import { AhiError, badId, ID_RE, isAwsError, readBody, signedHeaders } from '../http';
-import { verifySigV4 } from '../sigv4';
+import { AhiError, badId, ID_RE } from '../http';
 import { bump } from '../stats';
 
 const LIST = /^\/datastore\/?$/;
@@ -83,26 +82,10 @@ export async function handleControlPlane(
   const id = GET.exec(path)?.[1];
   bump(stats.byOperation, id === undefined ? 'listDatastores' : 'getDatastore');
   try {
-    const body = await readBody(req);
-    await verifySigV4(
-      {
-        method: req.method,
-        path,
-        query: Object.fromEntries(url.searchParams),
-        headers: signedHeaders(req),
-        body,
-      },
-      ctx.auth,
-    );
+    await verifiedBody(ctx, req, url);
     if (id === undefined) return listDatastores(ctx, res, url);
     return getDatastore(ctx, res, id);
   } catch (e) {
-    if (isAwsError(e)) return sendError(ctx, res, e);
-    console.error('ahi-server: internal error:', e);
-    return sendError(
-      ctx,
-      res,
-      new AhiError(500, 'InternalServerException', 'Internal server error'),
-    );
+    sendFailure(ctx, res, e);
   }
 }

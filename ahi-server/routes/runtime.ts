@@ -5,10 +5,9 @@
  */
 import http2, { type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import { gzipSync } from 'node:zlib';
-import { sendError, sendJson, type ServerContext } from '../context';
+import { sendFailure, sendJson, verifiedBody, type ServerContext } from '../context';
 import type { ImageSet } from '../imageSet';
-import { AhiError, badId, ID_RE, isAwsError, readBody, signedHeaders } from '../http';
-import { verifySigV4 } from '../sigv4';
+import { AhiError, badId, ID_RE } from '../http';
 import { bump } from '../stats';
 import { searchImageSets } from './search';
 
@@ -195,17 +194,7 @@ export async function handleRuntime(
         `Unknown operation ${req.method} ${path}`,
       );
     }
-    const body = await readBody(req);
-    await verifySigV4(
-      {
-        method: req.method,
-        path,
-        query: Object.fromEntries(url.searchParams),
-        headers: signedHeaders(req),
-        body,
-      },
-      ctx.auth,
-    );
+    const body = await verifiedBody(ctx, req, url);
     if (operation === 'searchImageSets') {
       findSet(ctx, route[1]!);
       return searchImageSets(ctx, res, route[1]!, url, body);
@@ -215,12 +204,6 @@ export async function handleRuntime(
     if (operation === 'getImageSetMetadata') return await getImageSetMetadata(ctx, res, set, url);
     return getImageSet(ctx, res, set);
   } catch (e) {
-    if (isAwsError(e)) return sendError(ctx, res, e);
-    console.error('ahi-server: internal error:', e);
-    return sendError(
-      ctx,
-      res,
-      new AhiError(500, 'InternalServerException', 'Internal server error'),
-    );
+    sendFailure(ctx, res, e);
   }
 }
