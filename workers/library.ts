@@ -5,7 +5,13 @@
  */
 import { transfer } from 'comlink';
 import { toErrorInfo } from '../src/core/errors';
-import type { DecodedPixels, LibraryWorkerApi, ReceivedFrame } from '../src/core/protocol';
+import type { DecodedPixels, LibraryWorkerApi, Outcome, ReceivedFrame } from '../src/core/protocol';
+import {
+  finishDestination,
+  openDestination,
+  partsWritten,
+  retryDestination,
+} from '../src/io/destination';
 import { exportBundle } from '../src/io/bundle';
 import { unpackBits } from '../src/core/bits';
 import type { DecodedView } from '../src/core/codec';
@@ -98,6 +104,14 @@ function throttled(progress: (frames: number, bytes: number) => void) {
   };
 }
 
+async function outcome<T>(p: Promise<T>): Promise<Outcome<T>> {
+  try {
+    return { ok: true, value: await p };
+  } catch (e) {
+    return { ok: false, error: toErrorInfo(e) };
+  }
+}
+
 /** Exports under way, by ID: `cancelExport` aborts one. */
 const exports = new Map<string, AbortController>();
 
@@ -136,4 +150,15 @@ export const library = {
     exports.get(exportId)?.abort();
   },
   room: (bytes) => hasRoomFor(bytes),
+  destinationOpen: (jobId) => outcome(openDestination(jobId)),
+  async destinationParts(jobId, keys) {
+    try {
+      await partsWritten(jobId, keys);
+      return undefined;
+    } catch (e) {
+      return toErrorInfo(e);
+    }
+  },
+  destinationRetry: (jobId) => retryDestination(jobId).catch(() => undefined),
+  destinationFinish: (jobId, total) => outcome(finishDestination(jobId, total)),
 } satisfies LibraryWorkerApi;

@@ -11,15 +11,22 @@ import type { BundleSummary, ExportTarget } from '../core/protocol';
 import { exportJob } from '../pool/libraryWorker';
 import { appStore, updateExport } from '../state/store';
 
-/** The format exports use until the UI offers a choice (the outputs issue adds DICOM, NIfTI). */
 /** The export format's ID (io/exports) for the form's choice, and what its bundles are called. */
-function chosenFormat(): { id: string; suffix: string } {
-  const { exportFormat, dicomSyntax } = appStore.getState().settings;
+export function chosenFormat(): { id: string; suffix: string; label: string } {
+  const { exportFormat, dicomSyntax, niftiCompression } = appStore.getState().settings;
   if (exportFormat === 'dicom')
     return dicomSyntax === 'explicit'
-      ? { id: 'dicom-explicit', suffix: '-dicom-explicit' }
-      : { id: 'dicom', suffix: '-dicom' };
-  return { id: exportFormat, suffix: exportFormat === 'ahi-retrieve' ? '' : `-${exportFormat}` };
+      ? {
+          id: 'dicom-explicit',
+          suffix: '-dicom-explicit',
+          label: 'DICOM (Explicit VR Little Endian)',
+        }
+      : { id: 'dicom', suffix: '-dicom', label: 'DICOM (as stored)' };
+  if (exportFormat === 'nifti')
+    return niftiCompression === 'none'
+      ? { id: 'nifti-nii', suffix: '-nifti', label: 'NIfTI (.nii)' }
+      : { id: 'nifti', suffix: '-nifti', label: 'NIfTI (.nii.gz)' };
+  return { id: 'ahi-retrieve', suffix: '', label: "ahi-retrieve's layout" };
 }
 
 let running: AbortController | undefined;
@@ -113,7 +120,7 @@ export function download(blob: Blob, name: string): void {
  * (File System Access), else built as a download. Works for unfinished jobs (what is stored).
  */
 /** The DICOM folder template checked before any picker opens; false (and said) when it is wrong. */
-function templateOk(jobId: string, kind: 'zip' | 'folder'): boolean {
+export function templateOk(jobId: string, kind: 'zip' | 'folder'): boolean {
   const { exportFormat, dicomTemplate } = appStore.getState().settings;
   if (exportFormat !== 'dicom') return true;
   try {

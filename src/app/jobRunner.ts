@@ -16,11 +16,15 @@ import {
   type JobState,
   type PersistedSettings,
 } from '../core/job';
+import type { Destination } from '../core/destination';
+import { toErrorInfo } from '../core/errors';
 import { putFailures, saveJob, type FailureRecord } from '../io/store';
+import { destinationParts, finishDestination } from '../pool/libraryWorker';
 import { Scheduler } from '../pool/scheduler';
 import { keepStandby, WorkerPool } from '../pool/workerPool';
 import { JobMetrics, SAMPLE_MS } from '../state/metrics';
-import { appStore, updateJob } from '../state/store';
+import { appStore, updateDestination, updateJob } from '../state/store';
+import { destinationMessage } from './destination';
 
 const MAX_LISTED_FAILURES = 200;
 const SAVE_MS = 2000;
@@ -34,6 +38,7 @@ export function startPool(
   jobId: string,
   s: PersistedSettings,
   credentials: CredentialManager,
+  destination?: Destination,
 ): Promise<WorkerPool> {
   const pool = WorkerPool.create(
     Math.max(1, s.workers),
@@ -43,7 +48,9 @@ export function startPool(
       format: s.format,
       verify: s.verify,
       jobId,
-      sink: { kind: 'browser' },
+      sink: destination
+        ? { kind: 'folder', root: destination.root, format: destination.format }
+        : { kind: 'browser' },
     },
     credentials.credentials,
   );
@@ -89,6 +96,12 @@ export class JobRunner {
   private saving = Promise.resolve();
   /** frames stored before this run (a resume) */
   private readonly skipped: number;
+  /** frames written to the destination folder since the last tick, for its assembler */
+  private written: string[] = [];
+  /** the run is ending (finish under way or over) */
+  private ending = false;
+  /** every frame is in, but the destination folder's last files or index could not be written */
+  private folderUnfinished = false;
 
   constructor(
     readonly record: JobRecord,
@@ -178,8 +191,27 @@ export class JobRunner {
       if (reason in this.unverifiableReasons || Object.keys(this.unverifiableReasons).length < 20)
         this.unverifiableReasons[reason] = (this.unverifiableReasons[reason] ?? 0) + 1;
     }
+    if (result.outcome !== 'failed' && this.record.destination) this.written.push(frame.key);
     this.wanted.delete(frame.key);
     this.hooks.frame?.(frame, result);
+  }
+
+  /**
+   * Hands the frames written since the last call to the destination's assembler (the library
+   * worker); a failure there (the disk full while assembling) pauses the job like a worker's.
+   */
+  private async handOver(): Promise<boolean> {
+    if (!this.record.destination || this.written.length === 0) return true;
+    const keys = this.written;
+    this.written = [];
+    const error = await destinationParts(this.record.id, keys);
+    if (!error) return true;
+    this.written.unshift(...keys);
+    if (this.scheduler && appStore.getState().job.phase === 'running') {
+      await this.scheduler.pause();
+      await this.blocked(error);
+    }
+    return false;
   }
 
   private problem(error: ErrorInfo) {
@@ -189,6 +221,7 @@ export class JobRunner {
   }
 
   private tick(): void {
+    void this.handOver();
     const now = performance.now();
     this.scheduler?.tune(now);
     const inFlight = this.pool?.workers.reduce((n, w) => n + (w.stats?.inFlight ?? 0), 0) ?? 0;
@@ -294,6 +327,11 @@ export class JobRunner {
   async resume(credentials?: Parameters<CredentialManager['replace']>[0]): Promise<void> {
     if (credentials) this.credentials.replace(credentials);
     updateJob({ phase: 'running', error: undefined });
+    if (this.folderUnfinished) {
+      this.folderUnfinished = false;
+      await this.finish('done');
+      return;
+    }
     this.scheduler?.resume();
     await this.save('running');
   }
@@ -327,9 +365,16 @@ export class JobRunner {
   }
 
   private async finish(phase: 'done' | 'cancelled'): Promise<void> {
-    if (this.sampler === undefined && phase === 'done') return;
+    if (this.ending) return;
+    this.ending = true;
     if (this.sampler !== undefined) clearInterval(this.sampler);
     this.sampler = undefined;
+    if (phase === 'done' && this.record.destination && !(await this.finishFolder())) {
+      // Paused with the reason: Resume finishes the folder.
+      this.ending = false;
+      this.folderUnfinished = true;
+      return;
+    }
     performance.mark('ahi:done');
     this.metrics.sample(performance.now(), 0);
     this.publish();
@@ -343,6 +388,31 @@ export class JobRunner {
     await this.save(phase);
     this.dispose();
     this.done();
+  }
+
+  /**
+   * A destination job's end: the last files assembled and the index written, said in words; when
+   * that fails the job pauses (Resume checks the folder and finishes it).
+   */
+  private async finishFolder(): Promise<boolean> {
+    const destination = this.record.destination!;
+    updateDestination({ phase: 'finishing', message: 'Writing the last files and the index…' });
+    try {
+      if (!(await this.handOver())) throw new Error('assembling stopped');
+      const summary = await finishDestination(this.record.id, this.plan.frames.length);
+      updateDestination({
+        phase: 'done',
+        message: destinationMessage(summary, destination.format),
+      });
+      return true;
+    } catch (e) {
+      const error = toErrorInfo(e);
+      updateDestination({ phase: 'failed', message: error.message });
+      this.publish();
+      updateJob({ phase: 'paused', error });
+      await this.save('paused', error);
+      return false;
+    }
   }
 
   dispose(): void {

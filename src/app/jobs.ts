@@ -13,11 +13,13 @@ import {
   deleteJob as dbDeleteJob,
   failureKeys,
   getFailures,
+  getJob,
   listJobs,
   storedFrameKeys,
 } from '../io/store';
 import { checkEndpoint, checkRegion } from '../io/endpoint';
 import { readManifestFiles } from '../io/files';
+import { destinationIntact, retryDestination } from '../pool/libraryWorker';
 import { inPlanWorker, keepPlanWorkerReady } from '../pool/planWorker';
 import { keepStandby, NO_POOL_EVENTS, type WorkerPool } from '../pool/workerPool';
 import type { JobMetrics } from '../state/metrics';
@@ -26,10 +28,12 @@ import {
   appStore,
   initialJob,
   setJobs,
+  updateDestination,
   updateJob,
   updateSettings,
   updateViewer,
 } from '../state/store';
+import { allowWriting, destinationForStart } from './destination';
 import { credentialInput, persistedSettings, sourceRequest, workerCount } from './form';
 import { JobRunner, startPool } from './jobRunner';
 import { checkSize } from './size';
@@ -57,9 +61,13 @@ async function run(
   /** a new job's pool, started while it was prepared; a new job has nothing stored or failed */
   fresh?: Promise<WorkerPool>,
 ): Promise<void> {
+  // A destination folder's frames count when their file is as written (size and CRC-32).
   const [stored, failed] = fresh
     ? [new Set<string>(), new Set<string>()]
-    : await Promise.all([storedFrameKeys(record.id), failureKeys(record.id)]);
+    : await Promise.all([
+        record.destination ? destinationIntact(record.id) : storedFrameKeys(record.id),
+        failureKeys(record.id),
+      ]);
   const todo = plan.frames.filter((f) => !stored.has(f.key));
   // The runner refreshes the stored-jobs list itself whenever it saves a new state.
   const r = new JobRunner(record, plan, todo, credentials, {
@@ -112,12 +120,20 @@ export async function start(): Promise<void> {
     const endpoint = checkEndpoint(settings.endpoint, region);
     // Remembered once they make sense: a mistyped endpoint is not there again after a reload.
     rememberSettings();
+    // A folder written while downloading decides what the workers keep (codestreams or pixels);
+    // its permission is asked for first, while the click still counts.
+    const chosen = persistedSettings(settings, endpoint, region);
+    const { destination, format } = destinationForStart(chosen.format);
+    const persisted = { ...chosen, format };
+    if (destination) {
+      await allowWriting(destination.root);
+      updateDestination({ phase: 'writing', message: undefined });
+    }
     const credentials = await CredentialManager.create(credentialInput());
     const jobId = crypto.randomUUID();
-    const persisted = persistedSettings(settings, endpoint, region);
     // The workers spawn and load their codec while the job is prepared (100-150 ms saved before
     // the first frame); a job that cannot be prepared ends them.
-    const pool = startPool(jobId, persisted, credentials);
+    const pool = startPool(jobId, persisted, credentials, destination);
     pool.catch(() => {}); // its failure is the runner's to report, when it awaits the pool
     // The first frame is fetched and shown as soon as the manifest names it, while the plan
     // worker fetches metadata and saves the job; its task then uses that response. (The plan
@@ -149,6 +165,7 @@ export async function start(): Promise<void> {
             source: sourceRequest(settings),
             settings: persisted,
             credentials: credentials.credentials,
+            ...(destination ? { destination } : {}),
           },
           proxy(firstFrame),
           proxy((done: number, total: number) => updateJob({ gathering: { done, total } })),
@@ -180,11 +197,20 @@ export async function resume(jobId?: string): Promise<void> {
   try {
     if (runner && (!jobId || jobId === runner.record.id)) {
       const input = credentialInput();
+      const { destination } = runner.record;
+      if (destination) {
+        // Asked from the click: a folder whose permission was withdrawn is asked for again.
+        await allowWriting(destination.root);
+        await retryDestination(runner.record.id);
+      }
       await runner.resume(input.kind === 'static' ? checkStatic(input) : undefined);
       return;
     }
     const id = jobId ?? appStore.getState().job.id;
     if (!id) throw new RetrieveError('BadInput', 'There is no stored job to resume: press Start.');
+    // After a reload or a restart the browser asks again before the page writes to the folder.
+    const destination = (await getJob(id))?.destination;
+    if (destination) await allowWriting(destination.root);
     if (runner) await cancel();
     updateJob({ ...initialJob(), id, phase: 'preparing' });
     const credentials = await CredentialManager.create(credentialInput());

@@ -24,3 +24,16 @@ export function crc32(bytes: Uint8Array): number {
   const d = hasher.digest('binary');
   return ((d[0]! << 24) | (d[1]! << 16) | (d[2]! << 8) | d[3]!) >>> 0;
 }
+
+/** A CRC-32 of its own, fed piece by piece (a file streamed while it is written). */
+export async function crc32Hasher(): Promise<{ update(bytes: Uint8Array): void; value(): number }> {
+  const h = await createCRC32();
+  h.init();
+  return {
+    update: (bytes) => void h.update(bytes),
+    value: () => {
+      const d = h.digest('binary');
+      return ((d[0]! << 24) | (d[1]! << 16) | (d[2]! << 8) | d[3]!) >>> 0;
+    },
+  };
+}

@@ -4,6 +4,7 @@
  * resumed, is it busy, does this error stop the whole job). The store, the database, the runner,
  * the scheduler and the UI all answer them here, so a new phase or rule is added once.
  */
+import type { Destination } from './destination';
 import type { ErrorCode, ErrorInfo } from './errors';
 import type { JobSettings } from './protocol';
 
@@ -54,6 +55,7 @@ const BLOCKING: ReadonlySet<ErrorCode> = new Set([
   'ExpiredCredentials',
   'QuotaExceeded',
   'StorageFailed',
+  'WriteRefused',
 ]);
 
 export const blocksTheJob = (code: ErrorCode): boolean => BLOCKING.has(code);
@@ -88,6 +90,8 @@ export interface JobRecord {
   settings: PersistedSettings;
   totals: JobTotals;
   lastError?: ErrorInfo;
+  /** a folder written while downloading; none: the browser's store */
+  destination?: Destination;
 }
 
 /** A manifest or metadata document a job was planned from. */

@@ -6,6 +6,7 @@
  * transferred ArrayBuffers, never copies. Errors cross as ErrorInfo (code and message), never as
  * thrown objects, which lose everything but their message on the way.
  */
+import type { Destination, DestinationSummary } from './destination';
 import type { ErrorInfo } from './errors';
 import type { JobRecord, PersistedSettings } from './job';
 import type { Plan, PlannedFrame } from './plan';
@@ -256,7 +257,21 @@ export interface LibraryWorkerApi {
    * undefined when the browser does not say.
    */
   room(bytes: number): Promise<boolean | undefined>;
+  /**
+   * A destination job resumed: the keys of its frames intact in the folder (file size and CRC-32
+   * as written); files whose parts are all in are assembled meanwhile.
+   */
+  destinationOpen(jobId: string): Promise<Outcome<string[]>>;
+  /** The retrieval workers wrote these frames' parts; an error that stopped assembling, if any. */
+  destinationParts(jobId: string, keys: string[]): Promise<ErrorInfo | undefined>;
+  /** A paused destination job resumes: files waiting to be assembled are tried again. */
+  destinationRetry(jobId: string): Promise<void>;
+  /** The job ended: the last files assembled and the index written. */
+  destinationFinish(jobId: string, total: number): Promise<Outcome<DestinationSummary>>;
 }
+
+/** A result, or why there is none, as data (errors lose their code crossing a worker). */
+export type Outcome<T> = { ok: true; value: T } | { ok: false; error: ErrorInfo };
 
 /** Where a new job's frames come from: each kind is one module of src/io/sources. */
 export type SourceRequest =
@@ -273,6 +288,8 @@ export interface PlanRequest {
   source: SourceRequest;
   settings: PersistedSettings;
   credentials: Credentials;
+  /** a folder written while downloading (kept in the job's record) */
+  destination?: Destination;
 }
 
 /** A source's size before Start: what the plan worker learns from its documents. */

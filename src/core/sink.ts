@@ -24,6 +24,18 @@ export interface StoredFrame {
   /** the file holding the bytes, from `offset` (set by the sink) */
   file?: string;
   offset?: number;
+  /**
+   * A frame written to a folder (core/destination.ts): the size and CRC-32 of the whole file named
+   * by `file` when it was written, which a resume checks the file against. For a frame of its own
+   * file they are the frame's; for a file assembled from several frames (a multi-frame DICOM
+   * instance, a NIfTI volume), the file's.
+   */
+  fileSize?: number;
+  fileCrc?: number;
+  /** the frame's bytes are inside `file` but not readable at an offset (a gzipped volume) */
+  packed?: boolean;
+  /** verified, but the destination's format has no place for it (a series forming no volume): why */
+  leftOut?: string;
   /** decoded geometry, for pixels */
   width?: number;
   height?: number;
@@ -47,5 +59,10 @@ export interface FrameSink {
   close(): Promise<void>;
 }
 
-/** Which sink a job's retrieval workers write to. */
-export type SinkChoice = { kind: 'browser' };
+/**
+ * Which sink a job's retrieval workers write to: the browser's store, or a folder on disk written
+ * while downloading (the frame files of ahi-retrieve's layout, or each frame's part for formats
+ * assembled from several frames: core/destination.ts).
+ */
+export type SinkChoice =
+  { kind: 'browser' } | { kind: 'folder'; root: FileSystemDirectoryHandle; format: string };

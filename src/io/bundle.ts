@@ -7,6 +7,7 @@
 import { bundleName } from '../core/bundleName';
 import { RetrieveError } from '../core/errors';
 import type { BundleSummary, ExportRequest } from '../core/protocol';
+import { Folder } from './folder';
 import { getJob } from './store';
 import { exportFormat } from './exports';
 import type { ExportContext } from './exports/format';
@@ -96,22 +97,6 @@ export async function exportBundle(
   }
 }
 
-async function writeFile(
-  dir: FileSystemDirectoryHandle,
-  name: string,
-  data: ArrayBuffer | string,
-): Promise<void> {
-  const file = await dir.getFileHandle(name, { create: true });
-  const w = await file.createWritable();
-  try {
-    await w.write(data);
-    await w.close();
-  } catch (e) {
-    await w.abort().catch(() => {});
-    throw e;
-  }
-}
-
 /** Files written at a time: each write is a few IPC round trips, so some overlap pays. */
 const FOLDER_WRITES = 4;
 
@@ -121,28 +106,13 @@ async function writeFolder(
   root: FileSystemDirectoryHandle,
   signal: AbortSignal,
 ): Promise<void> {
-  const dirs = new Map<string, Promise<FileSystemDirectoryHandle>>();
-  const dirOf = (path: string[]): Promise<FileSystemDirectoryHandle> => {
-    if (path.length === 0) return Promise.resolve(root);
-    const key = path.join('/');
-    let d = dirs.get(key);
-    if (!d) {
-      d = dirOf(path.slice(0, -1)).then((parent) =>
-        parent.getDirectoryHandle(path[path.length - 1]!, { create: true }),
-      );
-      dirs.set(key, d);
-    }
-    return d;
-  };
+  const folder = new Folder(root);
   const writing = new Set<Promise<void>>();
   let failure: Error | undefined;
   for await (const entry of entries) {
     if (failure !== undefined || signal.aborted) break;
-    const parts = entry.name.split('/');
-    const file = parts.pop()!;
-    const data = typeof entry.data === 'string' ? entry.data : (entry.data as ArrayBuffer);
-    const w: Promise<void> = dirOf(parts)
-      .then((dir) => writeFile(dir, file, data))
+    const w: Promise<void> = folder
+      .write(entry.name, entry.data)
       .catch((e: unknown) => {
         failure ??= e instanceof Error ? e : new Error('A file could not be written', { cause: e });
       })

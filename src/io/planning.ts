@@ -4,6 +4,7 @@
  * the job. It runs in a short-lived worker (workers/plan.ts), so megabytes of JSON are parsed,
  * stringified and stored without blocking the page.
  */
+import { assembles } from '../core/destination';
 import { RetrieveError } from '../core/errors';
 import { buildPlan, enrichPlan } from '../core/manifest';
 import { manifestFiles, mergeManifests, toAhiRetrieveManifest } from '../core/manifestParts';
@@ -132,8 +133,10 @@ export async function prepareJob(
   // 2,000-frame metadata document is 1.9 MB of JSON: 20-60 ms per parse in a fresh worker).
   let plan = buildPlan(sources);
   if (plan.frames[0]) firstFrame?.(plan.frames[0]);
+  // A folder written as DICOM or NIfTI needs every image set's attributes, not only checksums.
+  const needsAttributes = req.destination !== undefined && assembles(req.destination.format);
   for (const set of plan.imageSets) {
-    if (set.hasChecksums) continue;
+    if (set.hasChecksums && !needsAttributes) continue;
     const metadata: JobSource = {
       name: `${set.imageSetId}-metadata.json`,
       content: await fetchMetadata(client, set.datastoreId, set.imageSetId),
@@ -150,6 +153,7 @@ export async function prepareJob(
     state: 'running',
     settings: req.settings,
     totals: { frames: plan.frames.length, verified: 0, stored: 0, failed: 0, bytes: 0 },
+    ...(req.destination ? { destination: req.destination } : {}),
   };
   await createJob(record, sources);
   return { record, plan };

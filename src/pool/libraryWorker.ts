@@ -4,11 +4,14 @@
  */
 import { proxy, wrap, type Remote } from 'comlink';
 import { RetrieveError } from '../core/errors';
+import type { DestinationSummary } from '../core/destination';
+import type { ErrorInfo } from '../core/errors';
 import type {
   BundleSummary,
   DecodedPixels,
   ExportRequest,
   LibraryWorkerApi,
+  Outcome,
   ReceivedFrame,
 } from '../core/protocol';
 
@@ -74,4 +77,31 @@ export async function exportJob(
 /** Whether the site's storage would hold `bytes` more now (undefined: the browser does not say). */
 export function storageRoom(bytes: number): Promise<boolean | undefined> {
   return library().room(bytes);
+}
+
+/** The outcome's value, or its error thrown as a RetrieveError. */
+function valueOf<T>(outcome: Outcome<T>): T {
+  if (outcome.ok) return outcome.value;
+  const { code, message, ...details } = outcome.error;
+  throw new RetrieveError(code, message, details);
+}
+
+/** A destination job's frames intact in its folder (a resume fetches the others). */
+export async function destinationIntact(jobId: string): Promise<Set<string>> {
+  return new Set(valueOf(await library().destinationOpen(jobId)));
+}
+
+/** Frames whose parts the workers wrote; the error that stopped assembling, if any. */
+export function destinationParts(jobId: string, keys: string[]): Promise<ErrorInfo | undefined> {
+  return library().destinationParts(jobId, keys);
+}
+
+/** A paused destination job resumes: files waiting to be assembled are tried again. */
+export function retryDestination(jobId: string): Promise<void> {
+  return library().destinationRetry(jobId);
+}
+
+/** Ends a destination job: the last files assembled, the index written. */
+export async function finishDestination(jobId: string, total: number): Promise<DestinationSummary> {
+  return valueOf(await library().destinationFinish(jobId, total));
 }

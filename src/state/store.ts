@@ -48,6 +48,19 @@ export interface SettingsSlice extends JobSettings {
   dicomSyntax: 'stored' | 'explicit';
   /** where each DICOM file goes (core/pathTemplate.ts) */
   dicomTemplate: string;
+  /** NIfTI volumes gzipped (.nii.gz) or not (.nii) */
+  niftiCompression: 'gz' | 'none';
+}
+
+/**
+ * "Save to folder while downloading": the folder picked for the next Start (never remembered in
+ * localStorage: a handle cannot go there; a job keeps its own in its record).
+ */
+export interface DestinationSlice {
+  root?: FileSystemDirectoryHandle;
+  /** the job's folder: what was written there, or why writing stopped */
+  message?: string;
+  phase?: 'writing' | 'finishing' | 'done' | 'failed';
 }
 
 /** Held in memory only: never persisted, never logged. */
@@ -216,6 +229,7 @@ export interface AppState {
   storage: StorageSlice;
   search: SearchSlice;
   size: SizeSlice;
+  destination: DestinationSlice;
 }
 
 export const initialJob = (): JobSlice => ({
@@ -264,6 +278,7 @@ export const initialSettings = (): SettingsSlice => ({
   exportFormat: 'ahi-retrieve',
   dicomSyntax: 'stored',
   dicomTemplate: DEFAULT_DICOM_TEMPLATE,
+  niftiCompression: 'gz',
 });
 
 export const initialViewer = (): ViewerSlice => ({
@@ -289,6 +304,7 @@ export function createAppStore() {
     storage: {},
     search: initialSearch(),
     size: initialSize(),
+    destination: {},
   }));
 }
 
@@ -322,6 +338,9 @@ export function updateViewer(patch: Partial<ViewerSlice>) {
 export function updateExport(patch: Partial<ExportSlice>) {
   appStore.setState((s) => ({ exporting: { ...s.exporting, ...patch } }));
 }
+export function updateDestination(patch: Partial<DestinationSlice>) {
+  appStore.setState((s) => ({ destination: { ...s.destination, ...patch } }));
+}
 export function setStorage(storage: StorageSlice) {
   appStore.setState({ storage });
 }
@@ -346,5 +365,6 @@ export const REMEMBERED_SETTINGS = [
   'cognitoEndpoint',
   'exportFormat',
   'dicomSyntax',
+  'niftiCompression',
   'dicomTemplate',
 ] as const;

@@ -1,4 +1,5 @@
 /** Format, verification, concurrency and the Start / Pause / Resume / Cancel buttons. */
+import { chooseDestination, clearDestination, folderUnsupported } from '../app/destination';
 import { cancelExport, exportJobFolder, exportJobZip } from '../app/exports';
 import { cancel, pause, resume, setInFlight, start } from '../app/jobs';
 import { formatBytes } from '../core/format';
@@ -19,6 +20,8 @@ export function JobControls() {
   const exportFormat = useApp((s) => s.settings.exportFormat);
   const dicomSyntax = useApp((s) => s.settings.dicomSyntax);
   const dicomTemplate = useApp((s) => s.settings.dicomTemplate);
+  const niftiCompression = useApp((s) => s.settings.niftiCompression);
+  const destination = useApp((s) => s.destination);
   const exportBusy = exporting.phase === 'running';
   const busy = isBusy(phase);
   const resumable = hasJob && canResume(phase);
@@ -124,6 +127,20 @@ export function JobControls() {
             </select>
           </label>
         )}
+        {exportFormat === 'nifti' && (
+          <label>
+            NIfTI file
+            <select
+              value={niftiCompression}
+              onChange={(e) =>
+                updateSettings({ niftiCompression: e.target.value as 'gz' | 'none' })
+              }
+            >
+              <option value="gz">.nii.gz (gzipped)</option>
+              <option value="none">.nii (uncompressed)</option>
+            </select>
+          </label>
+        )}
         {exportFormat === 'dicom' && (
           <label className="wide">
             Folder template
@@ -135,6 +152,12 @@ export function JobControls() {
           </label>
         )}
       </div>
+      <DestinationControl busy={busy} root={destination.root} />
+      {destination.message && (
+        <p className={`destination-status ${destination.phase ?? ''}`} aria-live="polite">
+          {destination.message}
+        </p>
+      )}
       <div className="buttons export">
         <button
           type="button"
@@ -169,5 +192,61 @@ export function JobControls() {
         </p>
       )}
     </fieldset>
+  );
+}
+
+/**
+ * "Save to folder while downloading": before Start, a folder the job writes its files to in the
+ * export format above, as frames arrive; or, where the browser cannot, why not.
+ */
+function DestinationControl({
+  busy,
+  root,
+}: {
+  busy: boolean;
+  root: FileSystemDirectoryHandle | undefined;
+}) {
+  const unsupported = folderUnsupported();
+  if (unsupported)
+    return (
+      <p className="destination unsupported">
+        <label className="inline">
+          <input type="checkbox" disabled checked={false} readOnly />
+          Save to folder while downloading
+        </label>{' '}
+        <span className="hint">{unsupported}</span>
+      </p>
+    );
+  return (
+    <p className="destination">
+      <label className="inline">
+        <input
+          type="checkbox"
+          checked={root !== undefined}
+          disabled={busy}
+          onChange={(e) => {
+            if (e.target.checked) void chooseDestination();
+            else clearDestination();
+          }}
+        />
+        Save to folder while downloading
+      </label>{' '}
+      {root ? (
+        <span className="hint">
+          into <strong>{root.name}</strong>, in the export format above (nothing kept in the browser
+          but small records for resume).{' '}
+          <button
+            type="button"
+            className="link"
+            disabled={busy}
+            onClick={() => void chooseDestination()}
+          >
+            Change folder
+          </button>
+        </span>
+      ) : (
+        <span className="hint">off: frames are kept in the browser until you export them.</span>
+      )}
+    </p>
   );
 }

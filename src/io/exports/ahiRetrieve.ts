@@ -4,6 +4,7 @@
  * pixels, little-endian), plus the manifest or metadata documents the job was planned from and
  * `checksums.csv`.
  */
+import type { JobSource } from '../../core/job';
 import type { StoredFrame } from '../../core/sink';
 import { extensionFor } from '../../core/syntax';
 import { getJobSources, readStoredFrames } from '../store';
@@ -11,7 +12,7 @@ import type { ZipEntry } from '../zip';
 import type { ExportContext, ExportFormat } from './format';
 
 export const CHECKSUMS_FILE = 'checksums.csv';
-const CHECKSUM_HEADER =
+export const CHECKSUM_HEADER =
   'ImageFrameID,DatastoreID,ImageSetID,File,Format,Bytes,PixelCRC32,Verified\n';
 
 /** The file extension for what a stored frame holds: `.raw` for pixels, else its syntax's own. */
@@ -22,7 +23,7 @@ export function extensionOf(frame: Pick<StoredFrame, 'kind' | 'contentType'>): s
 export const framePath = (f: StoredFrame) =>
   `${f.datastoreId}/${f.imageSetId}/${f.frameId}.${extensionOf(f)}`;
 
-function checksumLine(f: StoredFrame): string {
+export function checksumLine(f: StoredFrame): string {
   const format = f.kind === 'pixels' ? 'raw' : f.contentType;
   const crc = f.checksum === undefined ? '' : String(f.checksum);
   const verified = f.verified ? 'yes' : f.note ? 'not verifiable' : 'no';
@@ -51,11 +52,13 @@ async function* entries({
     yield { name: framePath(f), data: f.data, lastModified: new Date(f.storedAt || Date.now()) };
     progress(summary.frames, summary.bytes);
   }
-  for (const s of (await getJobSources(jobId)) ?? []) {
-    yield { name: sourceFileName(s.name), data: s.content };
-  }
+  yield* sourceEntries((await getJobSources(jobId)) ?? []);
   yield { name: CHECKSUMS_FILE, data: lines.join('') };
 }
+
+/** The manifests and metadata documents a job was planned from, as top-level files. */
+export const sourceEntries = (sources: JobSource[]): ZipEntry[] =>
+  sources.map((s) => ({ name: sourceFileName(s.name), data: s.content }));
 
 export const ahiRetrieveFormat: ExportFormat = {
   id: 'ahi-retrieve',

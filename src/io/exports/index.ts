@@ -6,13 +6,14 @@ import { RetrieveError } from '../../core/errors';
 import { ahiRetrieveFormat } from './ahiRetrieve';
 import { dicomAsStoredFormat, dicomExplicitFormat } from './dicom';
 import type { ExportFormat } from './format';
-import { niftiFormat } from './nifti';
+import { niftiGzFormat, niftiRawFormat } from './nifti';
 
 export const EXPORT_FORMATS: readonly ExportFormat[] = [
   ahiRetrieveFormat,
   dicomAsStoredFormat,
   dicomExplicitFormat,
-  niftiFormat,
+  niftiGzFormat,
+  niftiRawFormat,
 ];
 
 export function exportFormat(id: string): ExportFormat {

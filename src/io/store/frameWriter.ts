@@ -1,13 +1,12 @@
 /**
  * The browser's store as a FrameSink: put() appends a frame's bytes to this writer's file for the
  * job (a file no other writer touches) and resolves when the frame's record has committed to
- * IndexedDB. Records go through a group commit: one transaction in flight, everything that arrives
- * meanwhile rides in the next one, so IndexedDB keeps up without adding latency when idle. A
- * commit writes only what it must: a frame's failure record is deleted only when an earlier run
- * left one. Runs in a dedicated worker (synchronous access handles exist nowhere else).
+ * IndexedDB (a group commit: records.ts). Runs in a dedicated worker (synchronous access handles
+ * exist nowhere else).
  */
 import type { FrameSink, StoredFrame } from '../../core/sink';
 import { openFrameFile, type OpenFile } from './frameFiles';
+import { RecordCommitter } from './records';
 import type { Db } from './schema';
 
 /** A job's frame file as this writer appends to it. */
@@ -18,25 +17,19 @@ interface FrameFile {
   size: number;
 }
 
-interface Pending {
-  frame: StoredFrame;
-  failedBefore: boolean;
-  resolve: () => void;
-  reject: (e: unknown) => void;
-}
-
 /**
  * Stores frames. A QuotaExceededError from the file rejects that frame; from IndexedDB, every
  * frame of that transaction.
  */
 export class FrameWriter implements FrameSink {
   private files = new Map<string, FrameFile>();
-  private waiting: Pending[] = [];
-  private committing = false;
+  private readonly records: RecordCommitter;
   /** bytes whose record has not committed yet: the worker stops fetching past a bound */
   pendingBytes = 0;
 
-  constructor(private readonly db: Db) {}
+  constructor(db: Db) {
+    this.records = new RecordCommitter(db);
+  }
 
   private fileFor(jobId: string): FrameFile {
     let f = this.files.get(jobId);
@@ -67,13 +60,9 @@ export class FrameWriter implements FrameSink {
         if (written !== size)
           throw new DOMException(`Wrote ${written} of ${size} bytes`, 'QuotaExceededError');
         file.size += size;
-        this.waiting.push({
-          frame: { ...frame, file: file.open!.name, offset, size },
-          failedBefore,
-          resolve,
-          reject,
-        });
-        if (!this.committing) void this.commit();
+        this.records
+          .add({ ...frame, file: file.open!.name, offset, size }, failedBefore)
+          .then(resolve, reject);
       };
       if (file.open) {
         try {
@@ -88,35 +77,6 @@ export class FrameWriter implements FrameSink {
       }
     });
     return done.finally(() => (this.pendingBytes -= size));
-  }
-
-  private async commit(): Promise<void> {
-    this.committing = true;
-    while (this.waiting.length > 0) {
-      const batch = this.waiting;
-      this.waiting = [];
-      try {
-        const clear = batch.filter((e) => e.failedBefore);
-        const tx = this.db.transaction(
-          clear.length ? ['frames', 'failures'] : ['frames'],
-          'readwrite',
-          // No flush to disk per commit: a frame lost to an OS crash or power cut is simply missing,
-          // and a resume fetches what is missing. (Bench: browser CPU 2.7 -> 2.5 ms per frame.)
-          { durability: 'relaxed' },
-        );
-        const frames = tx.objectStore('frames');
-        for (const e of batch) void frames.put(e.frame);
-        if (clear.length) {
-          const failures = tx.objectStore('failures');
-          for (const { frame } of clear) void failures.delete([frame.jobId, frame.key]);
-        }
-        await tx.done;
-        for (const e of batch) e.resolve();
-      } catch (e) {
-        for (const entry of batch) entry.reject(e);
-      }
-    }
-    this.committing = false;
   }
 
   /** Closes the files (a worker that ends closes them too). */

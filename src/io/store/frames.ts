@@ -4,6 +4,7 @@
  * files, or, for frames stored by earlier versions, from IndexedDB (legacy.ts).
  */
 import type { StoredFrame } from '../../core/sink';
+import { Folder } from '../folder';
 import { FrameFiles } from './frameFiles';
 import { inDatabase, LegacyBatchReader, legacyFrameBytes, type FrameRecord } from './legacy';
 import { jobRange, openDb } from './schema';
@@ -20,7 +21,9 @@ export async function storedFrameKeys(jobId: string): Promise<Set<string>> {
   const keys = new Set<string>();
   for await (const frames of frameBatches(jobId, 1000)) {
     for (const f of frames) {
-      if (f.file !== undefined && (f.offset ?? 0) + f.size > (await files.length(f.file))) continue;
+      // A destination folder's frames are checked by io/destination (size and CRC-32).
+      const inOpfs = f.file !== undefined && f.fileSize === undefined;
+      if (inOpfs && (f.offset ?? 0) + f.size > (await files.length(f.file!))) continue;
       keys.add(f.key);
     }
   }
@@ -28,7 +31,7 @@ export async function storedFrameKeys(jobId: string): Promise<Set<string>> {
 }
 
 /** A job's frame records in key order, `size` at a time (one request, one task, each). */
-async function* frameBatches(jobId: string, size: number): AsyncGenerator<FrameRecord[]> {
+export async function* frameBatches(jobId: string, size: number): AsyncGenerator<FrameRecord[]> {
   const db = await openDb();
   for (let after: string | undefined; ;) {
     const range =
@@ -52,8 +55,43 @@ export async function getStoredFrame(
   if (!frame) return undefined;
   const data = inDatabase(frame)
     ? await legacyFrameBytes(db, frame)
-    : await new FrameFiles(jobId).read(frame);
+    : frame.fileSize !== undefined
+      ? await inFolder(jobId, frame)
+      : await new FrameFiles(jobId).read(frame);
   return data ? { ...frame, data } : undefined;
+}
+
+/** A frame's bytes in its job's destination folder; undefined when not readable there. */
+async function inFolder(jobId: string, frame: StoredFrame): Promise<ArrayBuffer | undefined> {
+  const root = (await (await openDb()).get('jobs', jobId))?.destination?.root;
+  if (!root || !frame.file || frame.packed) return undefined;
+  try {
+    const file = await new Folder(root).read(frame.file);
+    const at = frame.offset ?? 0;
+    if (!file || file.size < at + frame.size) return undefined;
+    return await file.slice(at, at + frame.size).arrayBuffer();
+  } catch {
+    return undefined; // no permission (yet): not readable now
+  }
+}
+
+/** Frame records by key (undefined where there is none). */
+export async function getFrameRecords(
+  jobId: string,
+  keys: string[],
+): Promise<(StoredFrame | undefined)[]> {
+  const tx = (await openDb()).transaction('frames');
+  const store = tx.objectStore('frames');
+  const out = await Promise.all(keys.map((k) => store.get([jobId, k])));
+  await tx.done;
+  return out;
+}
+
+/** Replaces frame records (a destination's files assembled from their parts). */
+export async function putFrameRecords(frames: StoredFrame[]): Promise<void> {
+  const tx = (await openDb()).transaction('frames', 'readwrite');
+  for (const f of frames) void tx.objectStore('frames').put(f);
+  await tx.done;
 }
 
 /**

@@ -5,6 +5,7 @@
 export { DB_NAME, openDb, upgradeSchema, type Db, type FailureRecord } from './schema';
 export { FRAME_FILE_OPEN } from './frameFiles';
 export { FrameWriter } from './frameWriter';
+export { RecordCommitter } from './records';
 export {
   createJob,
   deleteJob,
@@ -16,5 +17,12 @@ export {
   putFailures,
   saveJob,
 } from './jobs';
-export { getStoredFrame, readStoredFrames, storedFrameKeys } from './frames';
+export {
+  frameBatches,
+  getFrameRecords,
+  getStoredFrame,
+  putFrameRecords,
+  readStoredFrames,
+  storedFrameKeys,
+} from './frames';
 export { hasRoomFor } from './room';

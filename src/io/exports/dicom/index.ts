@@ -4,8 +4,13 @@
  * folder template (idc-index's by default). Two transfer syntaxes: as stored (the codestreams AHI
  * sent, encapsulated) or Explicit VR Little Endian (decoded pixels). Every export also writes
  * `metadata.csv` (one row per series) and `checksums.csv` (one row per frame).
+ *
+ * The pieces are apart so that an export and a destination folder written while downloading
+ * (io/destination) make the same bytes: `dicomUnits` (each instance's file and frames),
+ * `dicomFile` (one instance's file from its frames) and `DicomIndex` (the two CSV files).
  */
 import { parseTemplate, renderTemplate, DEFAULT_DICOM_TEMPLATE } from '../../../core/pathTemplate';
+import type { JobSource } from '../../../core/job';
 import type { StoredFrame } from '../../../core/sink';
 import { getJobSources, getStoredFrame } from '../../store';
 import type { ZipEntry } from '../../zip';
@@ -21,31 +26,85 @@ const NATIVE = new Set(['1.2.840.10008.1.2', '1.2.840.10008.1.2.1', '1.2.840.100
 /** Syntaxes this app cannot decode: their frames stay as stored in either mode. */
 const VIDEO = /^1\.2\.840\.10008\.1\.2\.4\.10[0-8]$/;
 
-type Stored = StoredFrame & { data: ArrayBuffer };
+export type Stored = StoredFrame & { data: ArrayBuffer };
 
-/** An instance's pixel data: as stored where it can be, else decoded (how, said in `note`). */
+/** One instance's file: where it goes and which frames (keys, in order) it holds. */
+export interface DicomUnit {
+  instance: Instance;
+  path: string;
+  keys: string[];
+}
+
+/** Every instance of a job's metadata as its file (the template checked: BadInput when wrong). */
+export function dicomUnits(sources: JobSource[], template?: string): DicomUnit[] {
+  const parsed = parseTemplate(template ?? DEFAULT_DICOM_TEMPLATE);
+  return instancesOf(sources).map((instance) => ({
+    instance,
+    path: renderTemplate(parsed, {
+      ...instance.attributes,
+      DatastoreID: instance.datastoreId,
+      ImageSetID: instance.imageSetId,
+    }),
+    keys: instance.frameIds.map((id) => `${instance.imageSetId}/${id}`),
+  }));
+}
+
+type How = 'native' | 'encapsulated' | 'decoded';
+
+/** How an instance's pixel data is written, from what is stored of its frames. */
+function howOf(
+  instance: Instance,
+  frames: Pick<StoredFrame, 'kind'>[],
+  explicit: boolean,
+): { how: How; note: string } {
+  const bits = Number(instance.attributes['BitsAllocated'] ?? 16);
+  if (NATIVE.has(instance.syntax) || frames.every((f) => f.kind === 'pixels' && bits === 1))
+    return { how: 'native', note: '' };
+  const codestreams = frames.every((f) => f.kind === 'codestream');
+  if (VIDEO.test(instance.syntax) || (!explicit && codestreams))
+    return {
+      how: 'encapsulated',
+      note: explicit ? 'video: kept as stored (never decoded here)' : '',
+    };
+  return {
+    how: 'decoded',
+    note: explicit ? '' : 'stored as decoded pixels (a raw job): Explicit VR Little Endian',
+  };
+}
+
+/** What the index says of an instance written from these frames (without reading their bytes). */
+export const dicomNote = (
+  instance: Instance,
+  frames: Pick<StoredFrame, 'kind'>[],
+  explicit: boolean,
+): string => howOf(instance, frames, explicit).note;
+
+const concat = (data: Uint8Array[]): Uint8Array => {
+  const all = new Uint8Array(data.reduce((n, d) => n + d.length, 0));
+  let at = 0;
+  for (const d of data) all.set(d, (at += d.length) - d.length);
+  return all;
+};
+
+/** An instance's pixel data: as stored where it can be, else decoded. */
 async function pixelData(
   instance: Instance,
   frames: Stored[],
   explicit: boolean,
-  context: ExportContext,
-): Promise<{ pixels: PixelData; note: string; attributes: Attributes }> {
+  decode: ExportContext['pixels'],
+): Promise<{ pixels: PixelData; attributes: Attributes }> {
   const bits = Number(instance.attributes['BitsAllocated'] ?? 16);
   const attributes = { ...instance.attributes };
   const storedBytes = frames.map((f) => new Uint8Array(f.data));
-  const native = (data: Uint8Array[]): PixelData => {
-    const all = new Uint8Array(data.reduce((n, d) => n + d.length, 0));
-    let at = 0;
-    for (const d of data) all.set(d, (at += d.length) - d.length);
-    return { kind: 'native', data: all, bitsAllocated: bits };
-  };
-  if (NATIVE.has(instance.syntax) || frames.every((f) => f.kind === 'pixels' && bits === 1))
-    return { pixels: native(storedBytes), note: '', attributes };
-  const codestreams = frames.every((f) => f.kind === 'codestream');
-  if (VIDEO.test(instance.syntax) || (!explicit && codestreams))
+  const { how } = howOf(instance, frames, explicit);
+  if (how === 'native')
+    return {
+      pixels: { kind: 'native', data: concat(storedBytes), bitsAllocated: bits },
+      attributes,
+    };
+  if (how === 'encapsulated')
     return {
       pixels: { kind: 'encapsulated', transferSyntax: instance.syntax, frames: storedBytes },
-      note: explicit ? 'video: kept as stored (never decoded here)' : '',
       attributes,
     };
   // Decoded pixels: stored so (a raw job), or decoded now.
@@ -53,7 +112,7 @@ async function pixelData(
   for (const f of frames) {
     if (f.kind === 'pixels') decoded.push(new Uint8Array(f.data));
     else {
-      const px = await context.pixels?.(f.jobId, f.key);
+      const px = await decode?.(f.jobId, f.key);
       if (!px) throw new Error(`frame ${f.frameId} could not be decoded`);
       decoded.push(px);
     }
@@ -63,101 +122,150 @@ async function pixelData(
     attributes['PhotometricInterpretation'] = 'RGB';
     attributes['PlanarConfiguration'] = 0;
   }
-  return {
-    pixels: native(decoded),
-    note: explicit ? '' : 'stored as decoded pixels (a raw job): Explicit VR Little Endian',
-    attributes,
-  };
+  return { pixels: { kind: 'native', data: concat(decoded), bitsAllocated: bits }, attributes };
 }
 
-function dicomFormat(id: string, label: string, explicit: boolean): ExportFormat {
-  async function* entries(context: ExportContext): AsyncGenerator<ZipEntry> {
-    const { jobId, summary, progress, signal } = context;
-    // dcmjs (about 700 kB) is loaded by the first DICOM export, not with the library worker,
-    // which the viewer starts for its first thumbnail.
-    const { part10 } = await import('./part10');
-    const template = parseTemplate(context.template ?? DEFAULT_DICOM_TEMPLATE);
-    const sources = (await getJobSources(jobId)) ?? [];
-    const series = new Map<
-      string,
-      { row: unknown[]; frames: number; bytes: number; verified: number; notes: Set<string> }
-    >();
-    const checksums = ['ImageFrameID,ImageSetID,File,FrameNumber,PixelCRC32,Verified\n'];
-    for (const instance of instancesOf(sources)) {
-      signal.throwIfAborted();
-      const frames = await Promise.all(
-        instance.frameIds.map((id) => getStoredFrame(jobId, `${instance.imageSetId}/${id}`)),
-      );
-      const key = `${instance.imageSetId}/${instance.seriesUid}`;
-      const path = renderTemplate(template, {
-        ...instance.attributes,
-        DatastoreID: instance.datastoreId,
-        ImageSetID: instance.imageSetId,
-      });
-      const folder = path.slice(0, path.lastIndexOf('/'));
-      let s = series.get(key);
-      if (!s) {
-        const a = instance.attributes;
-        s = {
-          row: [
-            a['PatientID'] ?? '',
-            a['StudyInstanceUID'] ?? '',
-            instance.seriesUid,
-            a['Modality'] ?? '',
-            instance.imageSetId,
-            folder,
-          ],
-          frames: 0,
-          bytes: 0,
-          verified: 0,
-          notes: new Set(),
-        };
-        series.set(key, s);
-      }
-      if (frames.some((f) => !f)) {
-        s.notes.add('instances with frames not downloaded left out');
-        continue;
-      }
-      const stored = frames as Stored[];
-      const { pixels, note, attributes } = await pixelData(instance, stored, explicit, context);
-      if (note) s.notes.add(note);
-      const bytes = part10(attributes, pixels);
-      stored.forEach((f, i) => {
-        checksums.push(
-          csvLine([
-            f.frameId,
-            f.imageSetId,
-            path,
-            i + 1,
-            f.checksum ?? '',
-            f.verified ? 'yes' : f.note ? 'not verifiable' : 'no',
-          ]),
-        );
-      });
-      s.frames += stored.length;
-      s.bytes += bytes.length;
-      s.verified += stored.filter((f) => f.verified).length;
-      summary.frames += stored.length;
-      summary.bytes += bytes.length;
-      yield { name: path, data: bytes };
-      progress(summary.frames, summary.bytes);
+/**
+ * One instance's Part 10 file from its stored frames (in order). dcmjs (about 700 kB) is loaded by
+ * the first file, not with the library worker, which the viewer starts for its first thumbnail.
+ */
+export async function dicomFile(
+  unit: DicomUnit,
+  frames: Stored[],
+  explicit: boolean,
+  decode?: ExportContext['pixels'],
+): Promise<Uint8Array> {
+  const { part10 } = await import('./part10');
+  const { pixels, attributes } = await pixelData(unit.instance, frames, explicit, decode);
+  return part10(attributes, pixels);
+}
+
+/**
+ * Where each frame's bytes are in its instance's file, checked byte for byte; undefined when a
+ * frame is not there as stored (decoded at export). Pixel data is the file's last element: native
+ * frames back to back (padded to even at the end), or one fragment item per frame before the
+ * sequence delimiter.
+ */
+export function frameOffsets(file: Uint8Array, frames: Uint8Array[]): number[] | undefined {
+  const total = frames.reduce((n, f) => n + f.length, 0);
+  const same = (at: number, f: Uint8Array) =>
+    at >= 0 && at + f.length <= file.length && f.every((b, i) => file[at + i] === b);
+  const native = file.length - total - (total % 2);
+  const offsets: number[] = [];
+  let at = native;
+  for (const f of frames) offsets.push((at += f.length) - f.length);
+  if (frames.every((f, i) => same(offsets[i]!, f))) return offsets;
+  // Encapsulated: 8 bytes of delimiter at the end; each fragment padded to even, after its item tag.
+  let end = file.length - 8;
+  const back: number[] = [];
+  for (let i = frames.length - 1; i >= 0; i--) {
+    const f = frames[i]!;
+    end -= f.length + (f.length % 2);
+    back.unshift(end);
+    end -= 8;
+  }
+  return frames.every((f, i) => same(back[i]!, f)) ? back : undefined;
+}
+
+/** metadata.csv (a row per series) and checksums.csv (a row per frame) of a DICOM export. */
+export class DicomIndex {
+  private readonly series = new Map<
+    string,
+    { row: unknown[]; frames: number; bytes: number; verified: number; notes: Set<string> }
+  >();
+  private readonly checksums = ['ImageFrameID,ImageSetID,File,FrameNumber,PixelCRC32,Verified\n'];
+
+  constructor(private readonly explicit: boolean) {}
+
+  /** An instance written (`frames` and the file's size), or left out (no frames: not downloaded). */
+  add(unit: DicomUnit, written?: { frames: StoredFrame[]; bytes: number }): void {
+    const { instance, path } = unit;
+    const key = `${instance.imageSetId}/${instance.seriesUid}`;
+    let s = this.series.get(key);
+    if (!s) {
+      const a = instance.attributes;
+      s = {
+        row: [
+          a['PatientID'] ?? '',
+          a['StudyInstanceUID'] ?? '',
+          instance.seriesUid,
+          a['Modality'] ?? '',
+          instance.imageSetId,
+          path.slice(0, path.lastIndexOf('/')),
+        ],
+        frames: 0,
+        bytes: 0,
+        verified: 0,
+        notes: new Set(),
+      };
+      this.series.set(key, s);
     }
+    if (!written) {
+      s.notes.add('instances with frames not downloaded left out');
+      return;
+    }
+    const note = dicomNote(instance, written.frames, this.explicit);
+    if (note) s.notes.add(note);
+    written.frames.forEach((f, i) => {
+      this.checksums.push(
+        csvLine([
+          f.frameId,
+          f.imageSetId,
+          path,
+          i + 1,
+          f.checksum ?? '',
+          f.verified ? 'yes' : f.note ? 'not verifiable' : 'no',
+        ]),
+      );
+    });
+    s.frames += written.frames.length;
+    s.bytes += written.bytes;
+    s.verified += written.frames.filter((f) => f.verified).length;
+  }
+
+  entries(): ZipEntry[] {
     const rows = [
       'PatientID,StudyInstanceUID,SeriesInstanceUID,Modality,ImageSetID,Folder,Frames,Bytes,FramesVerified,TransferSyntax,Notes\n',
     ];
-    for (const s of series.values())
+    for (const s of this.series.values())
       rows.push(
         csvLine([
           ...s.row,
           s.frames,
           s.bytes,
           s.verified,
-          explicit ? EXPLICIT_VR_LITTLE_ENDIAN : 'as stored',
+          this.explicit ? EXPLICIT_VR_LITTLE_ENDIAN : 'as stored',
           [...s.notes].join('; '),
         ]),
       );
-    yield { name: 'metadata.csv', data: rows.join('') };
-    yield { name: 'checksums.csv', data: checksums.join('') };
+    return [
+      { name: 'metadata.csv', data: rows.join('') },
+      { name: 'checksums.csv', data: this.checksums.join('') },
+    ];
+  }
+}
+
+function dicomFormat(id: string, label: string, explicit: boolean): ExportFormat {
+  async function* entries(context: ExportContext): AsyncGenerator<ZipEntry> {
+    const { jobId, summary, progress, signal } = context;
+    const units = dicomUnits((await getJobSources(jobId)) ?? [], context.template);
+    const index = new DicomIndex(explicit);
+    for (const unit of units) {
+      signal.throwIfAborted();
+      const frames = await Promise.all(unit.keys.map((key) => getStoredFrame(jobId, key)));
+      if (frames.some((f) => !f)) {
+        index.add(unit);
+        continue;
+      }
+      const stored = frames as Stored[];
+      const bytes = await dicomFile(unit, stored, explicit, context.pixels);
+      index.add(unit, { frames: stored, bytes: bytes.length });
+      summary.frames += stored.length;
+      summary.bytes += bytes.length;
+      yield { name: unit.path, data: bytes };
+      progress(summary.frames, summary.bytes);
+    }
+    yield* index.entries();
   }
   return { id, label, entries };
 }

@@ -7,16 +7,20 @@
  * pixels in DICOM order (x along a row, y down the columns, z along the normal).
  */
 
-export interface Slice {
+/** What a slice's pixels must tell: their length (bytes in memory, or a file's part). */
+export interface Sized {
+  readonly length: number;
+}
+
+export interface Slice<P extends Sized = Uint8Array> {
   /** the instance's DICOM attributes (AHI's metadata, levels merged) */
   attributes: Record<string, unknown>;
   /** decoded pixels, little endian */
-  pixels: Uint8Array;
+  pixels: P;
 }
 
-export type VolumeOutcome =
-  | { ok: true; header: Uint8Array; slices: Uint8Array[]; order: number[] }
-  | { ok: false; reason: string };
+export type VolumeOutcome<P extends Sized = Uint8Array> =
+  { ok: true; header: Uint8Array; slices: P[]; order: number[] } | { ok: false; reason: string };
 
 const nums = (v: unknown): number[] =>
   (Array.isArray(v)
@@ -96,7 +100,7 @@ function quaternion(r: number[][]): { b: number; c: number; d: number; qfac: num
 }
 
 /** The volume's header and its slices in order, or why the series forms no volume. */
-export function niftiVolume(slices: Slice[]): VolumeOutcome {
+export function niftiVolume<P extends Sized>(slices: Slice<P>[]): VolumeOutcome<P> {
   if (slices.length < 2) return { ok: false, reason: 'a single frame: no volume' };
   const first = slices[0]!.attributes;
   const rows = num(first['Rows'], 0);

@@ -1,0 +1,322 @@
+/**
+ * A destination folder's files assembled from their frames' parts (core/destination.ts): a DICOM
+ * instance's file once its frames are all in, a NIfTI volume (streamed from its slices' parts
+ * through gzip, never whole in memory) once its series is; then each frame's record names the
+ * file, and the parts go. At the end of the job, the format's index files are written (the same
+ * bytes an export of the same frames writes) and the working folder is removed once nothing waits
+ * in it. A write that fails (disk full, permission withdrawn) stops assembling with its error,
+ * reported to the job, which pauses; the parts stay, so nothing written is lost.
+ */
+import { crc32, crc32Hasher, loadCrc32 } from '../../core/crc32';
+import {
+  assembles,
+  isPart,
+  WORK_DIR,
+  type Destination,
+  type DestinationSummary,
+} from '../../core/destination';
+import { RetrieveError } from '../../core/errors';
+import type { JobSource } from '../../core/job';
+import type { StoredFrame } from '../../core/sink';
+import {
+  CHECKSUM_HEADER,
+  CHECKSUMS_FILE,
+  checksumLine,
+  sourceEntries,
+} from '../exports/ahiRetrieve';
+import { DicomIndex, dicomFile, dicomUnits, frameOffsets } from '../exports/dicom';
+import { NiftiIndex, niftiFile, niftiUnits, niftiUnwritable } from '../exports/nifti';
+import { Folder } from '../folder';
+import { folderError } from '../sinks/folder';
+import { frameBatches, getFrameRecords, getJob, getJobSources, putFrameRecords } from '../store';
+import type { ZipEntry } from '../zip';
+
+/** Files assembled at a time (a DICOM file is a few ms of dcmjs; the rest is waiting on disk). */
+const ASSEMBLING = 2;
+
+interface Part {
+  record: StoredFrame;
+  file: File;
+}
+
+/** A file made of several frames' parts: where it goes, its frames, and how it is written. */
+interface Unit {
+  path: string;
+  keys: string[];
+  /** writes the file; returns the frames' records as they now are */
+  assemble(parts: Part[]): Promise<StoredFrame[]>;
+}
+
+const asError = (e: unknown): Error =>
+  e instanceof Error ? e : new Error('A file could not be written', { cause: e });
+
+/** A file streamed to disk, with its size and CRC-32 counted on the way. */
+async function writeCounted(
+  folder: Folder,
+  path: string,
+  data: ReadableStream<Uint8Array>,
+): Promise<{ size: number; crc: number }> {
+  const h = await crc32Hasher();
+  let size = 0;
+  const counted = data.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, out) {
+        h.update(chunk);
+        size += chunk.length;
+        out.enqueue(chunk);
+      },
+    }),
+  );
+  await folder.write(path, counted);
+  return { size, crc: h.value() };
+}
+
+export class Assembler {
+  private readonly unitOf = new Map<string, number>();
+  /** per unit: its frames whose part is written (and intact) */
+  private readonly inParts: Set<string>[];
+  private readonly queue: number[] = [];
+  private readonly queued = new Set<number>();
+  private running = 0;
+  private idle: (() => void)[] = [];
+  /** the failure that stopped assembling, reported to the job */
+  error: Error | undefined;
+
+  private constructor(
+    readonly jobId: string,
+    private readonly destination: Destination,
+    private readonly sources: JobSource[],
+    private readonly units: Unit[],
+    private readonly folder: Folder,
+  ) {
+    units.forEach((u, i) => u.keys.forEach((k) => this.unitOf.set(k, i)));
+    this.inParts = units.map(() => new Set());
+  }
+
+  static async open(jobId: string): Promise<Assembler> {
+    const [record, sources] = await Promise.all([getJob(jobId), getJobSources(jobId)]);
+    const destination = record?.destination;
+    if (!record || !destination || !sources)
+      throw new RetrieveError('NotFound', `Job ${jobId} has no destination folder.`);
+    await loadCrc32();
+    const folder = new Folder(destination.root);
+    const units = assembles(destination.format) ? unitsOf(destination, sources, folder, jobId) : [];
+    return new Assembler(jobId, destination, sources, units, folder);
+  }
+
+  /** Frames whose part is written and intact (a resume's scan, or new ones from the workers). */
+  partsIn(keys: Iterable<string>): void {
+    for (const key of keys) {
+      const u = this.unitOf.get(key);
+      if (u === undefined) continue;
+      const parts = this.inParts[u]!;
+      parts.add(key);
+      if (parts.size === this.units[u]!.keys.length && !this.queued.has(u)) {
+        this.queued.add(u);
+        this.queue.push(u);
+      }
+    }
+    this.pump();
+  }
+
+  /** After a failure (space freed, permission given again): assembles what waits. */
+  retry(): void {
+    this.error = undefined;
+    this.inParts.forEach((parts, u) => {
+      if (parts.size === this.units[u]!.keys.length && !this.queued.has(u)) {
+        this.queued.add(u);
+        this.queue.push(u);
+      }
+    });
+    this.pump();
+  }
+
+  /** A resume: the intact frames whose record still names a part. */
+  resumeFrom(intact: Set<string>, records: Map<string, StoredFrame>): void {
+    this.partsIn([...intact].filter((k) => isPart(records.get(k)?.file ?? '')));
+  }
+
+  private pump(): void {
+    while (this.running < ASSEMBLING && this.queue.length > 0 && this.error === undefined) {
+      const u = this.queue.shift()!;
+      this.running++;
+      void this.assemble(u)
+        .catch((e: unknown) => {
+          this.error ??= asError(folderError(e, this.destination.root.name));
+        })
+        .finally(() => {
+          this.queued.delete(u);
+          this.running--;
+          this.pump();
+          if (this.running === 0 && (this.queue.length === 0 || this.error !== undefined)) {
+            for (const r of this.idle.splice(0)) r();
+          }
+        });
+    }
+  }
+
+  private async assemble(u: number): Promise<void> {
+    const unit = this.units[u]!;
+    const records = await getFrameRecords(this.jobId, unit.keys);
+    const parts: Part[] = [];
+    for (const record of records) {
+      if (!record?.file || !isPart(record.file)) return; // fetched again meanwhile, or gone
+      const file = await this.folder.read(record.file);
+      if (!file) return;
+      parts.push({ record, file });
+    }
+    const updated = await unit.assemble(parts);
+    await putFrameRecords(updated);
+    this.inParts[u]!.clear();
+    await Promise.all(parts.map((p) => this.folder.remove(p.record.file!)));
+  }
+
+  /** Waits until nothing is being assembled. */
+  private drained(): Promise<void> {
+    if (this.running === 0 && (this.queue.length === 0 || this.error !== undefined))
+      return Promise.resolve();
+    return new Promise((r) => this.idle.push(r));
+  }
+
+  /**
+   * The job ended: waits for assembling, writes the format's index files, removes the working
+   * folder when nothing waits in it, and says what the folder holds.
+   * @throws what stopped assembling or writing (QuotaExceeded, WriteRefused)
+   */
+  async finish(total: number): Promise<DestinationSummary> {
+    if (this.error !== undefined) this.retry();
+    await this.drained();
+    if (this.error !== undefined) throw this.error;
+    const records = new Map<string, StoredFrame>();
+    for await (const batch of frameBatches(this.jobId, 1000))
+      for (const r of batch) records.set(r.key, r);
+    try {
+      for (const entry of this.index(records)) await this.folder.write(entry.name, entry.data);
+      const waiting = [...records.values()].some((r) => r.file && isPart(r.file));
+      if (!waiting) await this.folder.remove(WORK_DIR);
+    } catch (e) {
+      throw folderError(e, this.destination.root.name);
+    }
+    const placed = [...records.values()].filter((r) => r.file && !isPart(r.file)).length;
+    const leftOut = [...records.values()].filter((r) => r.leftOut).length;
+    return {
+      folder: this.destination.root.name,
+      frames: placed,
+      leftOut,
+      missing: total - placed - leftOut,
+    };
+  }
+
+  /** The index files, from the frames' records (the same bytes an export writes). */
+  private index(records: Map<string, StoredFrame>): ZipEntry[] {
+    const { format } = this.destination;
+    if (!assembles(format)) {
+      // In key order, as an export reads them.
+      const lines = [...records.values()].map(checksumLine);
+      return [
+        ...sourceEntries(this.sources),
+        { name: CHECKSUMS_FILE, data: [CHECKSUM_HEADER, ...lines].join('') },
+      ];
+    }
+    if (format.startsWith('nifti')) {
+      const index = new NiftiIndex();
+      for (const unit of niftiUnits(this.sources, format === 'nifti')) {
+        const frames = unit.keys.map((k) => records.get(k));
+        const unwritable = niftiUnwritable(unit);
+        if (unwritable) index.add(unit, { skipped: unwritable });
+        else if (frames.some((f) => !f || isPart(f.file ?? '')))
+          index.add(unit, { skipped: 'frames not downloaded' });
+        else if (frames[0]!.leftOut) index.add(unit, { skipped: frames[0]!.leftOut });
+        else
+          index.add(unit, {
+            frames: frames.length,
+            bytes: frames[0]!.fileSize ?? 0,
+            verified: frames.filter((f) => f!.verified).length,
+          });
+      }
+      return index.entries();
+    }
+    const index = new DicomIndex(format === 'dicom-explicit');
+    for (const unit of dicomUnits(this.sources, this.destination.template)) {
+      const frames = unit.keys.map((k) => records.get(k));
+      if (frames.some((f) => f?.file !== unit.path)) index.add(unit);
+      else index.add(unit, { frames: frames as StoredFrame[], bytes: frames[0]!.fileSize ?? 0 });
+    }
+    return index.entries();
+  }
+}
+
+/** The files a destination's format assembles, each with how it is written. */
+function unitsOf(
+  destination: Destination,
+  sources: JobSource[],
+  folder: Folder,
+  jobId: string,
+): Unit[] {
+  const { format } = destination;
+  if (format.startsWith('nifti')) {
+    const compress = format === 'nifti';
+    return niftiUnits(sources, compress).map((unit) => ({
+      path: unit.path,
+      keys: unit.keys,
+      async assemble(parts) {
+        const leftOut = (reason: string) =>
+          parts.map(({ record }) => {
+            const r: StoredFrame = { ...record, leftOut: reason };
+            delete r.file;
+            delete r.offset;
+            delete r.fileSize;
+            delete r.fileCrc;
+            return r;
+          });
+        const unwritable = niftiUnwritable(unit);
+        if (unwritable) return leftOut(unwritable);
+        const file = niftiFile(
+          unit,
+          parts.map((p) => ({ length: p.file.size, part: p.file })),
+          compress,
+        );
+        if (!file.ok) return leftOut(file.reason);
+        const { size, crc } = await writeCounted(folder, unit.path, file.data);
+        await folder.write(file.sidecar.name, file.sidecar.data);
+        return parts.map(({ record }) => ({
+          ...record,
+          file: unit.path,
+          offset: 0,
+          fileSize: size,
+          fileCrc: crc,
+          packed: true,
+        }));
+      },
+    }));
+  }
+  const explicit = format === 'dicom-explicit';
+  return dicomUnits(sources, destination.template).map((unit) => ({
+    path: unit.path,
+    keys: unit.keys,
+    async assemble(parts) {
+      const frames = await Promise.all(
+        parts.map(async (p) => ({ ...p.record, jobId, data: await p.file.arrayBuffer() })),
+      );
+      const bytes = await dicomFile(unit, frames, explicit);
+      await folder.write(unit.path, bytes);
+      const fileCrc = crc32(bytes);
+      const offsets = frameOffsets(
+        bytes,
+        frames.map((f) => new Uint8Array(f.data)),
+      );
+      return parts.map(({ record }, i) => {
+        const r: StoredFrame = {
+          ...record,
+          file: unit.path,
+          offset: offsets?.[i] ?? 0,
+          fileSize: bytes.length,
+          fileCrc,
+        };
+        if (offsets) delete r.packed;
+        else r.packed = true;
+        return r;
+      });
+    },
+  }));
+}

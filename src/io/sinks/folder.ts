@@ -1,0 +1,75 @@
+/**
+ * A destination folder as a FrameSink (core/destination.ts): each verified frame is written as a
+ * file of its own as it arrives (ahi-retrieve's frame file, or the frame's part for formats
+ * assembled later) and its record, with the file's size and CRC-32 for a resume to check the file
+ * against, commits to IndexedDB once the file is closed. Nothing of the frame stays in the
+ * browser's store. A full disk or a withdrawn permission rejects the frame with an error that
+ * pauses the job (nothing written is lost: each file is whole or absent).
+ */
+import { assembles, partPath } from '../../core/destination';
+import { RetrieveError } from '../../core/errors';
+import { crc32, loadCrc32 } from '../../core/crc32';
+import type { FrameSink, StoredFrame } from '../../core/sink';
+import { framePath } from '../exports/ahiRetrieve';
+import { Folder } from '../folder';
+import { RecordCommitter, type Db } from '../store';
+
+/** A file system's refusal as an error that pauses the job, in words. */
+export function folderError(e: unknown, folder: string): unknown {
+  const name = (e as { name?: string } | undefined)?.name;
+  if (name === 'QuotaExceededError')
+    return new RetrieveError(
+      'QuotaExceeded',
+      `The disk holding the folder "${folder}" is full (or this site's storage quota is used up): the job paused. Everything written is kept; free some space and press Resume.`,
+    );
+  if (name === 'NotAllowedError' || name === 'SecurityError' || name === 'NotFoundError')
+    return new RetrieveError(
+      'WriteRefused',
+      `The browser no longer lets this page write to the folder "${folder}" (the permission was withdrawn, or the folder was moved or deleted): the job paused. Everything written is kept; press Resume to allow it again.`,
+    );
+  return e;
+}
+
+export class FolderSink implements FrameSink {
+  pendingBytes = 0;
+  private readonly folder: Folder;
+  private readonly records: RecordCommitter;
+
+  private constructor(
+    db: Db,
+    root: FileSystemDirectoryHandle,
+    private readonly format: string,
+  ) {
+    this.folder = new Folder(root);
+    this.records = new RecordCommitter(db);
+  }
+
+  static async open(db: Db, root: FileSystemDirectoryHandle, format: string): Promise<FolderSink> {
+    await loadCrc32();
+    return new FolderSink(db, root, format);
+  }
+
+  async put(frame: StoredFrame, bytes: Uint8Array, failedBefore = false): Promise<void> {
+    const size = bytes.length;
+    this.pendingBytes += size;
+    // A copy: the caller reuses its buffer, and the file is written asynchronously.
+    const data = bytes.slice();
+    const file = assembles(this.format) ? partPath(frame) : framePath(frame);
+    try {
+      const fileCrc = crc32(data);
+      await this.folder.write(file, data);
+      await this.records.add(
+        { ...frame, file, offset: 0, size, fileSize: size, fileCrc },
+        failedBefore,
+      );
+    } catch (e) {
+      throw folderError(e, this.folder.root.name);
+    } finally {
+      this.pendingBytes -= size;
+    }
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
