@@ -128,7 +128,8 @@ export class JobRunner {
       skipped: this.skipped,
       startedAt: performance.now(),
     });
-    this.pool = await (pool ?? startPool(this.record.id, s, this.credentials));
+    this.pool = await (pool ??
+      startPool(this.record.id, s, this.credentials, this.record.destination));
     this.pool.listen({
       report: (w, report) => this.scheduler?.onReport(w, report.results),
       workerLost: (_w, lost) => this.scheduler?.onWorkerLost(lost),
@@ -369,6 +370,9 @@ export class JobRunner {
     this.ending = true;
     if (this.sampler !== undefined) clearInterval(this.sampler);
     this.sampler = undefined;
+    // The numbers are final: shown while a destination folder's last files are written.
+    this.metrics.sample(performance.now(), 0);
+    this.publish();
     if (phase === 'done' && this.record.destination && !(await this.finishFolder())) {
       // Paused with the reason: Resume finishes the folder.
       this.ending = false;

@@ -33,7 +33,9 @@ async function offerUnfinishedJob(jobs: JobRecord[]): Promise<void> {
     skipped: stored.size,
     error: {
       code: 'Cancelled',
-      message: `A job was interrupted with ${stored.size} of ${unfinished.totals.frames} frames stored: press Resume to fetch the rest.`,
+      message: unfinished.destination
+        ? `A job was interrupted with ${stored.size} of ${unfinished.totals.frames} frames written to the folder "${unfinished.destination.root.name}": press Resume to check them there and fetch the rest (the browser may ask to allow writing to the folder again).`
+        : `A job was interrupted with ${stored.size} of ${unfinished.totals.frames} frames stored: press Resume to fetch the rest.`,
     },
   });
 }

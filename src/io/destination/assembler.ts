@@ -24,7 +24,7 @@ import {
   checksumLine,
   sourceEntries,
 } from '../exports/ahiRetrieve';
-import { DicomIndex, dicomFile, dicomUnits, frameOffsets } from '../exports/dicom';
+import { DicomIndex, dicomFile, dicomUnits, frameLayouts } from '../exports/dicom';
 import { NiftiIndex, niftiFile, niftiUnits, niftiUnwritable } from '../exports/nifti';
 import { Folder } from '../folder';
 import { folderError } from '../sinks/folder';
@@ -32,7 +32,7 @@ import { frameBatches, getFrameRecords, getJob, getJobSources, putFrameRecords }
 import type { ZipEntry } from '../zip';
 
 /** Files assembled at a time (a DICOM file is a few ms of dcmjs; the rest is waiting on disk). */
-const ASSEMBLING = 2;
+const ASSEMBLING = 4;
 
 interface Part {
   record: StoredFrame;
@@ -301,9 +301,15 @@ function unitsOf(
       const bytes = await dicomFile(unit, frames, explicit);
       await folder.write(unit.path, bytes);
       const fileCrc = crc32(bytes);
-      const offsets = frameOffsets(
-        bytes,
-        frames.map((f) => new Uint8Array(f.data)),
+      // Where each frame's bytes are in the file, checked by their CRC-32 (the viewer reads them).
+      const offsets = frameLayouts(
+        bytes.length,
+        frames.map((f) => f.size),
+      ).find((layout) =>
+        layout.every(
+          (at, i) =>
+            at >= 0 && crc32(bytes.subarray(at, at + frames[i]!.size)) === parts[i]!.record.fileCrc,
+        ),
       );
       return parts.map(({ record }, i) => {
         const r: StoredFrame = {

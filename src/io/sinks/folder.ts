@@ -63,6 +63,8 @@ export class FolderSink implements FrameSink {
         failedBefore,
       );
     } catch (e) {
+      // A file the write left empty or short (the disk full) goes: no file, no record.
+      await this.folder.remove(file).catch(() => {});
       throw folderError(e, this.folder.root.name);
     } finally {
       this.pendingBytes -= size;

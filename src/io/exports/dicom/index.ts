@@ -141,30 +141,24 @@ export async function dicomFile(
 }
 
 /**
- * Where each frame's bytes are in its instance's file, checked byte for byte; undefined when a
- * frame is not there as stored (decoded at export). Pixel data is the file's last element: native
- * frames back to back (padded to even at the end), or one fragment item per frame before the
- * sequence delimiter.
+ * Where each frame's bytes may be in its instance's file of `fileLength` bytes, for frames of these
+ * sizes: pixel data is the file's last element, either native (frames back to back, padded to even
+ * at the end) or encapsulated (one fragment item per frame, each padded to even, then 8 bytes of
+ * sequence delimiter). The caller checks which layout holds (the frames' CRC-32).
  */
-export function frameOffsets(file: Uint8Array, frames: Uint8Array[]): number[] | undefined {
-  const total = frames.reduce((n, f) => n + f.length, 0);
-  const same = (at: number, f: Uint8Array) =>
-    at >= 0 && at + f.length <= file.length && f.every((b, i) => file[at + i] === b);
-  const native = file.length - total - (total % 2);
-  const offsets: number[] = [];
-  let at = native;
-  for (const f of frames) offsets.push((at += f.length) - f.length);
-  if (frames.every((f, i) => same(offsets[i]!, f))) return offsets;
-  // Encapsulated: 8 bytes of delimiter at the end; each fragment padded to even, after its item tag.
-  let end = file.length - 8;
-  const back: number[] = [];
-  for (let i = frames.length - 1; i >= 0; i--) {
-    const f = frames[i]!;
-    end -= f.length + (f.length % 2);
-    back.unshift(end);
+export function frameLayouts(fileLength: number, sizes: number[]): number[][] {
+  const total = sizes.reduce((n, s) => n + s, 0);
+  const native: number[] = [];
+  let at = fileLength - total - (total % 2);
+  for (const s of sizes) native.push((at += s) - s);
+  const encapsulated: number[] = [];
+  let end = fileLength - 8;
+  for (let i = sizes.length - 1; i >= 0; i--) {
+    end -= sizes[i]! + (sizes[i]! % 2);
+    encapsulated.unshift(end);
     end -= 8;
   }
-  return frames.every((f, i) => same(back[i]!, f)) ? back : undefined;
+  return [native, encapsulated];
 }
 
 /** metadata.csv (a row per series) and checksums.csv (a row per frame) of a DICOM export. */
