@@ -20,6 +20,8 @@ import {
 /** the in-flight limit of the ceiling's bare fetch loop */
 export const CEILING_INFLIGHT = 20;
 
+/** The folder picker answering with a new OPFS folder (Chromium's own needs a person). */
+const FOLDER_PICKER = `window.showDirectoryPicker = async () => (await navigator.storage.getDirectory()).getDirectoryHandle('bench-' + crypto.randomUUID(), { create: true });`;
 const LONG_TASKS = `window.__longTasks = []; new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration }); }).observe({ type: 'longtask', buffered: true });`;
 
 export const median = (xs: number[]) => {
@@ -137,6 +139,8 @@ export async function appRun(
   format: string,
   inflight: string,
   set = 'synthetic-ct',
+  /** "Save to folder while downloading", a folder of OPFS standing in for the picker */
+  folder = false,
 ): Promise<AppRun> {
   const browser = await launch();
   const tree = () => processTree(browser.process.pid!);
@@ -153,7 +157,18 @@ export async function appRun(
     let peakByType: Record<string, number> = {};
     let done = 0;
     const url = `${appUrl}?demo=${set}&format=${format}&workers=${workers}&inflight=${inflight}`;
-    const { evaluate } = await openPage(browser, url, LONG_TASKS);
+    const { evaluate } = await openPage(
+      browser,
+      url,
+      folder ? LONG_TASKS + FOLDER_PICKER : LONG_TASKS,
+    );
+    if (folder) {
+      await evaluate(`(async () => {
+        for (let i = 0; i < 200 && !document.querySelector('.destination input'); i++) await new Promise((r) => setTimeout(r, 50));
+        document.querySelector('.destination input').click();
+        for (let i = 0; i < 200 && !document.querySelector('.destination strong'); i++) await new Promise((r) => setTimeout(r, 50));
+      })()`);
+    }
     const quietWaitMs = await pressStartWhenQuiet(evaluate, tree);
     const t0 = Date.now();
     let text = '';

@@ -51,7 +51,7 @@ export interface BenchOptions {
   lines: Record<string, Record<string, number>>;
 }
 
-const SCENARIOS = ['loopback', 'home', 'memory', 'codecs', 'cohort'];
+const SCENARIOS = ['loopback', 'home', 'memory', 'codecs', 'cohort', 'folder'];
 const FORMATS = ['jph', 'raw', 'mem'];
 const NUMERIC = ['runs', 'frames', 'workers', 'latency', 'bandwidth', 'long-frames', 'warmup'];
 const LISTS = ['inflights', 'scenarios', 'formats'];

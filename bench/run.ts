@@ -60,7 +60,9 @@ const config = parseConfig(
     '0',
     '--app',
     'dist',
-    ...(scenarios.includes('memory') ? ['--synthetic-long', String(longFrames)] : []),
+    ...(scenarios.includes('memory') || scenarios.includes('folder')
+      ? ['--synthetic-long', String(longFrames)]
+      : []),
     ...(scenarios.includes('codecs') ? ['--jpeg-series', String(JPEG_SERIES)] : []),
     ...(scenarios.includes('cohort') ? ['--big-cohort', cohort] : []),
   ],
@@ -180,6 +182,43 @@ async function codecRows(): Promise<void> {
   row('loopback', `app raw, JPEG grey series (${JPEG_SERIES})`, jpeg, 0);
 }
 
+/**
+ * "Save to folder while downloading" against the browser's store, jph and raw on the synthetic
+ * CT (ahi-retrieve's layout: a file per frame; a folder of OPFS stands in for the picker's), and
+ * the folder's memory through the long job.
+ */
+async function folderRows(): Promise<void> {
+  for (const format of ['jph', 'raw']) {
+    const store: AppRun[] = [];
+    const folder: AppRun[] = [];
+    for (let i = 0; i < runs; i++) {
+      store.push(await appRun(workers, appUrl, format, 'auto'));
+      folder.push(await appRun(workers, appUrl, format, 'auto', 'synthetic-ct', true));
+      counted.push(store[i]!, folder[i]!);
+    }
+    results[`folder/${format}`] = { store, folder };
+    const a = row('loopback', `app ${format}, the browser's store`, store, 0);
+    const b = row('loopback', `app ${format}, saved to a folder while downloading`, folder, 0);
+    console.log(
+      `  folder ${format}: store ${a.toFixed(0)}, folder ${b.toFixed(0)} frames/s (load ${load()})`,
+    );
+    verdict(
+      `saving ${format} to a folder is not slower than the browser's store (within 5 %)`,
+      b >= a * 0.95,
+      `${b.toFixed(0)} against ${a.toFixed(0)} frames/s (${pct(b / a)})`,
+    );
+  }
+  const long = await appRun(workers, appUrl, 'jph', 'auto', 'synthetic-long', true);
+  counted.push(long);
+  results['folder/memory'] = long;
+  row('loopback', `app jph, ${long.frames} frames saved to a folder`, [long], 0);
+  verdict(
+    `memory of a ${long.frames}-frame job saved to a folder flat`,
+    long.peakSecondHalfMb <= long.peakFirstHalfMb * 1.02,
+    `peak ${long.peakMemoryMb.toFixed(0)} MB (first half ${long.peakFirstHalfMb.toFixed(0)}, second half ${long.peakSecondHalfMb.toFixed(0)})`,
+  );
+}
+
 for (let i = 0; i < warmups; i++) {
   const w = await appRun(workers, appUrl, 'jph', 'auto');
   console.log(
@@ -220,6 +259,10 @@ for (const scenario of scenarios) {
   }
   if (scenario === 'codecs') {
     await codecRows();
+    continue;
+  }
+  if (scenario === 'folder') {
+    await folderRows();
     continue;
   }
   if (scenario === 'cohort') {
