@@ -17,7 +17,9 @@ bench-results/<time>.json. A full bench takes about 20 minutes on 2 cores.
                       connection), memory (long jph runs sampling memory), codecs (decode-only
                       time per codec beside Debian's decoders; the app on a JPEG 2000 series),
                       cohort (planning a cohort of --cohort image sets: search, size, Start to
-                      running, the page's long tasks) (default all five)
+                      running, the page's long tasks), folder (jph and raw saved to a folder while
+                      downloading against the browser's store; a --long-frames job's memory)
+                      (default all six)
   --formats LIST      jph, raw, mem (default all three; mem runs with auto only)
   --latency MS        the home line's added latency (default 20)
   --bandwidth MBPS    the home line's bandwidth, Mbit/s (default 500)
