@@ -483,7 +483,12 @@ test('zip and folder exports hold exactly what the server sent, in ahi-retrieve 
     };
     const expected = frames
       .map((f) => `${nema.datastoreId}/${nema.imageSetId}/${f.frameId}.${extension[f.contentType]}`)
-      .concat(['checksums.csv', 'nema-manifest.json', `${nema.imageSetId}-metadata.json`])
+      .concat([
+        'checksums.csv',
+        'metadata.csv',
+        'nema-manifest.json',
+        `${nema.imageSetId}-metadata.json`,
+      ])
       .sort();
     expect(names).toEqual(expected);
     for (const f of frames) {
@@ -540,6 +545,7 @@ test('zip and folder exports hold exactly what the server sent, in ahi-retrieve 
     [
       nema.datastoreId,
       'checksums.csv',
+      'metadata.csv',
       'nema-manifest.json',
       `${nema.imageSetId}-metadata.json`,
     ].sort(),

@@ -22,6 +22,7 @@ import {
   CHECKSUM_HEADER,
   CHECKSUMS_FILE,
   checksumLine,
+  seriesIndex,
   sourceEntries,
 } from '../exports/ahiRetrieve';
 import { DicomIndex, dicomFile, dicomUnits, frameLayouts } from '../exports/dicom';
@@ -215,6 +216,7 @@ export class Assembler {
       const lines = [...records.values()].map(checksumLine);
       return [
         ...sourceEntries(this.sources),
+        seriesIndex(this.sources, records.values()),
         { name: CHECKSUMS_FILE, data: [CHECKSUM_HEADER, ...lines].join('') },
       ];
     }

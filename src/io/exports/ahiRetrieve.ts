@@ -9,6 +9,8 @@ import type { StoredFrame } from '../../core/sink';
 import { extensionFor } from '../../core/syntax';
 import { getJobSources, readStoredFrames } from '../store';
 import type { ZipEntry } from '../zip';
+import { csvLine } from './csv';
+import { instancesOf } from './instances';
 import type { ExportContext, ExportFormat } from './format';
 
 export const CHECKSUMS_FILE = 'checksums.csv';
@@ -44,16 +46,81 @@ async function* entries({
   signal,
 }: ExportContext): AsyncGenerator<ZipEntry> {
   const lines: string[] = [CHECKSUM_HEADER];
+  const records: StoredFrame[] = [];
   for await (const f of readStoredFrames(jobId)) {
     signal.throwIfAborted();
     lines.push(checksumLine(f));
+    const record: StoredFrame & { data?: ArrayBuffer } = { ...f };
+    delete record.data;
+    records.push(record);
     summary.frames++;
     summary.bytes += f.data.byteLength;
     yield { name: framePath(f), data: f.data, lastModified: new Date(f.storedAt || Date.now()) };
     progress(summary.frames, summary.bytes);
   }
-  yield* sourceEntries((await getJobSources(jobId)) ?? []);
+  const sources = (await getJobSources(jobId)) ?? [];
+  yield* sourceEntries(sources);
+  yield seriesIndex(sources, records);
   yield { name: CHECKSUMS_FILE, data: lines.join('') };
+}
+
+/**
+ * metadata.csv: a row per series (from the metadata documents; an image set known only from a
+ * manifest is one row with what the manifest says), with its stored frames, bytes and frames
+ * verified.
+ */
+export function seriesIndex(sources: JobSource[], records: Iterable<StoredFrame>): ZipEntry {
+  const byKey = new Map<string, StoredFrame>();
+  for (const r of records) byKey.set(r.key, r);
+  const rows = [
+    'PatientID,StudyInstanceUID,SeriesInstanceUID,Modality,ImageSetID,Folder,Frames,Bytes,FramesVerified\n',
+  ];
+  const series = new Map<string, { head: unknown[]; frames: StoredFrame[] }>();
+  const placed = new Set<string>();
+  for (const i of instancesOf(sources)) {
+    const id = `${i.imageSetId}/${i.seriesUid}`;
+    let s = series.get(id);
+    if (!s) {
+      const a = i.attributes;
+      s = {
+        head: [
+          a['PatientID'] ?? '',
+          a['StudyInstanceUID'] ?? '',
+          i.seriesUid,
+          a['Modality'] ?? '',
+          i.imageSetId,
+          `${i.datastoreId}/${i.imageSetId}`,
+        ],
+        frames: [],
+      };
+      series.set(id, s);
+    }
+    for (const frameId of i.frameIds) {
+      const r = byKey.get(`${i.imageSetId}/${frameId}`);
+      if (r && !placed.has(r.key)) s.frames.push(r);
+      if (r) placed.add(r.key);
+    }
+  }
+  for (const r of byKey.values()) {
+    if (placed.has(r.key)) continue;
+    const id = r.imageSetId;
+    let s = series.get(id);
+    if (!s) {
+      s = { head: ['', '', '', '', r.imageSetId, `${r.datastoreId}/${r.imageSetId}`], frames: [] };
+      series.set(id, s);
+    }
+    s.frames.push(r);
+  }
+  for (const s of series.values())
+    rows.push(
+      csvLine([
+        ...s.head,
+        s.frames.length,
+        s.frames.reduce((n, f) => n + f.size, 0),
+        s.frames.filter((f) => f.verified).length,
+      ]),
+    );
+  return { name: 'metadata.csv', data: rows.join('') };
 }
 
 /** The manifests and metadata documents a job was planned from, as top-level files. */
