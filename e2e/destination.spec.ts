@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { Download, Page } from '@playwright/test';
 import { APP_URL } from '../playwright.config';
-import { expect, readDb, test } from './fixtures';
+import { expect, readDb, settledCount, test } from './fixtures';
 import {
   demoIndex,
   serverDigests,
@@ -272,6 +272,8 @@ test('the quota used up while writing to a folder pauses the job with its messag
   persistent: { context, page },
 }) => {
   await standInPicker(page);
+  const synthetic = (await demoIndex()).imageSets.find((s) => s.name === 'synthetic-ct')!;
+  const digests = await serverDigests(synthetic.imageSetId);
   const cdp = await context.newCDPSession(page);
   const origin = new URL(APP_URL).origin;
   await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 60 * 1024 * 1024 });
@@ -287,17 +289,8 @@ test('the quota used up while writing to a folder pauses the job with its messag
       /^Paused: \d+ of 2000 frames\. The disk holding the folder "quota" is full/,
       { timeout: 120_000 },
     );
-    const nema = (await demoIndex()).imageSets.find((s) => s.name === 'synthetic-ct')!;
-    const digests = await serverDigests(nema.imageSetId);
     // Every frame with a record has its file, byte for byte what the server holds.
-    let records = 0;
-    await expect
-      .poll(async () => {
-        const shown = Number(/^Paused: (\d+)/.exec((await status(page).textContent()) ?? '')?.[1]);
-        records = (await readDb(page)).frames.length;
-        return shown === records;
-      })
-      .toBe(true);
+    const records = await settledCount(page);
     expect(records).toBeGreaterThan(50);
     const folder = await folderDigests(page, 'quota');
     const frames = Object.entries(folder).filter(([p]) => p.endsWith('.jph'));
@@ -314,8 +307,6 @@ test('the quota used up while writing to a folder pauses the job with its messag
   await expect(page.locator('.destination-status')).toContainText(
     'Saved in the folder "quota": 2000 frames',
   );
-  const synthetic = (await demoIndex()).imageSets.find((s) => s.name === 'synthetic-ct')!;
-  const digests = await serverDigests(synthetic.imageSetId);
   const folder = await folderDigests(page, 'quota');
   const frames = Object.entries(folder).filter(([p]) => p.endsWith('.jph'));
   expect(frames).toHaveLength(2000);

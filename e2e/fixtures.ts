@@ -171,6 +171,24 @@ export async function readDb(page: Page): Promise<{
   return { frames, jobs, failures };
 }
 
+/**
+ * Frames stored once a paused job has settled: requests in flight when it paused still land, and
+ * the status line catches up within a sampling period. Returns the count once both agree.
+ */
+export async function settledCount(page: Page): Promise<number> {
+  let count = -1;
+  await expect
+    .poll(async () => {
+      const shown = Number(
+        /^Paused: (\d+)/.exec((await page.getByRole('status').textContent()) ?? '')?.[1],
+      );
+      count = (await readDb(page)).frames.length;
+      return shown === count;
+    })
+    .toBe(true);
+  return count;
+}
+
 /** SHA-256 (hex) of each stored frame's bytes, by frame ID. */
 export async function storedDigests(page: Page): Promise<Record<string, string>> {
   return (await page.evaluate(readInPage, { digests: true, only: null })).digests;

@@ -27,6 +27,7 @@ import {
   launchProfile,
   newProfileDir,
   readDb,
+  settledCount,
   test,
 } from './fixtures';
 import { APP_URL } from '../playwright.config';
@@ -41,22 +42,6 @@ async function startSynthetic(page: Page, url?: string) {
   await openApp(page, url);
   await chooseDemo(page, 'synthetic-ct');
   await page.getByLabel('Format', { exact: true }).selectOption('jph');
-}
-
-/**
- * Frames stored once a paused job has settled: requests in flight when it paused still land, and
- * the status line catches up within a sampling period. Returns the count once both agree.
- */
-async function settledCount(page: Page): Promise<number> {
-  let count = -1;
-  await expect
-    .poll(async () => {
-      const shown = Number(/^Paused: (\d+)/.exec((await status(page).textContent()) ?? '')?.[1]);
-      count = (await readDb(page)).frames.length;
-      return shown === count;
-    })
-    .toBe(true);
-  return count;
 }
 
 /** Done, with `kept` frames stored by an earlier run of the job (after a restart). */

@@ -380,8 +380,6 @@ export class JobRunner {
       return;
     }
     performance.mark('ahi:done');
-    this.metrics.sample(performance.now(), 0);
-    this.publish();
     updateJob({
       phase,
       finishedAt: performance.now(),

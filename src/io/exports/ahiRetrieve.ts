@@ -10,7 +10,7 @@ import { extensionFor } from '../../core/syntax';
 import { getJobSources, readStoredFrames } from '../store';
 import type { ZipEntry } from '../zip';
 import { csvLine } from './csv';
-import { instancesOf } from './instances';
+import { instancesOf, seriesColumns, seriesKey } from './instances';
 import type { ExportContext, ExportFormat } from './format';
 
 export const CHECKSUMS_FILE = 'checksums.csv';
@@ -78,21 +78,10 @@ export function seriesIndex(sources: JobSource[], records: Iterable<StoredFrame>
   const series = new Map<string, { head: unknown[]; frames: StoredFrame[] }>();
   const placed = new Set<string>();
   for (const i of instancesOf(sources)) {
-    const id = `${i.imageSetId}/${i.seriesUid}`;
+    const id = seriesKey(i);
     let s = series.get(id);
     if (!s) {
-      const a = i.attributes;
-      s = {
-        head: [
-          a['PatientID'] ?? '',
-          a['StudyInstanceUID'] ?? '',
-          i.seriesUid,
-          a['Modality'] ?? '',
-          i.imageSetId,
-          `${i.datastoreId}/${i.imageSetId}`,
-        ],
-        frames: [],
-      };
+      s = { head: [...seriesColumns(i), `${i.datastoreId}/${i.imageSetId}`], frames: [] };
       series.set(id, s);
     }
     for (const frameId of i.frameIds) {

@@ -22,6 +22,21 @@ export interface Instance {
   frameIds: string[];
 }
 
+/** A series' key in a job (series UIDs are unique per image set, not across them). */
+export const seriesKey = (i: Instance): string => `${i.imageSetId}/${i.seriesUid}`;
+
+/** The columns every index starts a series' row with: patient, study, series, modality, image set. */
+export function seriesColumns(i: Instance): unknown[] {
+  const a = i.attributes;
+  return [
+    a['PatientID'] ?? '',
+    a['StudyInstanceUID'] ?? '',
+    i.seriesUid,
+    a['Modality'] ?? '',
+    i.imageSetId,
+  ];
+}
+
 /** Every instance of the metadata documents among a job's sources, in document order. */
 export function instancesOf(sources: JobSource[]): Instance[] {
   const out: Instance[] = [];

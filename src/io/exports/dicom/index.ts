@@ -16,7 +16,7 @@ import { getJobSources, getStoredFrame } from '../../store';
 import type { ZipEntry } from '../../zip';
 import { csvLine } from '../csv';
 import type { ExportContext, ExportFormat } from '../format';
-import { instancesOf, type Instance } from '../instances';
+import { instancesOf, seriesColumns, seriesKey, type Instance } from '../instances';
 import type { Attributes, PixelData } from './part10';
 
 const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
@@ -174,19 +174,11 @@ export class DicomIndex {
   /** An instance written (`frames` and the file's size), or left out (no frames: not downloaded). */
   add(unit: DicomUnit, written?: { frames: StoredFrame[]; bytes: number }): void {
     const { instance, path } = unit;
-    const key = `${instance.imageSetId}/${instance.seriesUid}`;
+    const key = seriesKey(instance);
     let s = this.series.get(key);
     if (!s) {
-      const a = instance.attributes;
       s = {
-        row: [
-          a['PatientID'] ?? '',
-          a['StudyInstanceUID'] ?? '',
-          instance.seriesUid,
-          a['Modality'] ?? '',
-          instance.imageSetId,
-          path.slice(0, path.lastIndexOf('/')),
-        ],
+        row: [...seriesColumns(instance), path.slice(0, path.lastIndexOf('/'))],
         frames: 0,
         bytes: 0,
         verified: 0,

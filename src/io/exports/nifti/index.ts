@@ -15,7 +15,7 @@ import type { JobSource } from '../../../core/job';
 import { parseTemplate, renderTemplate } from '../../../core/pathTemplate';
 import { getJobSources, getStoredFrame } from '../../store';
 import type { ZipEntry } from '../../zip';
-import { instancesOf, type Instance } from '../instances';
+import { instancesOf, seriesColumns, seriesKey, type Instance } from '../instances';
 import { csvLine } from '../csv';
 import type { ExportContext, ExportFormat } from '../format';
 import { niftiVolume, sidecar, type Sized, type Slice } from './volume';
@@ -36,7 +36,7 @@ export function niftiUnits(sources: JobSource[], compress = true): NiftiUnit[] {
   );
   const bySeries = new Map<string, Instance[]>();
   for (const instance of instancesOf(sources)) {
-    const key = `${instance.imageSetId}/${instance.seriesUid}`;
+    const key = seriesKey(instance);
     const list = bySeries.get(key) ?? [];
     list.push(instance);
     bySeries.set(key, list);
@@ -52,13 +52,7 @@ export function niftiUnits(sources: JobSource[], compress = true): NiftiUnit[] {
         ImageSetID: first.imageSetId,
       }),
       keys: instances.flatMap((i) => i.frameIds.map((id) => `${i.imageSetId}/${id}`)),
-      head: [
-        a['PatientID'] ?? '',
-        a['StudyInstanceUID'] ?? '',
-        first.seriesUid,
-        a['Modality'] ?? '',
-        first.imageSetId,
-      ],
+      head: seriesColumns(first),
     };
   });
 }
