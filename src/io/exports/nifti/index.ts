@@ -1,8 +1,8 @@
 /**
  * Export formats: NIfTI-1, one volume per series that forms one (volume.ts says when), each with
  * its JSON sidecar of dcm2niix's keys, laid out as
- * `<PatientID>/<StudyInstanceUID>/<Modality>_<SeriesInstanceUID>.nii.gz` (or `.nii`). A series that
- * forms no volume (a localizer's single frame, colour, mixed sizes or orientations) is left out
+ * `<PatientID>/<StudyInstanceUID>/<Modality>_<SeriesInstanceUID>.nii.gz` (or `.nii`). A multi-frame
+ * instance gives a slice per frame as its geometry says (frames.ts). A series that forms no volume (a localizer's single frame, colour, mixed sizes or orientations) is left out
  * with its reason in `metadata.csv`. An export assembles a volume in memory, then gzips it: a
  * series of 2,000 512×512 16-bit slices holds 1 GB while it is written; a destination folder
  * (io/destination) streams it from the slices' part files instead.
@@ -15,9 +15,16 @@ import type { JobSource } from '../../../core/job';
 import { parseTemplate, renderTemplate } from '../../../core/pathTemplate';
 import { getJobSources, getStoredFrame } from '../../store';
 import type { ZipEntry } from '../../zip';
-import { instancesOf, seriesColumns, seriesKey, type Instance } from '../instances';
+import {
+  instancesOf,
+  seriesColumns,
+  seriesKey,
+  type Attributes,
+  type Instance,
+} from '../instances';
 import { csvLine } from '../csv';
 import type { ExportContext, ExportFormat } from '../format';
+import { frameAttributes } from './frames';
 import { niftiVolume, sidecar, type Sized, type Slice } from './volume';
 
 /** One series' volume: where it goes, its instances and their frames' keys. */
@@ -25,6 +32,10 @@ export interface NiftiUnit {
   instances: Instance[];
   path: string;
   keys: string[];
+  /** each frame's attributes as a slice, beside its key (frames.ts) */
+  frames: Attributes[];
+  /** why the series' instances give no slices to build a volume of, if they do not */
+  unwritable?: string;
   /** the series' first columns in metadata.csv */
   head: unknown[];
 }
@@ -44,6 +55,13 @@ export function niftiUnits(sources: JobSource[], compress = true): NiftiUnit[] {
   return [...bySeries.values()].map((instances) => {
     const first = instances[0]!;
     const a = first.attributes;
+    const frames: Attributes[] = [];
+    let unwritable: string | undefined;
+    for (const instance of instances) {
+      const got = frameAttributes(instance);
+      if ('reason' in got) unwritable ??= got.reason;
+      else frames.push(...got);
+    }
     return {
       instances,
       path: renderTemplate(template, {
@@ -52,16 +70,15 @@ export function niftiUnits(sources: JobSource[], compress = true): NiftiUnit[] {
         ImageSetID: first.imageSetId,
       }),
       keys: instances.flatMap((i) => i.frameIds.map((id) => `${i.imageSetId}/${id}`)),
+      frames,
+      ...(unwritable ? { unwritable } : {}),
       head: seriesColumns(first),
     };
   });
 }
 
 /** Why a series cannot be a volume before any of its frames is read, if it cannot. */
-export const niftiUnwritable = (unit: NiftiUnit): string | undefined =>
-  unit.instances.some((i) => i.frameIds.length !== 1)
-    ? 'multi-frame instances: not written as NIfTI yet'
-    : undefined;
+export const niftiUnwritable = (unit: NiftiUnit): string | undefined => unit.unwritable;
 
 /** A slice's pixels as a volume is written from: in memory, or a part file on disk. */
 export interface SlicePixels extends Sized {
@@ -76,8 +93,8 @@ export function niftiFile(
 ):
   | { ok: true; data: ReadableStream<Uint8Array>; sidecar: ZipEntry }
   | { ok: false; reason: string } {
-  const slices: Slice<SlicePixels>[] = unit.instances.map((i, k) => ({
-    attributes: i.attributes,
+  const slices: Slice<SlicePixels>[] = unit.frames.map((attributes, k) => ({
+    attributes,
     pixels: pixels[k]!,
   }));
   const volume = niftiVolume(slices);
@@ -88,7 +105,7 @@ export function niftiFile(
     data: compress ? raw.pipeThrough(new CompressionStream('gzip')) : raw,
     sidecar: {
       name: unit.path.replace(/\.nii(\.gz)?$/, '.json'),
-      data: `${JSON.stringify(sidecar(unit.instances[volume.order[0]!]!.attributes), null, 2)}\n`,
+      data: `${JSON.stringify(sidecar(slices[volume.order[0]!]!.attributes), null, 2)}\n`,
     },
   };
 }

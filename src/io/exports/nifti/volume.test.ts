@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { part10 } from '../dicom/part10';
+import { frameAttributes } from './frames';
 import { niftiVolume, sidecar, type Slice } from './volume';
 
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
@@ -71,6 +72,23 @@ function slices(count: number, gap: number): Slice[] {
   });
 }
 
+/** nibabel on two volumes: shapes, canonical affines (1e-4) and voxels, slope and intercept alike. */
+function sameVolume(a: string, b: string): string {
+  return execFileSync(
+    PYTHON,
+    [
+      '-c',
+      `import sys, nibabel as nib, numpy as np
+a, b = nib.load(sys.argv[1]), nib.load(sys.argv[2])
+ca, cb = nib.as_closest_canonical(a), nib.as_closest_canonical(b)
+print(a.shape == b.shape, np.abs(ca.affine - cb.affine).max() < 1e-4, np.array_equal(np.asanyarray(ca.dataobj), np.asanyarray(cb.dataobj)), (a.dataobj.slope, a.dataobj.inter) == (b.dataobj.slope, b.dataobj.inter))`,
+      a,
+      b,
+    ],
+    { encoding: 'utf8' },
+  ).trim();
+}
+
 describe('NIfTI volumes', () => {
   it('agree with what dcm2niix makes of the same slices: shape, affine, voxels, scaling', () => {
     const all = slices(5, 2.5);
@@ -117,6 +135,91 @@ print(np.allclose(ca.get_fdata(), cb.get_fdata()))`,
     expect(out[4]).toBe('True');
     // The affine of our voxel order equals dcm2niix's where it keeps the same order.
     expect(out[1]?.split(' ').slice(2)).toEqual(['1', '1']);
+  });
+
+  it('makes of an Enhanced CT instance (functional groups, frames shuffled) what dcm2niix makes of it', () => {
+    const all = slices(6, 1.5);
+    const order = [2, 5, 0, 3, 1, 4];
+    const at = (k: number, key: string) => all[order[k]!]!.attributes[key];
+    const { ImagePositionPatient, ImageOrientationPatient, PixelSpacing, ...base } =
+      all[0]!.attributes;
+    void ImagePositionPatient;
+    const { RescaleSlope, RescaleIntercept, SliceThickness, ...rest } = base;
+    const attributes = {
+      ...rest,
+      SOPClassUID: '1.2.840.10008.5.1.4.1.1.2.1',
+      SOPInstanceUID: '1.2.826.0.1.3680043.8.498.7.9',
+      ImageType: ['ORIGINAL', 'PRIMARY', 'AXIAL', 'NONE'],
+      NumberOfFrames: String(order.length),
+      SharedFunctionalGroupsSequence: [
+        {
+          PixelMeasuresSequence: [{ PixelSpacing, SliceThickness }],
+          PlaneOrientationSequence: [{ ImageOrientationPatient }],
+          PixelValueTransformationSequence: [{ RescaleSlope, RescaleIntercept, RescaleType: 'HU' }],
+        },
+      ],
+      PerFrameFunctionalGroupsSequence: order.map((_, k) => ({
+        PlanePositionSequence: [{ ImagePositionPatient: at(k, 'ImagePositionPatient') }],
+        FrameContentSequence: [{ InStackPositionNumber: order[k]! + 1, StackID: '1' }],
+      })),
+    };
+    const pixels = Buffer.concat(order.map((i) => all[i]!.pixels));
+    const dicom = join(dir, 'enhanced');
+    mkdirSync(dicom);
+    writeFileSync(
+      join(dicom, 'ct.dcm'),
+      part10(attributes, { kind: 'native', data: pixels, bitsAllocated: 16 }),
+    );
+    const ref = join(dir, 'enhanced-ref');
+    mkdirSync(ref);
+    execFileSync('dcm2niix', ['-z', 'n', '-f', 'ref', '-o', ref, dicom], { stdio: 'pipe' });
+    expect(readdirSync(ref).filter((n) => n.endsWith('.nii'))).toEqual(['ref.nii']);
+    const frames = frameAttributes({
+      datastoreId: 'd',
+      imageSetId: 'i',
+      seriesUid: String(all[0]!.attributes['SeriesInstanceUID']),
+      attributes,
+      syntax: '1.2.840.10008.1.2.1',
+      frameIds: order.map(String),
+    });
+    if ('reason' in frames) throw new Error(frames.reason);
+    const v = niftiVolume(
+      frames.map((a, k) => ({ attributes: a, pixels: all[order[k]!]!.pixels })),
+    );
+    if (!v.ok) throw new Error(v.reason);
+    expect(v.order).toEqual([2, 4, 0, 3, 5, 1]);
+    const ours = join(dir, 'enhanced.nii');
+    writeFileSync(ours, Buffer.concat([v.header, ...v.slices]));
+    expect(sameVolume(ours, join(ref, 'ref.nii'))).toBe('True True True True');
+  });
+
+  it('steps the frames of a multi-frame instance with one position along its normal, and says why one without positions gives none', () => {
+    const one = slices(1, 2)[0]!.attributes;
+    const instance = (a: Record<string, unknown>, frames: number) => ({
+      datastoreId: 'd',
+      imageSetId: 'i',
+      seriesUid: 's',
+      attributes: a,
+      syntax: '1.2.840.10008.1.2.1',
+      frameIds: Array.from({ length: frames }, (_, k) => String(k)),
+    });
+    const stepped = frameAttributes(instance({ ...one, SpacingBetweenSlices: '2' }, 3));
+    if ('reason' in stepped) throw new Error(stepped.reason);
+    const expected = slices(3, 2).map((s) => s.attributes['ImagePositionPatient'] as string[]);
+    stepped.forEach((a, k) =>
+      (a['ImagePositionPatient'] as string[]).forEach((p, i) =>
+        expect(Number(p)).toBeCloseTo(Number(expected[k]![i]), 5),
+      ),
+    );
+    expect(frameAttributes(instance(one, 3))).toEqual({
+      reason: 'a multi-frame instance without a position for each frame',
+    });
+    expect(
+      frameAttributes(instance({ ...one, PerFrameFunctionalGroupsSequence: [{}, {}] }, 3)),
+    ).toEqual({
+      reason: 'a multi-frame instance with 2 per-frame functional groups for 3 frames',
+    });
+    expect(frameAttributes(instance(one, 1))).toEqual([one]);
   });
 
   it('says why a series forms no volume', () => {
