@@ -470,3 +470,76 @@ export async function cohortRun(
     await browser.close();
   }
 }
+
+export interface ExportRun {
+  format: string;
+  frames: number;
+  mb: number;
+  seconds: number;
+  mbPerSecond: number;
+  /** CPU of the browser's processes over the export, ms per MB written */
+  cpuMsPerMb: number;
+}
+
+/**
+ * A job downloaded in the app (`retrieval`: jph or raw), then written by **Export to folder** in
+ * an export format (a folder of OPFS standing in for the picker's): the app's own message gives
+ * frames, MB and seconds.
+ */
+export async function exportRun(
+  workers: number,
+  appUrl: string,
+  retrieval: string,
+  choices: { 'Export format': string; 'DICOM transfer syntax'?: string; 'NIfTI file'?: string },
+): Promise<ExportRun> {
+  const browser = await launch();
+  const tree = () => processTree(browser.process.pid!);
+  try {
+    const url = `${appUrl}?demo=synthetic-ct&format=${retrieval}&workers=${workers}&inflight=auto`;
+    const { evaluate } = await openPage(browser, url, LONG_TASKS + FOLDER_PICKER);
+    await pressStartWhenQuiet(evaluate, tree);
+    const status = () =>
+      evaluate<string>(`document.querySelector('[role=status]')?.textContent ?? ''`);
+    for (let t0 = Date.now(); !/^Done/.test(await status());) {
+      if (Date.now() - t0 > 600_000) throw new Error(`the job did not finish: ${await status()}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    for (const [label, value] of Object.entries(choices))
+      await evaluate(`(async () => {
+        let select;
+        for (let i = 0; i < 100 && !select; i++) {
+          select = [...document.querySelectorAll('label')].find((l) => l.firstChild?.textContent?.trim() === ${JSON.stringify(label)})?.querySelector('select');
+          if (!select) await new Promise((r) => setTimeout(r, 50));
+        }
+        const option = [...select.options].find((o) => o.textContent === ${JSON.stringify(value)});
+        Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, 'value').set.call(select, option.value);
+        select.dispatchEvent(new Event('change', { bubbles: true }));
+      })()`);
+    const cpu0 = sampleCpu(tree());
+    await evaluate(
+      `[...document.querySelectorAll('button')].find((b) => b.textContent === 'Export to folder').click()`,
+    );
+    let text = '';
+    for (let t0 = Date.now(); !/^Exported|failed|error/i.test(text);) {
+      if (Date.now() - t0 > 900_000) throw new Error(`the export did not finish: ${text}`);
+      await new Promise((r) => setTimeout(r, 250));
+      text = await evaluate<string>(`document.querySelector('.export-status')?.textContent ?? ''`);
+    }
+    const m = /^Exported (\d+) frames \(([\d.]+) (B|kB|MB|GB)\).* in ([\d.]+) s/.exec(text);
+    if (!m) throw new Error(`the export did not say what it wrote: ${text}`);
+    const mb =
+      Number(m[2]) * ({ B: 1e-6, kB: 1e-3, MB: 1, GB: 1e3 } as Record<string, number>)[m[3]!]!;
+    const seconds = Number(m[4]);
+    const cpu = Object.values(cpuDelta(cpu0, sampleCpu(tree()))).reduce((a, b) => a + b, 0);
+    return {
+      format: Object.values(choices).join(', '),
+      frames: Number(m[1]),
+      mb,
+      seconds,
+      mbPerSecond: mb / seconds,
+      cpuMsPerMb: cpu / mb,
+    };
+  } finally {
+    await browser.close();
+  }
+}

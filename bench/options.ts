@@ -18,8 +18,9 @@ bench-results/<time>.json. A full bench takes about 20 minutes on 2 cores.
                       time per codec beside Debian's decoders; the app on a JPEG 2000 series),
                       cohort (planning a cohort of --cohort image sets: search, size, Start to
                       running, the page's long tasks), folder (jph and raw saved to a folder while
-                      downloading against the browser's store; a --long-frames job's memory)
-                      (default all six)
+                      downloading against the browser's store; a --long-frames job's memory),
+                      exports (a --frames job exported as DICOM and NIfTI: MB/s)
+                      (default all seven)
   --formats LIST      jph, raw, mem (default all three; mem runs with auto only)
   --latency MS        the home line's added latency (default 20)
   --bandwidth MBPS    the home line's bandwidth, Mbit/s (default 500)
@@ -53,7 +54,7 @@ export interface BenchOptions {
   lines: Record<string, Record<string, number>>;
 }
 
-const SCENARIOS = ['loopback', 'home', 'memory', 'codecs', 'cohort', 'folder'];
+const SCENARIOS = ['loopback', 'home', 'memory', 'codecs', 'cohort', 'folder', 'exports'];
 const FORMATS = ['jph', 'raw', 'mem'];
 const NUMERIC = ['runs', 'frames', 'workers', 'latency', 'bandwidth', 'long-frames', 'warmup'];
 const LISTS = ['inflights', 'scenarios', 'formats'];

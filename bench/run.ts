@@ -26,6 +26,8 @@ import {
   ceiling,
   cohortRun,
   codecCeilings,
+  exportRun,
+  type ExportRun,
   median,
   type AppRun,
   type LongTask,
@@ -219,6 +221,43 @@ async function folderRows(): Promise<void> {
   );
 }
 
+/**
+ * DICOM and NIfTI export speed: the synthetic CT (--frames) downloaded, then written by Export to
+ * folder in each format (one run each: an export reads the stored job, the download is not
+ * counted). MB/s of the files written, and of the decoded pixels they hold.
+ */
+async function exportRows(): Promise<void> {
+  const cases: [string, Parameters<typeof exportRun>[3]][] = [
+    ['jph', { 'Export format': 'DICOM', 'DICOM transfer syntax': 'As stored' }],
+    ['raw', { 'Export format': 'DICOM', 'DICOM transfer syntax': 'Explicit VR Little Endian' }],
+    ['raw', { 'Export format': 'NIfTI', 'NIfTI file': '.nii (uncompressed)' }],
+    ['raw', { 'Export format': 'NIfTI', 'NIfTI file': '.nii.gz (gzipped)' }],
+  ];
+  const all: ExportRun[] = [];
+  for (const [retrieval, choices] of cases) {
+    const r = await exportRun(workers, appUrl, retrieval, choices);
+    all.push(r);
+    const pixelsMb = (r.frames * 512 * 512 * 2) / 1e6;
+    rows.push([
+      'loopback',
+      `export ${r.format} (${retrieval} stored), ${r.frames} frames`,
+      (r.frames / r.seconds).toFixed(0),
+      r.mbPerSecond.toFixed(1),
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      `${r.mb.toFixed(0)} MB written in ${r.seconds.toFixed(1)} s; ${(pixelsMb / r.seconds).toFixed(0)} MB/s of pixels; browser CPU ${r.cpuMsPerMb.toFixed(0)} ms per MB written`,
+    ]);
+    console.log(
+      `  export ${r.format}: ${r.mbPerSecond.toFixed(1)} MB/s, ${r.seconds.toFixed(1)} s (load ${load()})`,
+    );
+  }
+  results['exports'] = all;
+}
+
 for (let i = 0; i < warmups; i++) {
   const w = await appRun(workers, appUrl, 'jph', 'auto');
   console.log(
@@ -263,6 +302,10 @@ for (const scenario of scenarios) {
   }
   if (scenario === 'folder') {
     await folderRows();
+    continue;
+  }
+  if (scenario === 'exports') {
+    await exportRows();
     continue;
   }
   if (scenario === 'cohort') {
