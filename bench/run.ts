@@ -143,6 +143,25 @@ const row = (scenario: string, what: string, all: AppRun[], bare: number, extra 
   ]);
   return fps;
 };
+/** A row that is not an app run's: the columns it has, by name; the others empty. */
+const sparseRow = (
+  line: string,
+  what: string,
+  cells: { framesPerSecond?: string; mbPerSecond?: string; longestTaskMs?: string; notes: string },
+) =>
+  rows.push([
+    line,
+    what,
+    cells.framesPerSecond ?? '',
+    cells.mbPerSecond ?? '',
+    '',
+    '',
+    '',
+    '',
+    '',
+    cells.longestTaskMs ?? '',
+    cells.notes,
+  ]);
 /** every counted app run (not the warm-up), for the long-task verdict */
 const counted: AppRun[] = [];
 const runningAt: number[] = [];
@@ -238,19 +257,11 @@ async function exportRows(): Promise<void> {
     const r = await exportRun(workers, appUrl, retrieval, choices);
     all.push(r);
     const pixelsMb = (r.frames * 512 * 512 * 2) / 1e6;
-    rows.push([
-      'loopback',
-      `export ${r.format} (${retrieval} stored), ${r.frames} frames`,
-      (r.frames / r.seconds).toFixed(0),
-      r.mbPerSecond.toFixed(1),
-      '',
-      '',
-      '',
-      '',
-      '',
-      '',
-      `${r.mb.toFixed(0)} MB written in ${r.seconds.toFixed(1)} s; ${(pixelsMb / r.seconds).toFixed(0)} MB/s of pixels; browser CPU ${r.cpuMsPerMb.toFixed(0)} ms per MB written`,
-    ]);
+    sparseRow('loopback', `export ${r.format} (${retrieval} stored), ${r.frames} frames`, {
+      framesPerSecond: (r.frames / r.seconds).toFixed(0),
+      mbPerSecond: r.mbPerSecond.toFixed(1),
+      notes: `${r.mb.toFixed(0)} MB written in ${r.seconds.toFixed(1)} s; ${(pixelsMb / r.seconds).toFixed(0)} MB/s of pixels; browser CPU ${r.cpuMsPerMb.toFixed(0)} ms per MB written`,
+    });
     console.log(
       `  export ${r.format}: ${r.mbPerSecond.toFixed(1)} MB/s, ${r.seconds.toFixed(1)} s (load ${load()})`,
     );
@@ -312,19 +323,10 @@ for (const scenario of scenarios) {
     const r = await cohortRun(appUrl, BIG_COHORT_DATASTORE_ID, workers);
     results['cohort'] = r;
     const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-    rows.push([
-      'loopback',
-      `cohort: ${r.imageSets} image sets, ${r.frames} frames planned`,
-      '',
-      '',
-      '',
-      '',
-      '',
-      '',
-      '',
-      r.longestTaskPlanningMs.toFixed(0),
-      `search (every page) ${s(r.searchMs)}, size check (every image set's metadata) ${s(r.sizeMs)}, longest task before Start ${r.longestTaskBeforeStartMs.toFixed(0)} ms; Start to running ${s(r.planMs)}, main thread ${r.planningMainThread.runMs.toFixed(0)} ms on a core (waited ${r.planningMainThread.waitMs.toFixed(0)} ms), ${r.planningTasks.length} tasks over 50 ms${longTaskNote(r.planningTasks)}`,
-    ]);
+    sparseRow('loopback', `cohort: ${r.imageSets} image sets, ${r.frames} frames planned`, {
+      longestTaskMs: r.longestTaskPlanningMs.toFixed(0),
+      notes: `search (every page) ${s(r.searchMs)}, size check (every image set's metadata) ${s(r.sizeMs)}, longest task before Start ${r.longestTaskBeforeStartMs.toFixed(0)} ms; Start to running ${s(r.planMs)}, main thread ${r.planningMainThread.runMs.toFixed(0)} ms on a core (waited ${r.planningMainThread.waitMs.toFixed(0)} ms), ${r.planningTasks.length} tasks over 50 ms${longTaskNote(r.planningTasks)}`,
+    });
     console.log(`  cohort: planned ${r.frames} frames in ${s(r.planMs)} (load ${load()})`);
     verdict(
       `a cohort of ${r.imageSets} image sets and ${r.frames} frames plans without freezing the page (no main-thread task > 200 ms)`,
