@@ -26,7 +26,7 @@ import {
   sourceEntries,
 } from '../exports/ahiRetrieve';
 import { DicomIndex, dicomFile, dicomUnits, frameLayouts } from '../exports/dicom';
-import { NiftiIndex, niftiFile, niftiUnits, niftiUnwritable } from '../exports/nifti';
+import { NiftiIndex, niftiFile, niftiUnits } from '../exports/nifti';
 import { Folder } from '../folder';
 import { folderError } from '../sinks/folder';
 import { frameBatches, getFrameRecords, getJob, getJobSources, putFrameRecords } from '../store';
@@ -224,8 +224,7 @@ export class Assembler {
       const index = new NiftiIndex();
       for (const unit of niftiUnits(this.sources, format === 'nifti')) {
         const frames = unit.keys.map((k) => records.get(k));
-        const unwritable = niftiUnwritable(unit);
-        if (unwritable) index.add(unit, { skipped: unwritable });
+        if (unit.unwritable) index.add(unit, { skipped: unit.unwritable });
         else if (frames.some((f) => !f || isPart(f.file ?? '')))
           index.add(unit, { skipped: 'frames not downloaded' });
         else if (frames[0]!.leftOut) index.add(unit, { skipped: frames[0]!.leftOut });
@@ -271,8 +270,7 @@ function unitsOf(
             delete r.fileCrc;
             return r;
           });
-        const unwritable = niftiUnwritable(unit);
-        if (unwritable) return leftOut(unwritable);
+        if (unit.unwritable) return leftOut(unit.unwritable);
         const file = niftiFile(
           unit,
           parts.map((p) => ({ length: p.file.size, part: p.file })),

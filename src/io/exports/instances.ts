@@ -9,7 +9,7 @@ import type { JobSource } from '../../core/job';
 export type Attributes = Record<string, unknown>;
 
 type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json =>
+export const isObject = (v: unknown): v is Json =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 const dicomOf = (v: unknown): Json => (isObject(v) && isObject(v['DICOM']) ? v['DICOM'] : {});
 

@@ -10,23 +10,8 @@
  *   SpacingBetweenSlices (NM tomography, some 3-D MR): frame k at k × spacing along the normal.
  * Anything else (cine loops, multi-frame secondary captures) has no per-frame position: no volume.
  */
-import type { Attributes, Instance } from '../instances';
-
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
-const nums = (v: unknown): number[] =>
-  (Array.isArray(v)
-    ? v
-    : typeof v === 'string'
-      ? v.split('\\')
-      : v === null || v === undefined
-        ? []
-        : [v]
-  )
-    .map(Number)
-    .filter(Number.isFinite);
+import { isObject, type Attributes, type Instance } from '../instances';
+import { cross, nums, type Vec } from './volume';
 
 /** A functional groups item's macros (each a sequence of one item) flattened into attributes. */
 function lift(item: unknown): Attributes {
@@ -60,8 +45,7 @@ export function frameAttributes(instance: Instance): Attributes[] | { reason: st
   const spacing = nums(a['SpacingBetweenSlices'])[0];
   if (position.length !== 3 || orientation.length !== 6 || !spacing)
     return { reason: 'a multi-frame instance without a position for each frame' };
-  const [x0, x1, x2, y0, y1, y2] = orientation as [number, number, number, number, number, number];
-  const n = [x1 * y2 - x2 * y1, x2 * y0 - x0 * y2, x0 * y1 - x1 * y0];
+  const n = cross(orientation.slice(0, 3) as Vec, orientation.slice(3, 6) as Vec);
   const length = Math.hypot(...n);
   return Array.from({ length: count }, (_, k) => ({
     ...a,

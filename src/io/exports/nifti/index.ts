@@ -2,8 +2,9 @@
  * Export formats: NIfTI-1, one volume per series that forms one (volume.ts says when), each with
  * its JSON sidecar of dcm2niix's keys, laid out as
  * `<PatientID>/<StudyInstanceUID>/<Modality>_<SeriesInstanceUID>.nii.gz` (or `.nii`). A multi-frame
- * instance gives a slice per frame as its geometry says (frames.ts). A series that forms no volume (a localizer's single frame, colour, mixed sizes or orientations) is left out
- * with its reason in `metadata.csv`. An export assembles a volume in memory, then gzips it: a
+ * instance gives a slice per frame as its geometry says (frames.ts). A series that forms no volume
+ * (a localizer's single frame, colour, mixed sizes or orientations) is left out with its reason in
+ * `metadata.csv`. An export assembles a volume in memory, then gzips it: a
  * series of 2,000 512×512 16-bit slices holds 1 GB while it is written; a destination folder
  * (io/destination) streams it from the slices' part files instead.
  *
@@ -34,7 +35,7 @@ export interface NiftiUnit {
   keys: string[];
   /** each frame's attributes as a slice, beside its key (frames.ts) */
   frames: Attributes[];
-  /** why the series' instances give no slices to build a volume of, if they do not */
+  /** why the series cannot be a volume, known before any of its frames is read (if it cannot) */
   unwritable?: string;
   /** the series' first columns in metadata.csv */
   head: unknown[];
@@ -76,9 +77,6 @@ export function niftiUnits(sources: JobSource[], compress = true): NiftiUnit[] {
     };
   });
 }
-
-/** Why a series cannot be a volume before any of its frames is read, if it cannot. */
-export const niftiUnwritable = (unit: NiftiUnit): string | undefined => unit.unwritable;
 
 /** A slice's pixels as a volume is written from: in memory, or a part file on disk. */
 export interface SlicePixels extends Sized {
@@ -137,8 +135,7 @@ async function slicesOf(
   unit: NiftiUnit,
   context: ExportContext,
 ): Promise<{ pixels: Uint8Array[]; verified: number } | { reason: string }> {
-  const unwritable = niftiUnwritable(unit);
-  if (unwritable) return { reason: unwritable };
+  if (unit.unwritable) return { reason: unit.unwritable };
   const pixels: Uint8Array[] = [];
   let verified = 0;
   for (const key of unit.keys) {

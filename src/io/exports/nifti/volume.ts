@@ -22,7 +22,8 @@ export interface Slice<P extends Sized = Uint8Array> {
 export type VolumeOutcome<P extends Sized = Uint8Array> =
   { ok: true; header: Uint8Array; slices: P[]; order: number[] } | { ok: false; reason: string };
 
-const nums = (v: unknown): number[] =>
+/** A DICOM value (a list, a backslash-separated string, one value) as its numbers. */
+export const nums = (v: unknown): number[] =>
   (Array.isArray(v)
     ? v
     : typeof v === 'string'
@@ -35,9 +36,9 @@ const nums = (v: unknown): number[] =>
     .filter(Number.isFinite);
 const num = (v: unknown, fallback: number) => nums(v)[0] ?? fallback;
 
-type Vec = [number, number, number];
+export type Vec = [number, number, number];
 const dot = (a: Vec, b: Vec) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-const cross = (a: Vec, b: Vec): Vec => [
+export const cross = (a: Vec, b: Vec): Vec => [
   a[1] * b[2] - a[2] * b[1],
   a[2] * b[0] - a[0] * b[2],
   a[0] * b[1] - a[1] * b[0],
