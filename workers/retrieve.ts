@@ -3,7 +3,9 @@
  * worker a small queue; the worker keeps its share of the in-flight limit busy on its own (sign,
  * fetch, check the length, decode in WASM, verify the CRC-32, hand the frame to its sink), so no
  * frame waits for a round trip to the main thread, and reports finished frames in batches. All of
- * a worker's state is one RetrievalWorker; `api` is its face to comlink.
+ * a worker's state is one RetrievalWorker; `retrieveApi` makes its face to comlink, given where
+ * frames go: the browser's sinks (src/io/sinks, the `api` here), or the command-line runner's
+ * folder on disk (runner/worker.ts).
  */
 import type { Codec, DecodedView } from '../src/core/codec';
 import { unpackBits } from '../src/core/bits';
@@ -50,7 +52,12 @@ const newStats = (): WorkerStats => ({
   pendingWriteBytes: 0,
 });
 
+/** Opens the sink a job's frames go to (none: store nothing). */
+export type OpenSink = (config: WorkerConfig) => Promise<FrameSink | undefined>;
+
 class RetrievalWorker {
+  constructor(private readonly openSink: OpenSink) {}
+
   private config: WorkerConfig | undefined;
   private client: AhiClient | undefined;
   private sink: FrameSink | undefined;
@@ -89,7 +96,7 @@ class RetrievalWorker {
     this.stats.workerId = c.workerId;
     this.reports = port;
     this.client = new AhiClient(c.endpoint, c.region, credentials);
-    this.sink = await openSink(c);
+    this.sink = await this.openSink(c);
     return this.warm();
   }
 
@@ -320,15 +327,20 @@ class RetrievalWorker {
   }
 }
 
-const worker = new RetrievalWorker();
+/** A retrieval worker's API, its frames going where `openSink` says. */
+export function retrieveApi(openSink: OpenSink): RetrieveWorkerApi {
+  const worker = new RetrievalWorker(openSink);
+  return {
+    init: (config, credentials, reports) => worker.init(config, credentials, reports),
+    warm: () => worker.warm(),
+    setCredentials: (credentials) => worker.setCredentials(credentials),
+    setLimit: (n) => worker.setLimit(n),
+    setRate: (perSecond) => worker.setRate(perSecond),
+    enqueue: (tasks) => worker.enqueue(tasks),
+    prefetch: (task) => worker.prefetch(task),
+    recall: (keys, abort) => worker.recall(keys, abort),
+  };
+}
 
-export const api = {
-  init: (config, credentials, reports) => worker.init(config, credentials, reports),
-  warm: () => worker.warm(),
-  setCredentials: (credentials) => worker.setCredentials(credentials),
-  setLimit: (n) => worker.setLimit(n),
-  setRate: (perSecond) => worker.setRate(perSecond),
-  enqueue: (tasks) => worker.enqueue(tasks),
-  prefetch: (task) => worker.prefetch(task),
-  recall: (keys, abort) => worker.recall(keys, abort),
-} satisfies RetrieveWorkerApi;
+/** The browser's retrieval worker: frames go to the browser's store or a picked folder. */
+export const api = retrieveApi(openSink);

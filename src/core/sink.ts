@@ -65,4 +65,7 @@ export interface FrameSink {
  * assembled from several frames: core/destination.ts).
  */
 export type SinkChoice =
-  { kind: 'browser' } | { kind: 'folder'; root: FileSystemDirectoryHandle; format: string };
+  | { kind: 'browser' }
+  | { kind: 'folder'; root: FileSystemDirectoryHandle; format: string }
+  /** a folder on disk by path, which only the command-line runner writes (runner/sink.ts) */
+  | { kind: 'path'; dir: string; format: string };

@@ -3,7 +3,7 @@
  * tasks each worker holds, and splits the global in-flight limit between them. A worker that dies
  * (crash, or terminated) gives its tasks back to the caller and is replaced: no frame is lost.
  */
-import { releaseProxy, transfer, wrap, type Remote } from 'comlink';
+import { releaseProxy, transfer, wrap, type Endpoint, type Remote } from 'comlink';
 import type {
   CodecInfo,
   Credentials,
@@ -15,10 +15,39 @@ import type {
   WorkerStats,
 } from '../core/protocol';
 
+/**
+ * A thread running workers/retrieve.ts: a Web Worker in the browser, a worker_threads Worker in the
+ * command-line runner (runner/pool.ts). The pool needs only these three things of it.
+ */
+export interface RetrievalThread {
+  /** what comlink talks to */
+  endpoint: Endpoint;
+  /** the thread died (crashed or could not start) */
+  onError(listener: (message: string) => void): void;
+  terminate(): void;
+}
+
+/** Starts a retrieval thread named `name`. */
+export type SpawnThread = (name: string) => RetrievalThread;
+
+/** The browser's retrieval thread: a module Web Worker. */
+export const spawnWebWorker: SpawnThread = (name) => {
+  const worker = new Worker(new URL('../../workers/retrieve.worker.ts', import.meta.url), {
+    type: 'module',
+    name,
+  });
+  return {
+    endpoint: worker,
+    onError: (listener) =>
+      worker.addEventListener('error', (e) => listener(e.message || 'unknown error')),
+    terminate: () => worker.terminate(),
+  };
+};
+
 export interface PoolWorker {
   id: number;
   remote: Remote<RetrieveWorkerApi>;
-  worker: Worker;
+  thread: RetrievalThread;
   /** tasks handed to this worker and not reported back yet */
   assigned: Map<string, FrameTask>;
   limit: number;
@@ -39,15 +68,9 @@ export interface PoolEvents {
   pixels(worker: PoolWorker, preview: FramePixels): void;
 }
 
-const newWorker = (name: string) =>
-  new Worker(new URL('../../workers/retrieve.worker.ts', import.meta.url), {
-    type: 'module',
-    name,
-  });
-
 /** A retrieval worker spawned and warming up (codec loaded and tried) before there is a job. */
 interface Spare {
-  worker: Worker;
+  thread: RetrievalThread;
   remote: Remote<RetrieveWorkerApi>;
 }
 const spares: Spare[] = [];
@@ -61,21 +84,21 @@ const spares: Spare[] = [];
  */
 export function keepStandby(count: number): void {
   while (spares.length < count) {
-    const worker = newWorker('retrieve-standby');
-    const spare: Spare = { worker, remote: wrap<RetrieveWorkerApi>(worker) };
+    const thread = spawnWebWorker('retrieve-standby');
+    const spare: Spare = { thread, remote: wrap<RetrieveWorkerApi>(thread.endpoint) };
     // A failed warm-up fails the pool that takes this worker, with its message (init warms too).
     spare.remote.warm().catch(() => {});
-    spare.worker.addEventListener('error', () => {
+    thread.onError(() => {
       const i = spares.indexOf(spare);
       if (i < 0) return; // in a pool by now: the pool replaces it
       spares.splice(i, 1);
-      spare.worker.terminate();
+      thread.terminate();
     });
     spares.push(spare);
   }
   for (const s of spares.splice(count)) {
     s.remote[releaseProxy]();
-    s.worker.terminate();
+    s.thread.terminate();
   }
 }
 
@@ -109,6 +132,7 @@ export class WorkerPool {
     private readonly config: Omit<WorkerConfig, 'workerId'>,
     credentials: Credentials,
     private events: PoolEvents,
+    private readonly spawnThread: SpawnThread,
   ) {
     this.credentials = credentials;
   }
@@ -117,14 +141,16 @@ export class WorkerPool {
    * Spawns `count` workers and initialises each (codec loaded, signer ready). `events` may come
    * later, with `listen`: a pool started while the job is still being prepared has no tasks, so
    * nothing is reported before then (a worker lost before it holds no tasks and is replaced).
+   * `spawn` starts a thread (the browser's Web Workers, warm spares first, unless said).
    */
   static async create(
     count: number,
     config: Omit<WorkerConfig, 'workerId'>,
     credentials: Credentials,
     events: PoolEvents = NO_POOL_EVENTS,
+    spawn?: SpawnThread,
   ): Promise<WorkerPool> {
-    const pool = new WorkerPool(config, credentials, events);
+    const pool = new WorkerPool(config, credentials, events, spawn ?? spawnWebWorker);
     try {
       await Promise.all(Array.from({ length: count }, (_, id) => pool.spawn(id)));
     } catch (e) {
@@ -135,19 +161,18 @@ export class WorkerPool {
   }
 
   private async spawn(id: number): Promise<PoolWorker> {
-    const spare = spares.shift();
-    const worker = spare?.worker ?? newWorker(`retrieve-${id}`);
+    // Warm spares are the browser's; a pool with its own threads starts them.
+    const spare = this.spawnThread === spawnWebWorker ? spares.shift() : undefined;
+    const thread = spare?.thread ?? this.spawnThread(`retrieve-${id}`);
     const w: PoolWorker = {
       id,
-      worker,
-      remote: spare?.remote ?? wrap<RetrieveWorkerApi>(worker),
+      thread,
+      remote: spare?.remote ?? wrap<RetrieveWorkerApi>(thread.endpoint),
       assigned: new Map(),
       limit: 1,
       ready: false,
     };
-    worker.addEventListener('error', (e) =>
-      this.lose(w, `worker ${id} crashed: ${e.message || 'unknown error'}`),
-    );
+    thread.onError((message) => this.lose(w, `worker ${id} crashed: ${message}`));
     this.workers[id] = w;
     const channel = new MessageChannel();
     channel.port1.onmessage = (ev: MessageEvent<WorkerReport>) => {
@@ -247,7 +272,7 @@ export class WorkerPool {
     w.ready = false;
     w.remote[releaseProxy]();
     w.reports?.close();
-    w.worker.terminate();
+    w.thread.terminate();
     const lost = [...w.assigned.values()];
     w.assigned.clear();
     this.events.workerLost(w, lost, reason);
@@ -268,7 +293,7 @@ export class WorkerPool {
     for (const w of this.workers) {
       w.remote[releaseProxy]();
       w.reports?.close();
-      w.worker.terminate();
+      w.thread.terminate();
     }
     this.workers.length = 0;
   }

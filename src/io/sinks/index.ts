@@ -5,6 +5,7 @@
  */
 import type { WorkerConfig } from '../../core/protocol';
 import type { FrameSink } from '../../core/sink';
+import { RetrieveError } from '../../core/errors';
 import { FrameWriter, openDb } from '../store';
 import { FolderSink } from './folder';
 
@@ -16,5 +17,10 @@ export async function openSink(config: WorkerConfig): Promise<FrameSink | undefi
       return new FrameWriter(await openDb());
     case 'folder':
       return FolderSink.open(await openDb(), config.sink.root, config.sink.format);
+    case 'path':
+      throw new RetrieveError(
+        'BadInput',
+        `A folder by path (${config.sink.dir}) is written by the command-line runner, not a browser.`,
+      );
   }
 }
