@@ -1,8 +1,10 @@
 /**
- * A folder the user picked (File System Access), by paths: files written whole (through the
- * browser's swap file, replaced when closed: a file is on disk complete or not at all), read,
- * removed, and the subfolders on the way made once and remembered. Used by folder exports and by
- * a job's destination folder.
+ * A folder by paths: files written whole (a file is on disk complete or not at all), read, removed.
+ * `Files` is what a destination folder's sink, assembler and resume check need of one; `Folder` is
+ * the browser's, over a folder the user picked (File System Access: written through the browser's
+ * swap file, replaced when closed), with the subfolders on the way made once and remembered. The
+ * command-line runner has its own over node:fs (runner/diskFolder.ts). Used by folder exports and
+ * by a job's destination folder.
  */
 
 const notFound = (e: unknown) =>
@@ -11,10 +13,25 @@ const notFound = (e: unknown) =>
 
 export type FolderData = ArrayBuffer | Uint8Array | string | Blob;
 
-export class Folder {
+export interface Files {
+  /** the folder's name, for messages */
+  readonly name: string;
+  /** Writes a whole file (replacing one of that name), making the folders on the way. */
+  write(path: string, data: FolderData | ReadableStream<Uint8Array>): Promise<void>;
+  /** A file's contents, or undefined when there is no such file. */
+  read(path: string): Promise<Blob | undefined>;
+  /** Removes a file or a folder with what it holds; nothing there is not an error. */
+  remove(path: string): Promise<void>;
+}
+
+export class Folder implements Files {
   private readonly dirs = new Map<string, Promise<FileSystemDirectoryHandle>>();
 
   constructor(readonly root: FileSystemDirectoryHandle) {}
+
+  get name(): string {
+    return this.root.name;
+  }
 
   /** The folder at `parts` below the root, made when missing. */
   dir(parts: readonly string[]): Promise<FileSystemDirectoryHandle> {

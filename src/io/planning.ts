@@ -119,24 +119,27 @@ const sourceName = (source: SourceRequest, plan: Plan) =>
     ? `cohort of ${source.imageSets.length} image set${source.imageSets.length === 1 ? '' : 's'}`
     : plan.sources.join(', ');
 
-/** Builds the plan of a new job and saves the job (state running, nothing stored yet). */
-export async function prepareJob(
-  req: PlanRequest,
-  /** told the job's first frame as soon as it is known (before metadata and saving) */
+/**
+ * A job's sources completed and planned: the metadata AHI has is added for every image set whose
+ * source carried no checksums (or for all, when `needsAttributes`: DICOM and NIfTI are built from
+ * them), and the plan built with each document parsed once (a 2,000-frame metadata document is
+ * 1.9 MB of JSON: 20-60 ms per parse in a fresh worker). Shared by the app's jobs and the runner.
+ */
+export async function planSources(
+  gathered: JobSource[],
+  client: AhiClient,
+  needsAttributes: boolean,
+  /** told the job's first frame as soon as it is known (before metadata) */
   firstFrame?: (frame: PlannedFrame) => void,
-  progress?: Progress,
-): Promise<PreparedJob> {
-  const client = new AhiClient(req.settings.endpoint, req.settings.region, req.credentials);
-  // A copy: metadata documents are added below, and the surveyed list stays as it was.
-  const sources = [...(await gatherOnce(req, progress))];
-  // The plan planFromSources would build from these sources, with each document parsed once (a
-  // 2,000-frame metadata document is 1.9 MB of JSON: 20-60 ms per parse in a fresh worker).
+  /** skip the metadata of image sets whose source has no checksums (nothing is verified) */
+  checksums = true,
+): Promise<{ sources: JobSource[]; plan: Plan }> {
+  // A copy: metadata documents are added below, and the gathered list stays as it was.
+  const sources = [...gathered];
   let plan = buildPlan(sources);
   if (plan.frames[0]) firstFrame?.(plan.frames[0]);
-  // A folder written as DICOM or NIfTI needs every image set's attributes, not only checksums.
-  const needsAttributes = req.destination !== undefined && assembles(req.destination.format);
   for (const set of plan.imageSets) {
-    if (set.hasChecksums && !needsAttributes) continue;
+    if ((set.hasChecksums || !checksums) && !needsAttributes) continue;
     const metadata: JobSource = {
       name: `${set.imageSetId}-metadata.json`,
       content: await fetchMetadata(client, set.datastoreId, set.imageSetId),
@@ -145,6 +148,25 @@ export async function prepareJob(
     sources.push(metadata);
     plan = enrichPlan(plan, buildPlan([metadata]));
   }
+  return { sources, plan };
+}
+
+/** Builds the plan of a new job and saves the job (state running, nothing stored yet). */
+export async function prepareJob(
+  req: PlanRequest,
+  /** told the job's first frame as soon as it is known (before metadata and saving) */
+  firstFrame?: (frame: PlannedFrame) => void,
+  progress?: Progress,
+): Promise<PreparedJob> {
+  const client = new AhiClient(req.settings.endpoint, req.settings.region, req.credentials);
+  // A folder written as DICOM or NIfTI needs every image set's attributes, not only checksums.
+  const needsAttributes = req.destination !== undefined && assembles(req.destination.format);
+  const { sources, plan } = await planSources(
+    await gatherOnce(req, progress),
+    client,
+    needsAttributes,
+    firstFrame,
+  );
   const record: JobRecord = {
     id: req.jobId,
     name: sourceName(req.source, plan).slice(0, 120),

@@ -27,17 +27,29 @@ import {
 } from '../exports/ahiRetrieve';
 import { DicomIndex, dicomFile, dicomUnits, frameLayouts } from '../exports/dicom';
 import { NiftiIndex, niftiFile, niftiUnits } from '../exports/nifti';
-import { Folder } from '../folder';
+import { Folder, type Files } from '../folder';
 import { folderError } from '../sinks/folder';
-import { frameBatches, getFrameRecords, getJob, getJobSources, putFrameRecords } from '../store';
+import { getJob, getJobSources } from '../store';
 import type { ZipEntry } from '../zip';
+import { storeRecords, type DestinationRecords } from './records';
+
+/** What an assembler needs: the format and layout, the job's documents, its folder and records. */
+export interface AssemblerSetup {
+  jobId: string;
+  destination: Pick<Destination, 'format' | 'template'>;
+  sources: JobSource[];
+  files: Files;
+  records: DestinationRecords;
+  /** the index files' names (a runner shard's carry its number); as the export names them, else */
+  indexName?: (name: string) => string;
+}
 
 /** Files assembled at a time (a DICOM file is a few ms of dcmjs; the rest is waiting on disk). */
 const ASSEMBLING = 4;
 
 interface Part {
   record: StoredFrame;
-  file: File;
+  file: Blob;
 }
 
 /** A file made of several frames' parts: where it goes, its frames, and how it is written. */
@@ -53,7 +65,7 @@ const asError = (e: unknown): Error =>
 
 /** A file streamed to disk, with its size and CRC-32 counted on the way. */
 async function writeCounted(
-  folder: Folder,
+  folder: Files,
   path: string,
   data: ReadableStream<Uint8Array>,
 ): Promise<{ size: number; crc: number }> {
@@ -83,26 +95,45 @@ export class Assembler {
   /** the failure that stopped assembling, reported to the job */
   error: Error | undefined;
 
-  private constructor(
-    readonly jobId: string,
-    private readonly destination: Destination,
-    private readonly sources: JobSource[],
-    private readonly units: Unit[],
-    private readonly folder: Folder,
-  ) {
-    units.forEach((u, i) => u.keys.forEach((k) => this.unitOf.set(k, i)));
-    this.inParts = units.map(() => new Set());
+  readonly jobId: string;
+  private readonly destination: AssemblerSetup['destination'];
+  private readonly sources: JobSource[];
+  private readonly folder: Files;
+  private readonly records: DestinationRecords;
+  private readonly units: Unit[];
+  private readonly indexName: AssemblerSetup['indexName'];
+
+  private constructor(setup: AssemblerSetup) {
+    this.indexName = setup.indexName;
+    this.jobId = setup.jobId;
+    this.destination = setup.destination;
+    this.sources = setup.sources;
+    this.folder = setup.files;
+    this.records = setup.records;
+    this.units = assembles(setup.destination.format) ? unitsOf(setup) : [];
+    this.units.forEach((u, i) => u.keys.forEach((k) => this.unitOf.set(k, i)));
+    this.inParts = this.units.map(() => new Set());
   }
 
+  /** An app job's assembler: its folder, documents and records from the browser's store. */
   static async open(jobId: string): Promise<Assembler> {
     const [record, sources] = await Promise.all([getJob(jobId), getJobSources(jobId)]);
     const destination = record?.destination;
     if (!record || !destination || !sources)
       throw new RetrieveError('NotFound', `Job ${jobId} has no destination folder.`);
+    return Assembler.over({
+      jobId,
+      destination,
+      sources,
+      files: new Folder(destination.root),
+      records: storeRecords(jobId),
+    });
+  }
+
+  /** An assembler over any folder and records (the command-line runner's). */
+  static async over(setup: AssemblerSetup): Promise<Assembler> {
     await loadCrc32();
-    const folder = new Folder(destination.root);
-    const units = assembles(destination.format) ? unitsOf(destination, sources, folder, jobId) : [];
-    return new Assembler(jobId, destination, sources, units, folder);
+    return new Assembler(setup);
   }
 
   /** Frames whose part is written and intact (a resume's scan, or new ones from the workers). */
@@ -143,7 +174,7 @@ export class Assembler {
       this.running++;
       void this.assemble(u)
         .catch((e: unknown) => {
-          this.error ??= asError(folderError(e, this.destination.root.name));
+          this.error ??= asError(folderError(e, this.folder.name));
         })
         .finally(() => {
           this.queued.delete(u);
@@ -158,7 +189,7 @@ export class Assembler {
 
   private async assemble(u: number): Promise<void> {
     const unit = this.units[u]!;
-    const records = await getFrameRecords(this.jobId, unit.keys);
+    const records = await this.records.get(unit.keys);
     const parts: Part[] = [];
     for (const record of records) {
       if (!record?.file || !isPart(record.file)) return; // fetched again meanwhile, or gone
@@ -167,7 +198,7 @@ export class Assembler {
       parts.push({ record, file });
     }
     const updated = await unit.assemble(parts);
-    await putFrameRecords(updated);
+    await this.records.put(updated);
     this.inParts[u]!.clear();
     await Promise.all(parts.map((p) => this.folder.remove(p.record.file!)));
   }
@@ -189,19 +220,21 @@ export class Assembler {
     await this.drained();
     if (this.error !== undefined) throw this.error;
     const records = new Map<string, StoredFrame>();
-    for await (const batch of frameBatches(this.jobId, 1000))
+    for await (const batch of this.records.batches(1000))
       for (const r of batch) records.set(r.key, r);
     try {
-      for (const entry of this.index(records)) await this.folder.write(entry.name, entry.data);
+      const rename = this.indexName ?? ((name: string) => name);
+      for (const entry of this.index(records))
+        await this.folder.write(rename(entry.name), entry.data);
       const waiting = [...records.values()].some((r) => r.file && isPart(r.file));
       if (!waiting) await this.folder.remove(WORK_DIR);
     } catch (e) {
-      throw folderError(e, this.destination.root.name);
+      throw folderError(e, this.folder.name);
     }
     const placed = [...records.values()].filter((r) => r.file && !isPart(r.file)).length;
     const leftOut = [...records.values()].filter((r) => r.leftOut).length;
     return {
-      folder: this.destination.root.name,
+      folder: this.folder.name,
       frames: placed,
       leftOut,
       missing: total - placed - leftOut,
@@ -248,12 +281,7 @@ export class Assembler {
 }
 
 /** The files a destination's format assembles, each with how it is written. */
-function unitsOf(
-  destination: Destination,
-  sources: JobSource[],
-  folder: Folder,
-  jobId: string,
-): Unit[] {
+function unitsOf({ destination, sources, files: folder, jobId }: AssemblerSetup): Unit[] {
   const { format } = destination;
   if (format.startsWith('nifti')) {
     const compress = format === 'nifti';

@@ -7,8 +7,10 @@
 import { RetrieveError } from '../../core/errors';
 import { getJob } from '../store';
 import type { DestinationSummary } from '../../core/destination';
+import { Folder } from '../folder';
 import { Assembler } from './assembler';
 import { intactFrames } from './intact';
+import { storeRecords } from './records';
 
 const assemblers = new Map<string, Promise<Assembler>>();
 
@@ -31,7 +33,7 @@ export async function openDestination(jobId: string): Promise<string[]> {
   if (!root) throw new RetrieveError('NotFound', `Job ${jobId} has no destination folder.`);
   const a = Assembler.open(jobId);
   assemblers.set(jobId, a);
-  const { intact, records } = await intactFrames(jobId, root);
+  const { intact, records } = await intactFrames(storeRecords(jobId), new Folder(root));
   (await a).resumeFrom(intact, records);
   return [...intact];
 }

@@ -6,13 +6,13 @@
  */
 import { crc32Hasher } from '../../core/crc32';
 import type { StoredFrame } from '../../core/sink';
-import { Folder } from '../folder';
-import { frameBatches } from '../store';
+import type { Files } from '../folder';
+import type { DestinationRecords } from './records';
 
 /** Files read at a time. */
 const READS = 4;
 
-async function fileCrc(file: File): Promise<number> {
+async function fileCrc(file: Blob): Promise<number> {
   const h = await crc32Hasher();
   const reader = file.stream().getReader();
   for (;;) {
@@ -22,16 +22,15 @@ async function fileCrc(file: File): Promise<number> {
   }
 }
 
-/** The job's frame records whose file in `root` is as written, and every record read. */
+/** The job's frame records whose file in `folder` is as written, and every record read. */
 export async function intactFrames(
-  jobId: string,
-  root: FileSystemDirectoryHandle,
+  frameRecords: DestinationRecords,
+  folder: Files,
 ): Promise<{ intact: Set<string>; records: Map<string, StoredFrame> }> {
-  const folder = new Folder(root);
   const records = new Map<string, StoredFrame>();
   const byFile = new Map<string, StoredFrame[]>();
   const intact = new Set<string>();
-  for await (const batch of frameBatches(jobId, 1000)) {
+  for await (const batch of frameRecords.batches(1000)) {
     for (const f of batch) {
       records.set(f.key, f);
       // Verified and left out by the format: nothing on disk to check.

@@ -2,17 +2,23 @@
  * A destination folder as a FrameSink (core/destination.ts): each verified frame is written as a
  * file of its own as it arrives (ahi-retrieve's frame file, or the frame's part for formats
  * assembled later) and its record, with the file's size and CRC-32 for a resume to check the file
- * against, commits to IndexedDB once the file is closed. Nothing of the frame stays in the
- * browser's store. A full disk or a withdrawn permission rejects the frame with an error that
- * pauses the job (nothing written is lost: each file is whole or absent).
+ * against, is kept once the file is closed: in IndexedDB in the browser (nothing of the frame stays
+ * in the browser's store), in the output folder's journal for the command-line runner. A full disk
+ * or a withdrawn permission rejects the frame with an error that pauses the job (nothing written is
+ * lost: each file is whole or absent).
  */
 import { assembles, partPath } from '../../core/destination';
 import { RetrieveError } from '../../core/errors';
 import { crc32, loadCrc32 } from '../../core/crc32';
 import type { FrameSink, StoredFrame } from '../../core/sink';
 import { framePath } from '../exports/ahiRetrieve';
-import { Folder } from '../folder';
+import { Folder, type Files } from '../folder';
 import { RecordCommitter, type Db } from '../store';
+
+/** Where a destination's frame records are kept (resolves once the record is durable). */
+export interface RecordSink {
+  add(record: StoredFrame, failedBefore: boolean): Promise<void>;
+}
 
 /** A file system's refusal as an error that pauses the job, in words. */
 export function folderError(e: unknown, folder: string): unknown {
@@ -32,21 +38,22 @@ export function folderError(e: unknown, folder: string): unknown {
 
 export class FolderSink implements FrameSink {
   pendingBytes = 0;
-  private readonly folder: Folder;
-  private readonly records: RecordCommitter;
 
   private constructor(
-    db: Db,
-    root: FileSystemDirectoryHandle,
+    private readonly folder: Files,
+    private readonly records: RecordSink,
     private readonly format: string,
-  ) {
-    this.folder = new Folder(root);
-    this.records = new RecordCommitter(db);
+  ) {}
+
+  /** A picked folder's sink, its records in IndexedDB. */
+  static open(db: Db, root: FileSystemDirectoryHandle, format: string): Promise<FolderSink> {
+    return FolderSink.over(new Folder(root), new RecordCommitter(db), format);
   }
 
-  static async open(db: Db, root: FileSystemDirectoryHandle, format: string): Promise<FolderSink> {
+  /** A sink over any folder and record keeper (the runner's disk folder and journal). */
+  static async over(folder: Files, records: RecordSink, format: string): Promise<FolderSink> {
     await loadCrc32();
-    return new FolderSink(db, root, format);
+    return new FolderSink(folder, records, format);
   }
 
   async put(frame: StoredFrame, bytes: Uint8Array, failedBefore = false): Promise<void> {
@@ -65,7 +72,7 @@ export class FolderSink implements FrameSink {
     } catch (e) {
       // A file the write left empty or short (the disk full) goes: no file, no record.
       await this.folder.remove(file).catch(() => {});
-      throw folderError(e, this.folder.root.name);
+      throw folderError(e, this.folder.name);
     } finally {
       this.pendingBytes -= size;
     }
