@@ -66,19 +66,22 @@ describe('ahi-retrieve manifests out', () => {
     expect(frameCount(m)).toBe(fromDoc.length);
   });
 
-  it('splits round robin as tools/split.js does, and merging the parts gives the whole', () => {
-    const whole = [synthetic('a'.repeat(32), 5), synthetic('b'.repeat(32), 3)];
+  it('splits by image set, then by frame, as --shard does, and merging the parts gives the whole', () => {
+    const whole = [synthetic('b'.repeat(32), 3), synthetic('a'.repeat(32), 5)];
     const parts = splitManifests(whole, 3);
-    // Frames 0..7 of the whole go to parts 0,1,2,0,1,2,0,1.
-    expect(parts.map((p) => ids(p).length)).toEqual([3, 3, 2]);
-    expect(ids(parts[0]!).map((k) => k.slice(-1))).toEqual(['0', '3', '1']);
-    expect(parts[2]!.map((m) => m.ImageSetID)).toEqual(['a'.repeat(32), 'b'.repeat(32)]);
+    // Frames ordered a0..a4, b0..b2 (by image set ID, whatever the input order), cut in three
+    // runs: a0-a2, a3-a4 b0, b1-b2.
+    expect(parts.map((p) => ids(p).map((k) => `${k[0]}${k.slice(-1)}`))).toEqual([
+      ['a0', 'a1', 'a2'],
+      ['b0', 'a3', 'a4'],
+      ['b1', 'b2'],
+    ]);
     const merged = mergeManifests(parts.flat());
     expect(ids(merged).sort()).toEqual(ids(whole).sort());
     expect(merged).toHaveLength(2);
     // More parts than frames: the empty parts list nothing.
     expect(splitManifests([synthetic('c'.repeat(32), 2)], 4).map((p) => p.length)).toEqual([
-      1, 1, 0, 0,
+      1, 0, 1, 0,
     ]);
     expect(() => splitManifests(whole, 0)).toThrow(/whole number of parts/);
   });
@@ -91,8 +94,8 @@ describe('ahi-retrieve manifests out', () => {
     ]);
     expect(manifestFiles(whole, 2).map((f) => f.name)).toEqual([
       `part-1-of-2/${'a'.repeat(32)}.json`,
-      `part-1-of-2/${'b'.repeat(32)}.json`,
       `part-2-of-2/${'a'.repeat(32)}.json`,
+      `part-2-of-2/${'b'.repeat(32)}.json`,
     ]);
     const back = manifestFiles(whole, 2).map((f) => JSON.parse(f.content) as AhiRetrieveManifest);
     expect(ids(mergeManifests(back)).sort()).toEqual(ids(whole).sort());

@@ -1,11 +1,12 @@
 /**
  * ahi-retrieve manifests out: an image set's metadata document reduced to what ahi-retrieve reads
- * (IDs and FrameSizeInBytes), a selection split into N parts as ahi-retrieve's tools/split.js
- * splits one (frame k of the whole goes to part k mod N, so each part gets a share of every
- * series), and parts merged back (frames of one image set united, each once). One manifest per
- * image set, as ahi-retrieve takes them (`-i` once per file).
+ * (IDs and FrameSizeInBytes), a selection split into N parts as the runner's `--shard K/N` splits
+ * a job (core/shard.ts: by image set, then by frame, so part K is what shard K fetches), and parts
+ * merged back (frames of one image set united, each once). One manifest per image set, as
+ * ahi-retrieve takes them (`-i` once per file).
  */
 import { RetrieveError } from './errors';
+import { shardIndices } from './shard';
 
 export interface ManifestFrame {
   ID: string;
@@ -77,9 +78,9 @@ export const frameCount = (m: AhiRetrieveManifest): number =>
   );
 
 /**
- * Splits manifests into `parts` parts: the k-th frame of the whole (in document order) goes to part
- * k mod parts. Each part lists, per image set, only the frames it got; an image set with none in a
- * part is left out of it.
+ * Splits manifests into `parts` parts as core/shard.ts shards a job: by image set ID, then by
+ * frame. Each part lists, per image set, only the frames it got; an image set with none in a part
+ * is left out of it.
  */
 export function splitManifests(
   manifests: AhiRetrieveManifest[],
@@ -90,18 +91,18 @@ export function splitManifests(
       'BadInput',
       `Split into a whole number of parts, 1 or more (got ${parts}).`,
     );
-  const out = Array.from({ length: parts }, () => [] as AhiRetrieveManifest[]);
-  let k = 0;
-  for (const m of manifests) {
-    const mine = Array.from({ length: parts }, () => empty(m));
+  const frames: { m: number; seriesUid: string; sop: string; frame: ManifestFrame }[] = [];
+  manifests.forEach((m, i) => {
     for (const [seriesUid, s] of Object.entries(m.Study.Series))
       for (const [sop, inst] of Object.entries(s.Instances))
-        for (const frame of inst.ImageFrames) add(mine[k++ % parts]!, seriesUid, sop, frame);
-    mine.forEach((part, i) => {
-      if (frameCount(part) > 0) out[i]!.push(part);
-    });
-  }
-  return out;
+        for (const frame of inst.ImageFrames) frames.push({ m: i, seriesUid, sop, frame });
+  });
+  const index = shardIndices(frames, parts, (f) => manifests[f.m]!.ImageSetID);
+  const mine = manifests.map((m) => Array.from({ length: parts }, () => empty(m)));
+  frames.forEach((f, i) => add(mine[f.m]![index[i]!]!, f.seriesUid, f.sop, f.frame));
+  return Array.from({ length: parts }, (_, p) =>
+    mine.map((byPart) => byPart[p]!).filter((part) => frameCount(part) > 0),
+  );
 }
 
 /** Merges manifests: one per image set, its frames united (each frame ID once, first seen kept). */
