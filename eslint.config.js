@@ -155,6 +155,21 @@ export default tseslint.config(
   // The codec modules are the one room in workers that imports a codec package.
   ...room(['workers/**/*.ts'], ['workers/codec/*.ts'], ...WORKER_RULES, noCodec),
   ...room(['workers/codec/*.ts'], [], ...WORKER_RULES),
+  // The command-line runner runs the app's engine under Node: core, io, pool and the retrieval
+  // worker, never the page's state, UI or app commands.
+  ...room(
+    ['runner/**/*.ts'],
+    [],
+    [layer('(state|ui|app)'), 'The runner uses core, io, pool and workers: no page code.'],
+    noReact,
+    noZustand,
+    noCodec,
+    noIdb,
+  ),
+  {
+    files: ['runner/**/*.ts', 'runner/**/*.mjs'],
+    languageOptions: { globals: globals.node },
+  },
   {
     files: ['ahi-server/**/*.ts', 'e2e/**/*.ts', 'bench/**/*.ts', '*.config.ts'],
     ignores: ['bench/page/**', 'bench/worker/**'],

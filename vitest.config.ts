@@ -14,6 +14,7 @@ export default defineConfig({
             'ahi-server/**/*.test.ts',
             'workers/**/*.test.ts',
             'bench/**/*.test.ts',
+            'runner/**/*.test.ts',
           ],
           exclude: ['**/*.browser.test.ts', 'node_modules/**'],
           environment: 'node',

@@ -6,7 +6,12 @@ import http2 from 'node:http2';
 import { startLocalAhi, type LocalAhi } from './index';
 import { DEFAULT_KNOBS, EXAMPLE_CREDENTIALS, type Knobs } from './knobs';
 
-export async function startTestServer(knobs: Partial<Knobs> = {}, slices = 6): Promise<LocalAhi> {
+export async function startTestServer(
+  knobs: Partial<Knobs> = {},
+  slices = 6,
+  /** frames of "synthetic-long" (the slices repeated under new IDs); 0: none */
+  long = 0,
+): Promise<LocalAhi> {
   return startLocalAhi({
     host: '127.0.0.1',
     port: 0,
@@ -14,7 +19,7 @@ export async function startTestServer(knobs: Partial<Knobs> = {}, slices = 6): P
     region: 'us-east-1',
     ...EXAMPLE_CREDENTIALS,
     syntheticSlices: slices,
-    syntheticLong: 0,
+    syntheticLong: long,
     jpegSeries: 0,
     cacheDir: '.cache',
     knobs: { ...DEFAULT_KNOBS, ...knobs },

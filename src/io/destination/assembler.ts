@@ -42,6 +42,8 @@ export interface AssemblerSetup {
   records: DestinationRecords;
   /** the index files' names (a runner shard's carry its number); as the export names them, else */
   indexName?: (name: string) => string;
+  /** the working folder holds more than parts (the runner's journal): only its parts go */
+  keepWorkDir?: boolean;
 }
 
 /** Files assembled at a time (a DICOM file is a few ms of dcmjs; the rest is waiting on disk). */
@@ -102,9 +104,11 @@ export class Assembler {
   private readonly records: DestinationRecords;
   private readonly units: Unit[];
   private readonly indexName: AssemblerSetup['indexName'];
+  private readonly keepWorkDir: boolean;
 
   private constructor(setup: AssemblerSetup) {
     this.indexName = setup.indexName;
+    this.keepWorkDir = setup.keepWorkDir === true;
     this.jobId = setup.jobId;
     this.destination = setup.destination;
     this.sources = setup.sources;
@@ -227,7 +231,7 @@ export class Assembler {
       for (const entry of this.index(records))
         await this.folder.write(rename(entry.name), entry.data);
       const waiting = [...records.values()].some((r) => r.file && isPart(r.file));
-      if (!waiting) await this.folder.remove(WORK_DIR);
+      if (!waiting) await this.folder.remove(this.keepWorkDir ? `${WORK_DIR}/parts` : WORK_DIR);
     } catch (e) {
       throw folderError(e, this.folder.name);
     }

@@ -1,0 +1,336 @@
+/**
+ * One run of the command-line runner: the app's engine without a browser. The same modules plan
+ * the job (src/io/sources, src/io/planning), split it (src/core/shard.ts), fetch, decode and verify
+ * (the app's WorkerPool and Scheduler over worker_threads running workers/retrieve.ts, with its
+ * retry, throttling, outage and auto-tuning policy), and write the folder (the app's destination
+ * sink, assembler and index, over node:fs and the folder's journal instead of a picked folder and
+ * IndexedDB). A run first checks what the folder already holds (size and CRC-32 of each file the
+ * journal names) and fetches only the rest.
+ */
+import { randomUUID } from 'node:crypto';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { assembles } from '../src/core/destination';
+import { RetrieveError, toErrorInfo, type ErrorInfo } from '../src/core/errors';
+import { frameCount, mergeManifests, toAhiRetrieveManifest } from '../src/core/manifestParts';
+import type { PlannedFrame } from '../src/core/plan';
+import type { FrameResult } from '../src/core/protocol';
+import { shardOf } from '../src/core/shard';
+import type { StoredFrame } from '../src/core/sink';
+import { AhiClient } from '../src/io/ahiClient';
+import { Assembler } from '../src/io/destination/assembler';
+import { intactFrames } from '../src/io/destination/intact';
+import { checkEndpoint, checkRegion } from '../src/io/endpoint';
+import {
+  CHECKSUM_HEADER,
+  CHECKSUMS_FILE,
+  checksumLine,
+  seriesIndex,
+  sourceEntries,
+} from '../src/io/exports/ahiRetrieve';
+import { planSources } from '../src/io/planning';
+import { gatherSources } from '../src/io/sources';
+import { Scheduler } from '../src/pool/scheduler';
+import { WorkerPool } from '../src/pool/workerPool';
+import { keptAs, type RunOptions } from './args';
+import { RunnerCredentials } from './credentials';
+import { DiskFolder } from './diskFolder';
+import { JournalRecords, JournalWriter, readJournal } from './journal';
+import type { Counts, ProgressReporter } from './progress';
+import { nodeThreads } from './threads';
+
+/** Exit codes (USAGE says them too). */
+export const EXIT = { ok: 0, failed: 1, badInput: 2, stopped: 3 } as const;
+
+const TUNE_MS = 250;
+
+/** The export format a --format writes its folder as: ahi-retrieve's layout for jph, raw, mem. */
+export const exportFormatOf = (format: string) =>
+  format === 'jph' || format === 'raw' || format === 'mem' ? 'ahi-retrieve' : format;
+
+/** Reads the -i files (a folder: its .json files, as a failed-frames folder is written). */
+async function readInputs(paths: string[]): Promise<{ name: string; content: string }[]> {
+  const files: { name: string; content: string }[] = [];
+  for (const path of paths) {
+    let names = [path];
+    try {
+      if ((await stat(path)).isDirectory())
+        names = (await readdir(path))
+          .filter((n) => /\.json(\.gz)?$/i.test(n))
+          .sort()
+          .map((n) => join(path, n));
+      for (const name of names) {
+        const bytes = await readFile(name);
+        const text = (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString(
+          'utf8',
+        );
+        files.push({ name: basename(name), content: text });
+      }
+    } catch (e) {
+      throw new RetrieveError(
+        'BadInput',
+        `Cannot read the manifest ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`,
+      );
+    }
+  }
+  return files;
+}
+
+/** A shard's index files carry its number, so shards writing one folder never overwrite them. */
+const indexNamer = (shard: RunOptions['shard']) => (name: string) =>
+  shard.count <= 1 ? name : name.replace(/(\.\w+)$/, `.shard-${shard.index}-of-${shard.count}$1`);
+
+/** The failed frames as ahi-retrieve manifests, one per image set (what -i takes). */
+function failedManifests(
+  sources: { name: string; content: string; role: string }[],
+  failed: Set<string>,
+): { name: string; content: string }[] {
+  const manifests = mergeManifests(
+    sources
+      .filter((s) => s.role === 'manifest')
+      .map((s) => toAhiRetrieveManifest(JSON.parse(s.content) as unknown, s.name)),
+  );
+  const out: { name: string; content: string }[] = [];
+  for (const m of manifests) {
+    for (const [seriesUid, series] of Object.entries(m.Study.Series)) {
+      for (const [sop, instance] of Object.entries(series.Instances)) {
+        instance.ImageFrames = instance.ImageFrames.filter((f) =>
+          failed.has(`${m.ImageSetID}/${f.ID}`),
+        );
+        if (instance.ImageFrames.length === 0) delete series.Instances[sop];
+      }
+      if (Object.keys(series.Instances).length === 0) delete m.Study.Series[seriesUid];
+    }
+    if (frameCount(m) > 0)
+      out.push({ name: `${m.ImageSetID}.json`, content: `${JSON.stringify(m, undefined, 1)}\n` });
+  }
+  return out;
+}
+
+/** Whether a record holds what this format keeps (a folder written as jph is refetched as raw). */
+const keptKind = (format: string) => (keptAs(format) === 'jph' ? 'codestream' : 'pixels');
+
+export async function run(options: RunOptions, say: ProgressReporter): Promise<number> {
+  const log = (level: string, message: string) => {
+    const levels = ['OFF', 'FATAL', 'ERROR', 'INFO', 'DEBUG', 'TRACE'];
+    if (levels.indexOf(options.logLevel) >= levels.indexOf(level)) say.say(message);
+  };
+  const region = checkRegion(options.region);
+  const endpoint = checkEndpoint(options.endpoint, region);
+  const credentials = await RunnerCredentials.resolve(options);
+  const format = exportFormatOf(options.format);
+  const assembled = assembles(format);
+  const client = new AhiClient(endpoint, region, credentials.current);
+  const files = await readInputs(options.inputs);
+  const gathered = await gatherSources({ kind: 'manifest', files, text: '' }, client);
+  const { sources, plan } = await planSources(
+    gathered,
+    client,
+    assembled,
+    undefined,
+    options.verify,
+  );
+  const groupOf = format.startsWith('dicom')
+    ? (f: PlannedFrame) => f.instanceUid
+    : format.startsWith('nifti')
+      ? (f: PlannedFrame) => f.seriesUid
+      : undefined;
+  const frames = shardOf(plan.frames, options.shard, (f) => f.imageSetId, groupOf);
+  const mine = new Set(frames.map((f) => f.key));
+  const folder = new DiskFolder(options.out);
+  const runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`;
+  const keeps = options.format !== 'mem';
+
+  // What the folder already holds, intact, of this shard's frames.
+  const journal = new Map<string, StoredFrame>();
+  if (keeps)
+    for (const [k, r] of await readJournal(folder))
+      if (mine.has(k) && (r.leftOut || r.kind === keptKind(options.format))) journal.set(k, r);
+  const writer = new JournalWriter(folder, `${runId}-main`);
+  const records = new JournalRecords(journal, writer);
+  const { intact } = keeps ? await intactFrames(records, folder) : { intact: new Set<string>() };
+  for (const k of [...journal.keys()]) if (!intact.has(k)) journal.delete(k);
+  const todo = frames.filter((f) => !intact.has(f.key));
+  if (intact.size) log('INFO', `${intact.size} frames already intact in ${folder.dir}`);
+
+  const assembler = assembled
+    ? await Assembler.over({
+        jobId: runId,
+        destination: { format, ...(options.layout ? { template: options.layout } : {}) },
+        sources,
+        files: folder,
+        records,
+        indexName: indexNamer(options.shard),
+        keepWorkDir: true,
+      })
+    : undefined;
+  assembler?.resumeFrom(intact, journal);
+
+  // The threads post each written frame's record here.
+  const recordsChannel = `ahi-web-retrieve-${runId}`;
+  const channel = new BroadcastChannel(recordsChannel);
+  channel.onmessage = (e: MessageEvent<StoredFrame>) => {
+    journal.set(e.data.key, e.data);
+    assembler?.partsIn([e.data.key]);
+  };
+
+  const counts: Counts = {
+    total: frames.length,
+    skipped: intact.size,
+    verified: 0,
+    stored: 0,
+    unverifiable: 0,
+    failed: 0,
+    bytes: 0,
+    retries: {},
+    inFlightLimit: options.inFlight,
+  };
+  const failures = new Map<string, ErrorInfo>();
+  let stoppedBy: ErrorInfo | undefined;
+
+  const pool = await WorkerPool.create(
+    options.workers,
+    {
+      endpoint,
+      region,
+      format: keptAs(options.format),
+      verify: options.verify,
+      jobId: runId,
+      sink: { kind: 'path', dir: folder.dir, format },
+    },
+    credentials.current,
+    undefined,
+    nodeThreads({ streamsPerConnection: options.streamsPerConnection, runId, recordsChannel }),
+  );
+  credentials.onChange((c) => void pool.setCredentials(c));
+  let timers: ReturnType<typeof setInterval>[] = [];
+  try {
+    await new Promise<void>((resolve) => {
+      const scheduler = new Scheduler(
+        pool,
+        todo,
+        {
+          frameDone(frame: PlannedFrame, result: FrameResult) {
+            counts.bytes += result.bytes;
+            if (result.outcome === 'failed') {
+              counts.failed++;
+              failures.set(frame.key, result.error ?? { code: 'ServerError', message: '?' });
+              log('ERROR', `frame ${frame.key} failed: ${result.error?.message ?? ''}`);
+            } else {
+              counts[result.outcome]++;
+              log('TRACE', `frame ${frame.key} ${result.outcome}`);
+            }
+          },
+          retrying(frame, error, delayMs) {
+            counts.retries[error.code] = (counts.retries[error.code] ?? 0) + 1;
+            log('INFO', `frame ${frame.key}: ${error.message}; again in ${Math.round(delayMs)} ms`);
+          },
+          blocked(error) {
+            if (error.code === 'ExpiredCredentials') {
+              counts.waiting = 'credentials expired: fetching new ones';
+              void credentials.refresh().then(
+                async (renewed) => {
+                  if (!renewed) throw new RetrieveError(error.code, error.message);
+                  await pool.setCredentials(credentials.current);
+                  delete counts.waiting;
+                  scheduler.resume();
+                },
+                (e: unknown) => {
+                  stoppedBy = toErrorInfo(e);
+                  resolve();
+                },
+              );
+              return;
+            }
+            stoppedBy = error;
+            resolve();
+          },
+          finished: () => resolve(),
+          waiting(error, delayMs) {
+            counts.waiting = `${error.message}: waiting, next try in ${Math.round(delayMs / 1000)} s`;
+          },
+          reconnected() {
+            delete counts.waiting;
+          },
+        },
+        { inFlight: options.inFlight, autoTune: options.autoTune },
+      );
+      pool.listen({
+        report: (w, report) => scheduler.onReport(w, report.results),
+        workerLost: (_w, lost, reason) => {
+          log('ERROR', reason);
+          scheduler.onWorkerLost(lost);
+        },
+        workerReady: (w) => scheduler.onWorkerReady(w),
+        pixels: () => {},
+      });
+      timers = [
+        setInterval(() => {
+          scheduler.tune();
+          counts.inFlightLimit = scheduler.inFlightLimit;
+        }, TUNE_MS),
+        setInterval(() => say.report(counts), options.progressMs),
+      ];
+      scheduler.start();
+    });
+  } finally {
+    for (const t of timers) clearInterval(t);
+    pool.terminate();
+  }
+  say.report(counts);
+
+  // Every record the threads wrote, from the journal on disk (the channel may lag behind).
+  if (keeps)
+    for (const [k, r] of await readJournal(folder))
+      if (mine.has(k) && !journal.has(k) && r.kind === keptKind(options.format)) {
+        journal.set(k, r);
+        assembler?.partsIn([k]);
+      }
+  channel.close();
+
+  let summaryNote = '';
+  try {
+    if (assembler) {
+      const s = await assembler.finish(frames.length);
+      summaryNote = `${s.frames} frames in their files${s.leftOut ? `, ${s.leftOut} verified but with no place in ${options.format} (metadata.csv says why)` : ''}`;
+    } else if (keeps) {
+      const byKey = [...journal.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
+      const name = indexNamer(options.shard);
+      for (const entry of sourceEntries(sources)) await folder.write(entry.name, entry.data);
+      const series = seriesIndex(sources, byKey);
+      await folder.write(name(series.name), series.data);
+      await folder.write(
+        name(CHECKSUMS_FILE),
+        [CHECKSUM_HEADER, ...byKey.map(checksumLine)].join(''),
+      );
+    }
+  } catch (e) {
+    stoppedBy ??= toErrorInfo(e);
+  } finally {
+    await writer.close();
+    credentials.close();
+  }
+
+  let failedFile = '';
+  if (failures.size > 0) {
+    const dir =
+      options.failedFile ??
+      join(folder.dir, indexNamer(options.shard)('failed-frames.x').replace(/\.x$/, ''));
+    const failedFolder = new DiskFolder(dir);
+    for (const m of failedManifests(sources, new Set(failures.keys())))
+      await failedFolder.write(m.name, m.content);
+    failedFile = `${failedFolder.dir} (run again with -i ${failedFolder.dir})`;
+  }
+  say.summary(counts, {
+    folder: keeps ? folder.dir : '',
+    shard: options.shard.count > 1 ? `${options.shard.index} of ${options.shard.count}` : '',
+    written: summaryNote,
+    failedFrames: failedFile,
+    stopped: stoppedBy ? stoppedBy.message : '',
+  });
+  if (stoppedBy) return EXIT.stopped;
+  return counts.failed > 0 || counts.verified + counts.stored + counts.unverifiable < todo.length
+    ? EXIT.failed
+    : EXIT.ok;
+}

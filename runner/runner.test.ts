@@ -1,0 +1,273 @@
+/**
+ * The command-line runner as a user runs it: `node … runner/cli.ts` child processes against the
+ * local AHI server over HTTP/2 and TLS (its certificate trusted through NODE_EXTRA_CA_CERTS only),
+ * checked by what lands on disk and by the server's own counters.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toManifest, type ImageSet } from '../ahi-server/imageSet';
+import type { LocalAhi } from '../ahi-server/index';
+import { EXAMPLE_CREDENTIALS } from '../ahi-server/knobs';
+import { startTestServer } from '../ahi-server/testing';
+
+const CA = join(process.cwd(), '.cache/tls/cert.pem');
+const LONG = 2000;
+
+let local: LocalAhi;
+let work: string;
+let ct: ImageSet;
+let long: ImageSet;
+let ctManifest: string;
+let longManifest: string;
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function start(args: string[], env: Record<string, string> = {}): ChildProcess {
+  return spawn(
+    process.execPath,
+    ['--import', 'tsx', '--import', './runner/platform/register.mjs', 'runner/cli.ts', ...args],
+    {
+      cwd: process.cwd(),
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: CA, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+}
+
+function finished(child: ChildProcess): Promise<Ran> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+/** The runner with the local server's endpoint and keys, then `args`. */
+const connection = () => [
+  '-r',
+  'us-east-1',
+  '-e',
+  local.api.url,
+  '-a',
+  EXAMPLE_CREDENTIALS.accessKeyId,
+  '-s',
+  EXAMPLE_CREDENTIALS.secretAccessKey,
+];
+const retrieve = (args: string[], env?: Record<string, string>) =>
+  finished(start([...connection(), ...args], env));
+
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+const frameGets = () => local.api.stats().byOperation['getImageFrame'] ?? 0;
+
+async function files(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true }))
+    if (e.isFile()) out.push(join(e.parentPath, e.name).slice(dir.length + 1));
+  return out.sort();
+}
+
+beforeAll(async () => {
+  local = await startTestServer({}, 6, LONG);
+  work = await mkdtemp(join(tmpdir(), 'runner-'));
+  ct = local.imageSets.find((s) => s.name === 'synthetic-ct')!;
+  long = local.imageSets.find((s) => s.name === 'synthetic-long')!;
+  ctManifest = join(work, 'ct.json');
+  longManifest = join(work, 'long.json');
+  await writeFile(ctManifest, JSON.stringify(toManifest(ct)));
+  await writeFile(longManifest, JSON.stringify(toManifest(long)));
+});
+
+afterAll(async () => {
+  await local?.close();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe('the command-line runner', () => {
+  it('names each mistake with exit code 2, before any frame is requested', async () => {
+    local.api.resetStats();
+    const bad = join(work, 'bad.json');
+    await writeFile(bad, '{"DatastoreID": "x"}');
+    const cases: [string[], RegExp][] = [
+      [[], /at least one manifest with -i FILE/],
+      [['-i', join(work, 'nothing.json')], /Cannot read the manifest .*nothing\.json: ENOENT/],
+      [['-i', bad], /DatastoreID: expected 32 lowercase letters or digits/],
+      [['-i', ctManifest, '-r', 'mars-1'], /"mars-1" is not an AWS region name/],
+      [['-i', ctManifest, '-e', 'http://127.0.0.1:1'], /must use https/],
+      [['-i', ctManifest, '--shard', '5/4'], /"5\/4" is not a shard/],
+      [['-i', ctManifest, '-f', 'dicom', '--layout', '<Nope>/x.dcm'], /Nope/],
+      [['-i', ctManifest, '-f', 'tiff'], /--format "tiff" is not one we write/],
+      [['-i', ctManifest, '-s', 'WRONGSECRET'], /GetImageSetMetadata.*(Signature|denied)/i],
+    ];
+    for (const [args, message] of cases) {
+      const ran = await retrieve([...args, '--out', join(work, 'bad-out')]);
+      expect(ran.stderr, args.join(' ')).toMatch(message);
+      expect(ran.code, args.join(' ')).toBe(2);
+    }
+    expect(frameGets()).toBe(0);
+  });
+
+  it('trusts the endpoint’s certificate only as NODE_EXTRA_CA_CERTS says', async () => {
+    const ran = await retrieve(['-i', ctManifest, '--out', join(work, 'untrusted')], {
+      NODE_EXTRA_CA_CERTS: '',
+    });
+    expect(ran.code).not.toBe(0);
+    expect(ran.stderr).toMatch(/certificate.*NODE_EXTRA_CA_CERTS/i);
+  });
+
+  it('jph: the bytes the server sent, verified; a rerun fetches only what is missing or damaged', async () => {
+    const out = join(work, 'jph');
+    local.api.resetStats();
+    const first = await retrieve(['-i', ctManifest, '-f', 'jph', '--out', out]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(frameGets()).toBe(ct.frames.size);
+    for (const [id, frame] of ct.frames) {
+      const path = join(out, ct.datastoreId, ct.imageSetId, `${id}.jph`);
+      expect(sha(await readFile(path)), id).toBe(sha(frame.bytes));
+    }
+    const lines = (await readFile(join(out, 'checksums.csv'), 'utf8')).trim().split('\n');
+    expect(lines.slice(1).map((l) => l.split(',').at(-1))).toEqual(
+      Array(ct.frames.size).fill('yes'),
+    );
+    expect(await files(out)).toContain('metadata.csv');
+
+    // Nothing missing: nothing fetched.
+    local.api.resetStats();
+    const again = await retrieve(['-i', ctManifest, '-f', 'jph', '--out', out]);
+    expect(again.code).toBe(0);
+    expect(frameGets()).toBe(0);
+    expect(again.stderr).toMatch(new RegExp(`${ct.frames.size} already intact`));
+
+    // One file damaged, one deleted: those two fetched again, and whole afterwards.
+    const [a, b] = [...ct.frames.keys()] as [string, string];
+    const damaged = join(out, ct.datastoreId, ct.imageSetId, `${a}.jph`);
+    const bytes = await readFile(damaged);
+    bytes[100] = bytes[100]! ^ 0xff;
+    await writeFile(damaged, bytes);
+    await rm(join(out, ct.datastoreId, ct.imageSetId, `${b}.jph`));
+    local.api.resetStats();
+    const repaired = await retrieve(['-i', ctManifest, '-f', 'jph', '--out', out]);
+    expect(repaired.code).toBe(0);
+    expect(frameGets()).toBe(2);
+    expect(sha(await readFile(damaged))).toBe(sha(ct.frames.get(a)!.bytes));
+  });
+
+  it('lists the frames that failed as manifests a later run takes with -i, and exits 1', async () => {
+    const out = join(work, 'failing');
+    const manifest = toManifest(ct) as {
+      Study: { Series: Record<string, { Instances: Record<string, { ImageFrames: unknown[] }> }> };
+    };
+    const instance = Object.values(Object.values(manifest.Study.Series)[0]!.Instances)[0]!;
+    instance.ImageFrames.push({ ID: 'f'.repeat(32) });
+    const path = join(work, 'with-missing-frame.json');
+    await writeFile(path, JSON.stringify(manifest));
+    const ran = await retrieve(['-i', path, '-f', 'jph', '--out', out, '--no-verify']);
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toMatch(/1 FAILED/);
+    const failed = join(out, 'failed-frames');
+    const listed = JSON.parse(await readFile(join(failed, `${ct.imageSetId}.json`), 'utf8')) as {
+      Study: {
+        Series: Record<string, { Instances: Record<string, { ImageFrames: { ID: string }[] }> }>;
+      };
+    };
+    const ids = Object.values(listed.Study.Series).flatMap((s) =>
+      Object.values(s.Instances).flatMap((i) => i.ImageFrames.map((f) => f.ID)),
+    );
+    expect(ids).toEqual(['f'.repeat(32)]);
+    local.api.resetStats();
+    const retry = await retrieve(['-i', failed, '-f', 'jph', '--out', out, '--no-verify']);
+    expect(retry.code).toBe(1);
+    expect(frameGets()).toBe(1);
+  });
+
+  it('4 shards at once make exactly the job; one killed mid-run and started again fetches only what it lacked', async () => {
+    const out = join(work, 'shards');
+    local.api.resetStats();
+    const shard = (k: number) =>
+      start(
+        [
+          ...connection(),
+          '-i',
+          longManifest,
+          '-f',
+          'jph',
+          '--out',
+          out,
+          '--workers',
+          '1',
+          '--progress',
+          'json',
+          '-t',
+          '100',
+          // The second shard by the batch engine's index (0-based) instead of --shard.
+          ...(k === 2 ? ['--shards', '4'] : ['--shard', `${k}/4`]),
+        ],
+        k === 2 ? { AWS_BATCH_JOB_ARRAY_INDEX: '1' } : {},
+      );
+    const children = [1, 2, 3, 4].map(shard);
+    const done = children.map(finished);
+    // Shard 2 is killed once it has stored 100 frames.
+    await new Promise<void>((resolve) => {
+      let text = '';
+      children[1]!.stderr!.on('data', (d: Buffer) => {
+        text += d.toString();
+        const frames = text
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => (JSON.parse(l) as { frames?: number }).frames ?? 0);
+        if (Math.max(0, ...frames) >= 100) {
+          children[1]!.kill('SIGKILL');
+          resolve();
+        }
+      });
+    });
+    const ran = await Promise.all(done);
+    expect(ran[1]!.code).toBeNull();
+    for (const k of [0, 2, 3]) expect(ran[k]!.code, ran[k]!.stderr).toBe(0);
+    // Nothing served twice so far: the shards split the job.
+    const before = local.api.stats();
+    expect(before.distinctFramesServed).toBe(before.framesServed);
+
+    local.api.resetStats();
+    const restarted = await finished(shard(2));
+    expect(restarted.code, restarted.stderr).toBe(0);
+    const summary = JSON.parse(restarted.stderr.trim().split('\n').at(-1)!) as {
+      skipped: number;
+      total: number;
+    };
+    expect(summary.skipped).toBeGreaterThanOrEqual(100);
+    const after = local.api.stats();
+    expect(after.framesServed).toBe(summary.total - summary.skipped);
+    expect(after.distinctFramesServed).toBe(after.framesServed);
+
+    // The union of the shards' indexes is the job, each frame once, each file what was sent.
+    const listed: string[] = [];
+    for (let k = 1; k <= 4; k++) {
+      const csv = await readFile(join(out, `checksums.shard-${k}-of-4.csv`), 'utf8');
+      listed.push(
+        ...csv
+          .trim()
+          .split('\n')
+          .slice(1)
+          .map((l) => l.split(',')[0]!),
+      );
+    }
+    expect(listed.length).toBe(LONG);
+    expect(new Set(listed).size).toBe(LONG);
+    const onDisk = (await files(join(out, long.datastoreId, long.imageSetId))).filter((f) =>
+      f.endsWith('.jph'),
+    );
+    expect(onDisk.length).toBe(LONG);
+    for (const [id, frame] of long.frames) {
+      const bytes = await readFile(join(out, long.datastoreId, long.imageSetId, `${id}.jph`));
+      if (sha(bytes) !== sha(frame.bytes)) throw new Error(`frame ${id} differs from the server's`);
+    }
+  });
+});
