@@ -27,6 +27,7 @@ import { csvLine } from '../csv';
 import type { ExportContext, ExportFormat } from '../format';
 import { frameAttributes } from './frames';
 import { niftiVolume, sidecar, type Sized, type Slice } from './volume';
+import { gzipStream } from './gzip';
 
 /** One series' volume: where it goes, its instances and their frames' keys. */
 export interface NiftiUnit {
@@ -100,7 +101,7 @@ export function niftiFile(
   const raw = new Blob([volume.header as BlobPart, ...volume.slices.map((p) => p.part)]).stream();
   return {
     ok: true,
-    data: compress ? raw.pipeThrough(new CompressionStream('gzip')) : raw,
+    data: compress ? raw.pipeThrough(gzipStream()) : raw,
     sidecar: {
       name: unit.path.replace(/\.nii(\.gz)?$/, '.json'),
       data: `${JSON.stringify(sidecar(slices[volume.order[0]!]!.attributes), null, 2)}\n`,
