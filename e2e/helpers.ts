@@ -30,6 +30,18 @@ async function api<T>(
   }
 }
 
+/** A local path's body as text, byte for byte (a demo manifest as the app receives it). */
+export async function serverText(path: string): Promise<string> {
+  const ctx = await request.newContext({ ignoreHTTPSErrors: true });
+  try {
+    const response = await ctx.get(`${API_URL}${path}`);
+    if (!response.ok()) throw new Error(`GET ${path}: ${response.status()}`);
+    return await response.text();
+  } finally {
+    await ctx.dispose();
+  }
+}
+
 export const serverStats = (base = API_URL) =>
   api<ServerStats>('GET', '/__ahi/stats', undefined, base);
 export const resetServer = () => api<ServerStats>('POST', '/__ahi/reset');
