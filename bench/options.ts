@@ -19,8 +19,9 @@ bench-results/<time>.json. A full bench takes about 20 minutes on 2 cores.
                       cohort (planning a cohort of --cohort image sets: search, size, Start to
                       running, the page's long tasks), folder (jph and raw saved to a folder while
                       downloading against the browser's store; a --long-frames job's memory),
-                      exports (a --frames job exported as DICOM and NIfTI: MB/s)
-                      (default all seven)
+                      exports (a --frames job exported as DICOM and NIfTI: MB/s), runner (the
+                      command-line runner on both lines, jph, raw and mem, beside the app and a
+                      bare node:http2 loop) (default all eight)
   --formats LIST      jph, raw, mem (default all three; mem runs with auto only)
   --latency MS        the home line's added latency (default 20)
   --bandwidth MBPS    the home line's bandwidth, Mbit/s (default 500)
@@ -54,7 +55,7 @@ export interface BenchOptions {
   lines: Record<string, Record<string, number>>;
 }
 
-const SCENARIOS = ['loopback', 'home', 'memory', 'codecs', 'cohort', 'folder', 'exports'];
+const SCENARIOS = ['loopback', 'home', 'memory', 'codecs', 'cohort', 'folder', 'exports', 'runner'];
 const FORMATS = ['jph', 'raw', 'mem'];
 const NUMERIC = ['runs', 'frames', 'workers', 'latency', 'bandwidth', 'long-frames', 'warmup'];
 const LISTS = ['inflights', 'scenarios', 'formats'];
@@ -106,6 +107,7 @@ export function benchOptions(argv: string[]): BenchOptions {
       memory: {},
       codecs: {},
       cohort: {},
+      runner: {},
       home: { bandwidthMbps: num('bandwidth', 500), latencyMs: num('latency', 20), maxStreams: 20 },
     },
   };

@@ -32,8 +32,13 @@ import {
   type AppRun,
   type LongTask,
 } from './measure';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { toManifest } from '../ahi-server/imageSet';
 import { nativeDecodes } from './native';
 import { benchOptions } from './options';
+import { nodeLoopRun, runnerRun, type RunnerRun } from './runner';
 
 const {
   runs,
@@ -269,14 +274,89 @@ async function exportRows(): Promise<void> {
   results['exports'] = all;
 }
 
+/**
+ * The command-line runner on both lines, jph, raw and mem (medians of --runs), beside a bare
+ * node:http2 loop and the app (auto) in the same run; the target: at least 3× the app's frames/s
+ * in jph and raw on loopback.
+ */
+async function runnerRows(): Promise<void> {
+  const set = ahi.imageSets.find((s) => s.name === 'synthetic-ct')!;
+  const manifest = join(tmpdir(), `bench-runner-${process.pid}.json`);
+  writeFileSync(manifest, JSON.stringify(toManifest(set)));
+  const out = join(tmpdir(), `bench-runner-out-${process.pid}`);
+  for (const line of ['loopback', 'home']) {
+    ahi.api.setKnobs(lineKnobs(line));
+    const loop = await nodeLoopRun(ahi.api.url, manifest, CEILING_INFLIGHT);
+    results[`runner/${line}/node-loop`] = loop;
+    sparseRow(line, 'bare node:http2 loop', {
+      framesPerSecond: loop.framesPerSecond.toFixed(0),
+      mbPerSecond: loop.mbPerSecond.toFixed(1),
+      notes: `${CEILING_INFLIGHT} in flight, nothing decoded or written; CPU ${(loop.cpuMsPerFrame.loop + loop.cpuMsPerFrame.server).toFixed(1)} ms/frame (loop ${loop.cpuMsPerFrame.loop.toFixed(1)}, server ${loop.cpuMsPerFrame.server.toFixed(1)})`,
+    });
+    for (const format of [...formats, 'jph --no-verify']) {
+      if (line === 'home' && format === 'mem') continue;
+      const [retrieval, ...flags] = format.split(' ');
+      const mine: RunnerRun[] = [];
+      const app: AppRun[] = [];
+      for (let i = 0; i < runs; i++) {
+        mine.push(await runnerRun(ahi.api.url, manifest, retrieval!, workers, out, flags));
+        // The app has no unverified runs to set beside the runner's: its jph rows stand for it.
+        if (!flags.length) app.push(await appRun(workers, appUrl, retrieval!, 'auto'));
+      }
+      counted.push(...app);
+      results[`runner/${line}/${format}`] = { runner: mine, app };
+      const med = (f: (r: RunnerRun) => number) => median(mine.map(f));
+      const fps = med((r) => r.framesPerSecond);
+      const stages = Object.keys(mine[0]!.stageMsPerFrame)
+        .map((k) => `${k} ${med((r) => r.stageMsPerFrame[k] ?? 0).toFixed(1)}`)
+        .join(' ');
+      sparseRow(line, `runner ${format}, ${workers} threads`, {
+        framesPerSecond: fps.toFixed(0),
+        mbPerSecond: med((r) => r.mbPerSecond).toFixed(1),
+        notes: `${pct(fps / loop.framesPerSecond)} of the node loop; CPU ${med((r) => r.cpuMsPerFrame.runner + r.cpuMsPerFrame.server).toFixed(1)} ms/frame (runner ${med((r) => r.cpuMsPerFrame.runner).toFixed(1)}, server ${med((r) => r.cpuMsPerFrame.server).toFixed(1)}); threads' ms/frame: ${stages}; whole command ${med((r) => r.wallSeconds).toFixed(1)} s for ${mine[0]!.frames} frames`,
+      });
+      console.log(
+        `  runner ${line} ${format}: ${mine.map((r) => r.framesPerSecond.toFixed(0)).join(', ')} frames/s; app ${app.map((r) => r.framesPerSecond.toFixed(0)).join(', ')} (load ${load()})`,
+      );
+      if (!app.length) continue;
+      const appFps = row(line, `app ${format}, in flight auto (beside the runner)`, app, 0);
+      if (line === 'loopback' && format !== 'mem') {
+        // What the cores allow the runner: every frame's CPU (its threads' and the server's) on
+        // every core, nothing idle.
+        const bound =
+          (cpus().length * 1000) / med((r) => r.cpuMsPerFrame.runner + r.cpuMsPerFrame.server);
+        const decode = med(
+          (r) => (r.stageMsPerFrame['decode'] ?? 0) + (r.stageMsPerFrame['crc'] ?? 0),
+        );
+        verdict(
+          `runner ${format} ≥ 3× the app's frames/s (loopback)`,
+          fps >= 3 * appFps,
+          `${fps.toFixed(0)} against ${appFps.toFixed(0)} frames/s (${(fps / appFps).toFixed(2)}×); the bare node:http2 loop did ${loop.framesPerSecond.toFixed(0)}${3 * appFps > bound ? `; out of reach here: at ${med((r) => r.cpuMsPerFrame.runner + r.cpuMsPerFrame.server).toFixed(1)} ms of CPU per frame (decode and CRC-32 ${decode.toFixed(1)} of it) ${cpus().length} cores allow at most ${bound.toFixed(0)} frames/s, and the runner got ${pct(fps / bound)} of that` : ''}`,
+        );
+      }
+    }
+  }
+  ahi.api.setKnobs(lineKnobs('loopback'));
+}
+
 for (let i = 0; i < warmups; i++) {
   const w = await appRun(workers, appUrl, 'jph', 'auto');
   console.log(
     `  warm-up run ${i + 1} (not counted): ${w.framesPerSecond.toFixed(0)} frames/s, server ${(w.cpuMsPerFrame['server'] ?? 0).toFixed(2)} ms of CPU per frame (load ${load()})`,
   );
 }
+/**
+ * A line's knobs over a plain loopback: the server merges knobs into those it has, so the home
+ * line's would otherwise stay on for every scenario after it.
+ */
+const lineKnobs = (line: string) => ({
+  bandwidthMbps: 0,
+  latencyMs: 0,
+  maxStreams: 0,
+  ...LINES[line],
+});
 for (const scenario of scenarios) {
-  ahi.api.setKnobs({ ...LINES[scenario] });
+  ahi.api.setKnobs(lineKnobs(scenario));
   if (scenario === 'memory') {
     // Like every target, judged on the median of the runs (here: the run with the median peak).
     const rs: AppRun[] = [];
@@ -317,6 +397,10 @@ for (const scenario of scenarios) {
   }
   if (scenario === 'exports') {
     await exportRows();
+    continue;
+  }
+  if (scenario === 'runner') {
+    await runnerRows();
     continue;
   }
   if (scenario === 'cohort') {

@@ -95,8 +95,10 @@ const positive = (value: string | undefined, flag: string): number | undefined =
 /** Reads the command line (and the environment's AWS variables). */
 export function parseRunArgs(
   argv: string[],
-  env: Record<string, string | undefined>,
+  environment: Record<string, string | undefined>,
 ): RunOptions | 'help' | 'version' {
+  // A variable set to nothing is not set (as the AWS SDKs read them).
+  const env = Object.fromEntries(Object.entries(environment).filter(([, v]) => v !== ''));
   let parsed;
   try {
     parsed = parseArgs({

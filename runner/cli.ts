@@ -10,6 +10,11 @@ import { Http2Fetch } from './platform/http2Fetch';
 import { ProgressReporter } from './progress';
 import { EXIT, run } from './run';
 
+// `npm run retrieve` runs in the package's folder: paths on the command line are the user's, from
+// where they typed it.
+if (process.env['npm_lifecycle_event'] === 'retrieve' && process.env['INIT_CWD'])
+  process.chdir(process.env['INIT_CWD']);
+
 // The main thread's own requests (metadata documents) go over HTTP/2 too.
 const http = new Http2Fetch({ streamsPerConnection: 20 });
 globalThis.fetch = http.fetch;

@@ -69,8 +69,9 @@ export class RunnerCredentials {
     if (this.timer !== undefined) clearTimeout(this.timer);
     const expiration = this.current.expiration?.getTime();
     if (!this.fetchAgain || expiration === undefined) return;
+    // REFRESH_MARGIN_MS before expiry; credentials that live less than twice that, at half life.
     const left = expiration - Date.now();
-    const wait = Math.max(1000, Math.min(left - REFRESH_MARGIN_MS, left / 2));
+    const wait = Math.max(1000, left > 2 * REFRESH_MARGIN_MS ? left - REFRESH_MARGIN_MS : left / 2);
     this.timer = setTimeout(() => void this.refresh().catch(() => this.schedule()), wait);
     this.timer.unref();
   }

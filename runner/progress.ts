@@ -107,14 +107,14 @@ export class ProgressReporter {
   }
 
   /** The run's summary (always printed, JSON in json mode). */
-  summary(c: Counts, extra: Record<string, string>): void {
+  summary(c: Counts, extra: Record<string, string>, metrics: Record<string, unknown> = {}): void {
     if (this.lineShown) this.out.write('\n');
     this.lineShown = false;
     const seconds = (performance.now() - this.started) / 1000;
     const done = c.verified + c.stored + c.unverifiable;
     if (this.mode === 'json') {
       this.out.write(
-        `${JSON.stringify({ type: 'summary', seconds: Math.round(seconds * 10) / 10, ...c, ...extra })}\n`,
+        `${JSON.stringify({ type: 'summary', seconds: Math.round(seconds * 10) / 10, ...c, ...extra, ...metrics })}\n`,
       );
       return;
     }

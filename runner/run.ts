@@ -167,13 +167,16 @@ export async function run(options: RunOptions, say: ProgressReporter): Promise<n
     : undefined;
   assembler?.resumeFrom(intact, journal);
 
-  // The threads post each written frame's record here.
+  // The threads post each written frame's record here: the assembler needs them as they come
+  // (a file is assembled once its frames are in); ahi-retrieve's layout only at the end, from the
+  // journal on disk.
   const recordsChannel = `ahi-web-retrieve-${runId}`;
   const channel = new BroadcastChannel(recordsChannel);
-  channel.onmessage = (e: MessageEvent<StoredFrame>) => {
-    journal.set(e.data.key, e.data);
-    assembler?.partsIn([e.data.key]);
-  };
+  if (assembler)
+    channel.onmessage = (e: MessageEvent<StoredFrame>) => {
+      journal.set(e.data.key, e.data);
+      assembler.partsIn([e.data.key]);
+    };
 
   const counts: Counts = {
     total: frames.length,
@@ -205,6 +208,13 @@ export async function run(options: RunOptions, say: ProgressReporter): Promise<n
   );
   credentials.onChange((c) => void pool.setCredentials(c));
   let timers: ReturnType<typeof setInterval>[] = [];
+  // When frames began to be fetched and the last one ended: the run's rate leaves out planning,
+  // the threads' start and the index at the end.
+  let fetchStart = 0;
+  let fetchEnd = 0;
+  let cpuStart = process.cpuUsage();
+  let cpuFetching = cpuStart;
+  let stages: Record<string, number> = {};
   try {
     await new Promise<void>((resolve) => {
       const scheduler = new Scheduler(
@@ -272,8 +282,27 @@ export async function run(options: RunOptions, say: ProgressReporter): Promise<n
         }, TUNE_MS),
         setInterval(() => say.report(counts), options.progressMs),
       ];
+      fetchStart = performance.now();
+      cpuStart = process.cpuUsage();
       scheduler.start();
     });
+    fetchEnd = performance.now();
+    cpuFetching = process.cpuUsage(cpuStart);
+    // Where the threads' time went, ms per frame fetched (summed over threads).
+    const all = pool.workers.map((w) => w.stats).filter((x) => x !== undefined);
+    const fetched = Math.max(
+      1,
+      all.reduce((n, x) => n + x.done + x.failed, 0),
+    );
+    const per = (f: (x: (typeof all)[number]) => number) =>
+      Math.round((all.reduce((n, x) => n + f(x), 0) / fetched) * 100) / 100;
+    stages = {
+      request: per((x) => x.requestMs),
+      body: per((x) => x.bodyMs),
+      decode: per((x) => x.decodeMs),
+      crc: per((x) => x.crcMs),
+      store: per((x) => x.storeMs),
+    };
   } finally {
     for (const t of timers) clearInterval(t);
     pool.terminate();
@@ -322,13 +351,32 @@ export async function run(options: RunOptions, say: ProgressReporter): Promise<n
       await failedFolder.write(m.name, m.content);
     failedFile = `${failedFolder.dir} (run again with -i ${failedFolder.dir})`;
   }
-  say.summary(counts, {
-    folder: keeps ? folder.dir : '',
-    shard: options.shard.count > 1 ? `${options.shard.index} of ${options.shard.count}` : '',
-    written: summaryNote,
-    failedFrames: failedFile,
-    stopped: stoppedBy ? stoppedBy.message : '',
-  });
+  const fetchSeconds = (fetchEnd - fetchStart) / 1000;
+  const cpu = cpuFetching;
+  say.summary(
+    counts,
+    {
+      fetching:
+        todo.length > 0 && fetchSeconds > 0
+          ? `${(todo.length / fetchSeconds).toFixed(0)} frames/s over ${fetchSeconds.toFixed(1)} s from the first request to the last frame; CPU ${((cpu.user + cpu.system) / 1000 / Math.max(1, todo.length)).toFixed(1)} ms per frame meanwhile (this process, all threads); per frame, summed over threads: ${Object.entries(
+              stages,
+            )
+              .map(([k, v]) => `${k} ${v} ms`)
+              .join(', ')}`
+          : '',
+      folder: keeps ? folder.dir : '',
+      shard: options.shard.count > 1 ? `${options.shard.index} of ${options.shard.count}` : '',
+      written: summaryNote,
+      failedFrames: failedFile,
+      stopped: stoppedBy ? stoppedBy.message : '',
+    },
+    {
+      fetched: todo.length,
+      fetchSeconds,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      stageMsPerFrame: stages,
+    },
+  );
   if (stoppedBy) return EXIT.stopped;
   return counts.failed > 0 || counts.verified + counts.stored + counts.unverifiable < todo.length
     ? EXIT.failed

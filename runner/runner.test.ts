@@ -4,6 +4,8 @@
  * checked by what lands on disk and by the server's own counters.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toManifest, type ImageSet } from '../ahi-server/imageSet';
 import type { LocalAhi } from '../ahi-server/index';
 import { EXAMPLE_CREDENTIALS } from '../ahi-server/knobs';
-import { startTestServer } from '../ahi-server/testing';
+import { h2request, startTestServer } from '../ahi-server/testing';
 
 const CA = join(process.cwd(), '.cache/tls/cert.pem');
 const LONG = 2000;
@@ -185,6 +187,73 @@ describe('the command-line runner', () => {
     const retry = await retrieve(['-i', failed, '-f', 'jph', '--out', out, '--no-verify']);
     expect(retry.code).toBe(1);
     expect(frameGets()).toBe(1);
+  });
+
+  it('without keys, takes the AWS credential chain’s, and fetches new ones before they expire', async () => {
+    // A container credentials endpoint (as ECS and EKS give one), handing out the local server's
+    // temporary credentials, valid 3 s each; the run is slowed to outlast several of them.
+    const ca = await readFile(CA);
+    let issued = 0;
+    const endpoint = createServer((_req, res) => {
+      void h2request(`${local.api.url}/demo/credentials?ttlSeconds=3`, { method: 'POST', ca }).then(
+        (r) => {
+          issued++;
+          const c = JSON.parse(r.body.toString()) as Record<string, string>;
+          res.setHeader('content-type', 'application/json');
+          res.end(
+            JSON.stringify({
+              AccessKeyId: c['accessKeyId'],
+              SecretAccessKey: c['secretAccessKey'],
+              Token: c['sessionToken'],
+              Expiration: c['expiration'],
+            }),
+          );
+        },
+      );
+    });
+    await new Promise<void>((r) => endpoint.listen(0, '127.0.0.1', r));
+    const manifest = toManifest(long) as {
+      Study: { Series: Record<string, { Instances: Record<string, unknown> }> };
+    };
+    const series = Object.values(manifest.Study.Series)[0]!;
+    series.Instances = Object.fromEntries(Object.entries(series.Instances).slice(0, 500));
+    const path = join(work, 'long-500.json');
+    await writeFile(path, JSON.stringify(manifest));
+    local.api.setKnobs({ bandwidthMbps: 60 });
+    try {
+      const env: Record<string, string> = {
+        AWS_CONTAINER_CREDENTIALS_FULL_URI: `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/creds`,
+        AWS_CONFIG_FILE: join(work, 'no-config'),
+        AWS_SHARED_CREDENTIALS_FILE: join(work, 'no-credentials'),
+        AWS_EC2_METADATA_DISABLED: 'true',
+        AWS_ACCESS_KEY_ID: '',
+        AWS_SECRET_ACCESS_KEY: '',
+        AWS_SESSION_TOKEN: '',
+        AWS_PROFILE: '',
+      };
+      // One connection (the line's cap is per connection): 10 in flight, not tuned.
+      const args = [
+        ...['-i', path, '-f', 'jph', '--out', join(work, 'chain'), '--progress', 'json'],
+        ...['--in-flight', '10', '--no-auto-tune'],
+      ];
+      local.api.resetStats();
+      const ran = await finished(start(['-r', 'us-east-1', '-e', local.api.url, ...args], env));
+      expect(ran.code, ran.stderr).toBe(0);
+      const summary = JSON.parse(ran.stderr.trim().split('\n').at(-1)!) as {
+        verified: number;
+        fetchSeconds: number;
+      };
+      expect(summary.verified).toBe(500);
+      // Longer than one set of credentials lives.
+      expect(summary.fetchSeconds).toBeGreaterThan(4);
+      // The first set, and at least one more for every 3 s of the run.
+      expect(issued).toBeGreaterThanOrEqual(1 + Math.floor(summary.fetchSeconds / 3));
+      // Before they expire: no request went out with expired credentials.
+      expect(local.api.stats().errorsByType['ExpiredTokenException'] ?? 0).toBe(0);
+    } finally {
+      local.api.setKnobs({ bandwidthMbps: 0 });
+      endpoint.close();
+    }
   });
 
   it('4 shards at once make exactly the job; one killed mid-run and started again fetches only what it lacked', async () => {
