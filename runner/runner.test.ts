@@ -161,6 +161,34 @@ describe('the command-line runner', () => {
     expect(sha(await readFile(damaged))).toBe(sha(ct.frames.get(a)!.bytes));
   });
 
+  it('retries what the server fails, with the app’s policy, and counts the retries by cause', async () => {
+    local.api.setKnobs({ errorRate: 0.4 });
+    try {
+      const args = ['-i', ctManifest, '-f', 'raw', '--out', join(work, 'flaky')];
+      const ran = await retrieve([...args, '--progress', 'json']);
+      expect(ran.code, ran.stderr).toBe(0);
+      const summary = JSON.parse(ran.stderr.trim().split('\n').at(-1)!) as {
+        verified: number;
+        retries: Record<string, number>;
+      };
+      expect(summary.verified).toBe(ct.frames.size);
+      expect(summary.retries['ServerError']).toBeGreaterThan(0);
+    } finally {
+      local.api.setKnobs({ errorRate: 0 });
+    }
+  });
+
+  it('runs as npx ahi-web-retrieve from a checkout', async () => {
+    const ran = await finished(
+      spawn(process.execPath, ['runner/bin.mjs', '--version'], {
+        cwd: process.cwd(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toMatch(/^ahi-web-retrieve \d+\.\d+\.\d+ \(Node/);
+  });
+
   it('lists the frames that failed as manifests a later run takes with -i, and exits 1', async () => {
     const out = join(work, 'failing');
     const manifest = toManifest(ct) as {
