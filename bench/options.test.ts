@@ -12,7 +12,7 @@ describe('bench options', () => {
       frames: 2000,
       workers: 2,
       inflights: ['auto', '8', '20', '40'],
-      scenarios: ['loopback', 'home', 'memory', 'codecs', 'cohort', 'folder', 'exports'],
+      scenarios: ['loopback', 'home', 'memory', 'codecs', 'cohort', 'folder', 'exports', 'runner'],
       formats: ['jph', 'raw', 'mem'],
       longFrames: 10_000,
       cohort: '500x400',

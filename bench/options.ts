@@ -18,7 +18,8 @@ bench-results/<time>.json. A full bench takes about 20 minutes on 2 cores.
                       time per codec beside Debian's decoders; the app on a JPEG 2000 series),
                       cohort (planning a cohort of --cohort image sets: search, size, Start to
                       running, the page's long tasks), folder (jph and raw saved to a folder while
-                      downloading against the browser's store; a --long-frames job's memory),
+                      downloading against the browser's store, on both lines; a --long-frames
+                      job's memory),
                       exports (a --frames job exported as DICOM and NIfTI: MB/s), runner (the
                       command-line runner on both lines, jph, raw and mem, beside the app and a
                       bare node:http2 loop) (default all eight)
