@@ -253,7 +253,8 @@ test('the size warning when the browser’s quota is low, and the selection save
     await cdp.send('Storage.overrideQuotaForOrigin', { origin });
   }
 
-  // Saved split in 2: ahi-retrieve manifests, one per image set and part.
+  // Saved split in 2: ahi-retrieve manifests, one per image set and part, cut as the runner's
+  // --shard cuts (core/shard.ts): by image set ID, then by frame, so one image set is in both.
   await page.getByLabel('Manifest parts').fill('2');
   const [download] = await Promise.all([
     page.waitForEvent('download'),
@@ -265,8 +266,8 @@ test('the size warning when the browser’s quota is low, and the selection save
     const zip = join(dir, 'manifests.zip');
     await download.saveAs(zip);
     const names = unzip('-Z', '-1', zip).toString().trim().split('\n').sort();
-    expect(names).toHaveLength(6);
-    expect(names.filter((n) => n.startsWith('part-1-of-2/'))).toHaveLength(3);
+    expect(names).toHaveLength(4);
+    expect(names.filter((n) => n.startsWith('part-1-of-2/'))).toHaveLength(2);
     const part = (k: number) =>
       names
         .filter((n) => n.startsWith(`part-${k}-of-2/`))
@@ -288,13 +289,13 @@ test('the size warning when the browser’s quota is low, and the selection save
           ),
         0,
       );
-    // Round robin, as ahi-retrieve's tools/split.js: 32 frames make 16 and 16.
+    // 32 frames make 16 and 16.
     expect([framesOf(part(1)), framesOf(part(2))]).toEqual([16, 16]);
     await checkZip(download, () => {});
 
     // Loaded back (the zip dropped as is): the same 32 frames, and they download verified.
     await page.getByLabel('Manifest', { exact: true }).setInputFiles(zip);
-    await expect(page.getByText(/Using 6 files: manifests\.zip\/part-1-of-2\//)).toBeVisible();
+    await expect(page.getByText(/Using 4 files: manifests\.zip\/part-1-of-2\//)).toBeVisible();
     await expect(size).toContainText(/^32 frames in 3 image sets/);
     await page.getByRole('button', { name: 'Start', exact: true }).click();
     await expect(status(page)).toHaveText(/^Done: 32 of 32 frames, 32 verified/, {
