@@ -1,7 +1,7 @@
 /**
  * Save manifest: the job form's source as ahi-retrieve manifests (one per image set), whole or split
- * into N parts as ahi-retrieve's tools/split.js splits one, downloaded as one JSON file (a single
- * image set, whole) or a zip of `part-K-of-N/<ImageSetID>.json`.
+ * into N parts as the runner's --shard splits a job (core/shard.ts), downloaded as one JSON file (a
+ * single image set, whole) or a zip of `part-K-of-N/<ImageSetID>.json`.
  */
 import { toErrorInfo } from '../core/errors';
 import type { ManifestsOutcome } from '../core/protocol';
