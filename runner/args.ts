@@ -6,7 +6,6 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { RetrieveError } from '../src/core/errors';
-import type { Format } from '../src/core/protocol';
 import { parseShard, shardFromEnvironment, type Shard } from '../src/core/shard';
 import { DEFAULT_DICOM_TEMPLATE, parseTemplate } from '../src/core/pathTemplate';
 
@@ -231,13 +230,4 @@ export function parseRunArgs(
     logLevel,
     ...(parsed.failed !== undefined ? { failedFile: parsed.failed } : {}),
   };
-}
-
-/** What the runner's threads keep of each frame for a format (core/destination.ts's rule). */
-export function keptAs(format: string): Format {
-  return format === 'jph' || format === 'raw' || format === 'mem'
-    ? format
-    : format === 'dicom'
-      ? 'jph'
-      : 'raw';
 }

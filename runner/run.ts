@@ -10,30 +10,23 @@
 import { randomUUID } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { assembles } from '../src/core/destination';
+import { assembles, retrievalFormat } from '../src/core/destination';
 import { RetrieveError, toErrorInfo, type ErrorInfo } from '../src/core/errors';
 import { frameCount, mergeManifests, toAhiRetrieveManifest } from '../src/core/manifestParts';
 import type { PlannedFrame } from '../src/core/plan';
-import type { FrameResult } from '../src/core/protocol';
+import type { Format, FrameResult } from '../src/core/protocol';
 import { shardOf } from '../src/core/shard';
 import type { StoredFrame } from '../src/core/sink';
 import { AhiClient } from '../src/io/ahiClient';
 import { Assembler } from '../src/io/destination/assembler';
 import { intactFrames } from '../src/io/destination/intact';
 import { checkEndpoint, checkRegion } from '../src/io/endpoint';
-import {
-  CHECKSUM_HEADER,
-  CHECKSUMS_FILE,
-  checksumLine,
-  seriesIndex,
-  sourceEntries,
-} from '../src/io/exports/ahiRetrieve';
+import { readManifestFiles } from '../src/io/files';
 import { planSources } from '../src/io/planning';
 import { gatherSources } from '../src/io/sources';
 import { Scheduler } from '../src/pool/scheduler';
 import { WorkerPool } from '../src/pool/workerPool';
-import { keptAs, type RunOptions } from './args';
+import type { RunOptions } from './args';
 import { RunnerCredentials } from './credentials';
 import { DiskFolder } from './diskFolder';
 import { JournalRecords, JournalWriter, readJournal } from './journal';
@@ -49,7 +42,16 @@ const TUNE_MS = 250;
 export const exportFormatOf = (format: string) =>
   format === 'jph' || format === 'raw' || format === 'mem' ? 'ahi-retrieve' : format;
 
-/** Reads the -i files (a folder: its .json files, as a failed-frames folder is written). */
+/** What the threads keep of each frame: ahi-retrieve's choice, or what the export format needs. */
+const keptAs = (format: string): Format =>
+  format === 'jph' || format === 'raw' || format === 'mem'
+    ? format
+    : retrievalFormat(format, 'jph');
+
+/**
+ * Reads the -i files as the app reads dropped ones (JSON, gzip, zips of them); a folder means its
+ * .json files, as a failed-frames folder is written.
+ */
 async function readInputs(paths: string[]): Promise<{ name: string; content: string }[]> {
   const files: { name: string; content: string }[] = [];
   for (const path of paths) {
@@ -60,13 +62,8 @@ async function readInputs(paths: string[]): Promise<{ name: string; content: str
           .filter((n) => /\.json(\.gz)?$/i.test(n))
           .sort()
           .map((n) => join(path, n));
-      for (const name of names) {
-        const bytes = await readFile(name);
-        const text = (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString(
-          'utf8',
-        );
-        files.push({ name: basename(name), content: text });
-      }
+      for (const name of names)
+        files.push(...(await readManifestFiles(new File([await readFile(name)], basename(name)))));
     } catch (e) {
       throw new RetrieveError(
         'BadInput',
@@ -77,9 +74,16 @@ async function readInputs(paths: string[]): Promise<{ name: string; content: str
   return files;
 }
 
-/** A shard's index files carry its number, so shards writing one folder never overwrite them. */
+/**
+ * A shard's index files (the .csv files) carry its number, so shards writing one folder never
+ * overwrite them; the documents the job was planned from are the same in every shard.
+ */
 const indexNamer = (shard: RunOptions['shard']) => (name: string) =>
-  shard.count <= 1 ? name : name.replace(/(\.\w+)$/, `.shard-${shard.index}-of-${shard.count}$1`);
+  name.replace(/\.csv$/, `${shardSuffix(shard)}.csv`);
+
+/** What a shard's own files carry in their names: `.shard-K-of-N`; nothing unsharded. */
+const shardSuffix = (shard: RunOptions['shard']) =>
+  shard.count <= 1 ? '' : `.shard-${shard.index}-of-${shard.count}`;
 
 /** The failed frames as ahi-retrieve manifests, one per image set (what -i takes). */
 function failedManifests(
@@ -154,7 +158,9 @@ export async function run(options: RunOptions, say: ProgressReporter): Promise<n
   const todo = frames.filter((f) => !intact.has(f.key));
   if (intact.size) log('INFO', `${intact.size} frames already intact in ${folder.dir}`);
 
-  const assembler = assembled
+  // Every format that keeps frames writes its index through the app's assembler (which, for
+  // ahi-retrieve's layout, assembles nothing).
+  const assembler = keeps
     ? await Assembler.over({
         jobId: runId,
         destination: { format, ...(options.layout ? { template: options.layout } : {}) },
@@ -172,7 +178,7 @@ export async function run(options: RunOptions, say: ProgressReporter): Promise<n
   // journal on disk.
   const recordsChannel = `ahi-web-retrieve-${runId}`;
   const channel = new BroadcastChannel(recordsChannel);
-  if (assembler)
+  if (assembled && assembler)
     channel.onmessage = (e: MessageEvent<StoredFrame>) => {
       journal.set(e.data.key, e.data);
       assembler.partsIn([e.data.key]);
@@ -320,20 +326,9 @@ export async function run(options: RunOptions, say: ProgressReporter): Promise<n
 
   let summaryNote = '';
   try {
-    if (assembler) {
-      const s = await assembler.finish(frames.length);
+    const s = await assembler?.finish(frames.length);
+    if (s && assembled)
       summaryNote = `${s.frames} frames in their files${s.leftOut ? `, ${s.leftOut} verified but with no place in ${options.format} (metadata.csv says why)` : ''}`;
-    } else if (keeps) {
-      const byKey = [...journal.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
-      const name = indexNamer(options.shard);
-      for (const entry of sourceEntries(sources)) await folder.write(entry.name, entry.data);
-      const series = seriesIndex(sources, byKey);
-      await folder.write(name(series.name), series.data);
-      await folder.write(
-        name(CHECKSUMS_FILE),
-        [CHECKSUM_HEADER, ...byKey.map(checksumLine)].join(''),
-      );
-    }
   } catch (e) {
     stoppedBy ??= toErrorInfo(e);
   } finally {
@@ -344,8 +339,7 @@ export async function run(options: RunOptions, say: ProgressReporter): Promise<n
   let failedFile = '';
   if (failures.size > 0) {
     const dir =
-      options.failedFile ??
-      join(folder.dir, indexNamer(options.shard)('failed-frames.x').replace(/\.x$/, ''));
+      options.failedFile ?? join(folder.dir, `failed-frames${shardSuffix(options.shard)}`);
     const failedFolder = new DiskFolder(dir);
     for (const m of failedManifests(sources, new Set(failures.keys())))
       await failedFolder.write(m.name, m.content);
