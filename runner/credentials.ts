@@ -7,7 +7,7 @@
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { RetrieveError } from '../src/core/errors';
 import type { Credentials } from '../src/core/protocol';
-import { checkStatic } from '../src/io/credentials';
+import { checkStatic, fromSdkCredentials } from '../src/io/credentials';
 import type { RunOptions } from './args';
 
 /** Fetch new credentials this long before the old ones expire. */
@@ -34,13 +34,7 @@ export class RunnerCredentials {
     const chain = fromNodeProviderChain({ clientConfig: { region: options.region } });
     const fetchAgain = async (): Promise<Credentials> => {
       try {
-        const c = await chain();
-        return {
-          accessKeyId: c.accessKeyId,
-          secretAccessKey: c.secretAccessKey,
-          ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}),
-          ...(c.expiration ? { expiration: c.expiration } : {}),
-        };
+        return fromSdkCredentials(await chain());
       } catch (e) {
         throw new RetrieveError(
           'AccessDenied',

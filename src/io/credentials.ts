@@ -41,6 +41,19 @@ export function checkStatic(input: Extract<CredentialInput, { kind: 'static' }>)
   return { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
 }
 
+/** An AWS SDK credential provider's answer as ours (its expiry kept, nothing else). */
+export const fromSdkCredentials = (c: {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  expiration?: Date;
+}): Credentials => ({
+  accessKeyId: c.accessKeyId,
+  secretAccessKey: c.secretAccessKey,
+  ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}),
+  ...(c.expiration ? { expiration: c.expiration } : {}),
+});
+
 async function cognitoCredentials(
   input: Extract<CredentialInput, { kind: 'cognito' }>,
 ): Promise<Credentials> {
@@ -72,13 +85,7 @@ async function cognitoCredentials(
     },
   });
   try {
-    const c = await provider();
-    return {
-      accessKeyId: c.accessKeyId,
-      secretAccessKey: c.secretAccessKey,
-      ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}),
-      ...(c.expiration ? { expiration: c.expiration } : {}),
-    };
+    return fromSdkCredentials(await provider());
   } catch (e) {
     const name = (e as { name?: string }).name ?? 'Error';
     throw new RetrieveError(
