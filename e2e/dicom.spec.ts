@@ -7,7 +7,7 @@
  * Little Endian, made into one volume by dcm2niix.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { Page } from '@playwright/test';
@@ -17,17 +17,18 @@ import { EXAMPLE_CREDENTIALS } from '../ahi-server/knobs';
 import { sendSigned } from '../ahi-server/testing';
 import { API_URL } from '../playwright.config';
 import { expect, test } from './fixtures';
-import { demoIndex, downloadZip, openApp, resetKnobs, serverDigests, unzip } from './helpers';
+import {
+  demoIndex,
+  downloadZip,
+  filesUnder,
+  openApp,
+  resetKnobs,
+  serverDigests,
+  unzip,
+} from './helpers';
 
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const FIXTURES = 'ahi-server/fixtures/htj2k';
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => {
-    const p = join(dir, n);
-    return statSync(p).isDirectory() ? filesUnder(p) : [p];
-  });
-}
 
 /** Exports the job shown as DICOM in a syntax, unzipped into a new folder (removed by `done`). */
 async function exportDicom(page: Page, syntax: 'As stored' | 'Explicit VR Little Endian') {

@@ -1,6 +1,6 @@
 /** Shared e2e helpers: the local server's counters and knobs, read over HTTPS like any client. */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, request, type Download, type Page } from '@playwright/test';
@@ -130,6 +130,14 @@ export async function waitForFrames(page: Page, n: number): Promise<void> {
       ) >= min,
     n,
   );
+}
+
+/** Every file under `dir`, at any depth, by path. */
+export function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
 }
 
 /** Runs Info-ZIP's `unzip` (an independent reader of the app's zips). */

@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { Page } from '@playwright/test';
@@ -17,14 +17,7 @@ import { EXAMPLE_CREDENTIALS } from '../ahi-server/knobs';
 import { sendSigned } from '../ahi-server/testing';
 import { API_URL } from '../playwright.config';
 import { expect, test } from './fixtures';
-import { downloadZip, openApp, resetKnobs, serverText, unzip } from './helpers';
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => {
-    const p = join(dir, n);
-    return statSync(p).isDirectory() ? filesUnder(p) : [p];
-  });
-}
+import { downloadZip, filesUnder, openApp, resetKnobs, serverText, unzip } from './helpers';
 
 /** Every file under `dir` (the runner's journal left out) by path, with its SHA-256. */
 function digests(dir: string): Record<string, string> {
