@@ -94,8 +94,9 @@ export class DiskFolder implements Files {
   }
 
   async remove(path: string): Promise<void> {
-    await rm(this.path(path), { recursive: true, force: true });
+    const gone = this.path(path);
+    await rm(gone, { recursive: true, force: true });
     for (const key of this.made.keys())
-      if (key === this.path(path) || key.startsWith(`${this.path(path)}/`)) this.made.delete(key);
+      if (key === gone || key.startsWith(`${gone}/`)) this.made.delete(key);
   }
 }

@@ -31,8 +31,8 @@ export function shardIndices<T>(
     .sort((a, b) => (a.set < b.set ? -1 : a.set > b.set ? 1 : a.i - b.i));
   const parts = new Array<number>(items.length);
   const groupPart = new Map<string, number>();
-  order.forEach(({ i }, position) => {
-    const group = groupOf ? `${order[position]!.set}\u0000${groupOf(items[i]!)}` : undefined;
+  order.forEach(({ i, set }, position) => {
+    const group = groupOf ? `${set}\u0000${groupOf(items[i]!)}` : undefined;
     let part = group === undefined ? undefined : groupPart.get(group);
     if (part === undefined) {
       part = Math.min(count - 1, Math.floor((position * count) / items.length));

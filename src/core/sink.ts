@@ -67,5 +67,5 @@ export interface FrameSink {
 export type SinkChoice =
   | { kind: 'browser' }
   | { kind: 'folder'; root: FileSystemDirectoryHandle; format: string }
-  /** a folder on disk by path, which only the command-line runner writes (runner/sink.ts) */
+  /** a folder on disk by path, which only the command-line runner writes (runner/worker.ts) */
   | { kind: 'path'; dir: string; format: string };
