@@ -59,13 +59,6 @@ export class Http2Fetch {
 
   constructor(private readonly options: Http2FetchOptions) {}
 
-  /** Connections open now, over every origin (the bench reports it). */
-  get connections(): number {
-    let n = 0;
-    for (const list of this.pools.values()) n += list.length;
-    return n;
-  }
-
   private connection(origin: string): Connection {
     const list = this.pools.get(origin) ?? [];
     this.pools.set(origin, list);
@@ -116,13 +109,8 @@ export class Http2Fetch {
       connection.active--;
       throw fetchFailed(e);
     }
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      connection.active--;
-    };
-    stream.on('close', release);
+    // A stream closes once, however it ends: its slot on the connection is free again.
+    stream.on('close', () => connection.active--);
     if (body !== undefined) stream.end(body);
     return new Promise<Response>((resolve, reject) => {
       let settled = false;
