@@ -23,6 +23,7 @@ import {
   resetServer,
   serverStats,
   unzip,
+  workersRenewed,
 } from './helpers';
 
 test.beforeEach(() => resetKnobs());
@@ -198,6 +199,9 @@ test('a 2,000-frame CT series streamed to a folder in each format equals the zip
       );
       const ms = Date.now() - t0;
       expect((await serverStats()).distinctFramesServed).toBe(2000);
+      // Workers writing to a folder are renewed every few hundred frames (src/pool): some were
+      // in this job, and the files are still exactly the job's.
+      expect(await workersRenewed(page)).toBeGreaterThanOrEqual(2);
       const folder = await folderDigests(page, name);
       expect(Object.keys(folder).length).toBe(Object.keys(zips[i]!).length);
       expect(folder).toEqual(zips[i]);

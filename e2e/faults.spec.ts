@@ -4,15 +4,6 @@
  * stored twice, and the server saw no retry storm (requests ≤ 1.3 × frames unless said otherwise).
  */
 import type { Page } from '@playwright/test';
-
-declare global {
-  interface Window {
-    ahiDiagnostics?: {
-      terminateWorker(id: number): void;
-      snapshot(): { workers: { workerId: number }[] };
-    };
-  }
-}
 import {
   chooseDemo,
   openApp,

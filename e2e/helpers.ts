@@ -10,6 +10,21 @@ import type { Stats } from '../ahi-server/server';
 
 export type ServerStats = Stats;
 
+declare global {
+  interface Window {
+    /** what the app exposes for tests and benchmarks (src/ui/App.tsx) */
+    ahiDiagnostics?: {
+      terminateWorker(id: number): void;
+      snapshot(): { workers: { workerId: number }[]; workersRenewed: number };
+    };
+  }
+}
+
+/** How many retrieval workers the running (or last) job renewed so far. */
+export function workersRenewed(page: Page): Promise<number> {
+  return page.evaluate(() => window.ahiDiagnostics?.snapshot().workersRenewed ?? 0);
+}
+
 async function api<T>(
   method: 'GET' | 'POST',
   path: string,

@@ -210,7 +210,13 @@ export async function run(options: RunOptions, say: ProgressReporter): Promise<n
     },
     credentials.current,
     undefined,
-    nodeThreads({ streamsPerConnection: options.streamsPerConnection, runId, recordsChannel }),
+    {
+      spawn: nodeThreads({
+        streamsPerConnection: options.streamsPerConnection,
+        runId,
+        recordsChannel,
+      }),
+    },
   );
   credentials.onChange((c) => void pool.setCredentials(c));
   let timers: ReturnType<typeof setInterval>[] = [];
@@ -276,8 +282,9 @@ export async function run(options: RunOptions, say: ProgressReporter): Promise<n
         report: (w, report) => scheduler.onReport(w, report.results),
         workerLost: (_w, lost, reason) => {
           log('ERROR', reason);
-          scheduler.onWorkerLost(lost);
+          scheduler.takeBack(lost);
         },
+        returned: (_w, tasks) => scheduler.takeBack(tasks),
         workerReady: (w) => scheduler.onWorkerReady(w),
         pixels: () => {},
       });

@@ -132,7 +132,8 @@ export class JobRunner {
       startPool(this.record.id, s, this.credentials, this.record.destination));
     this.pool.listen({
       report: (w, report) => this.scheduler?.onReport(w, report.results),
-      workerLost: (_w, lost) => this.scheduler?.onWorkerLost(lost),
+      workerLost: (_w, lost) => this.scheduler?.takeBack(lost),
+      returned: (_w, tasks) => this.scheduler?.takeBack(tasks),
       workerReady: (w) => this.scheduler?.onWorkerReady(w),
       pixels: (_w, p) => this.hooks.pixels?.(p.key, p.pixels),
     });
@@ -255,6 +256,7 @@ export class JobRunner {
       failures: this.failures.slice(),
       problems: structuredClone(this.problems),
       workers: (this.pool?.workers ?? []).flatMap((w) => (w.stats ? [w.stats] : [])),
+      workersRenewed: this.pool?.renewed ?? 0,
     });
     this.hooks.published?.();
   }

@@ -126,7 +126,7 @@ class FakePool {
     running.clear();
     this.queues.set(w, []);
     w.assigned.clear();
-    this.scheduler.onWorkerLost(lost);
+    this.scheduler.takeBack(lost);
   }
 }
 

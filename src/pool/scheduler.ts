@@ -201,8 +201,9 @@ export class Scheduler {
     this.refill(worker);
   }
 
-  onWorkerLost(lost: FrameTask[]): void {
-    this.requeue(lost);
+  /** Queues again the tasks a worker will not finish (it died, or is being renewed). */
+  takeBack(tasks: FrameTask[]): void {
+    this.requeue(tasks);
   }
 
   onWorkerReady(worker: PoolWorker): void {

@@ -104,6 +104,8 @@ export interface JobSlice {
   problems: Record<string, { failed: number; retried: number; message: string }>;
   duplicates: number;
   workers: WorkerStats[];
+  /** workers ended and started afresh in their place so far (writing to a folder, see pool) */
+  workersRenewed: number;
   /** the endpoint stopped answering: the job waits and probes (set while it does) */
   waiting?: { message: string; delayMs: number };
   /** while preparing: documents fetched of the source's (a cohort's metadata, one per image set) */
@@ -254,6 +256,7 @@ export const initialJob = (): JobSlice => ({
   problems: {},
   duplicates: 0,
   workers: [],
+  workersRenewed: 0,
 });
 
 export const initialSettings = (): SettingsSlice => ({
