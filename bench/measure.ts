@@ -39,6 +39,8 @@ export interface AppRun {
   peakSecondHalfMb: number;
   /** PSS per Chromium process type at the peak */
   peakByProcessMb: Record<string, number>;
+  /** peak PSS of each process type over the first and the second half of the frames */
+  halvesByProcessMb: Record<string, [number, number]>;
   mbPerSecond: number;
   /** from Start to the first decoded frame on screen (painted in the preview canvas): preparing
    * the job (plan worker, manifest, saving it, workers and codec) included */
@@ -152,7 +154,7 @@ export async function appRun(
     // CPU the app needs (PSS of every process every 250 ms took 11 % of a core), so: resident
     // memory (cheap) every 250 ms, PSS at each new high of it and at least every 2 s, the process
     // list every 2 s, the status line every 500 ms.
-    const memory: { done: number; mb: number }[] = [];
+    const memory: { done: number; mb: number; byType: Record<string, number> }[] = [];
     let peakMb = 0;
     let peakByType: Record<string, number> = {};
     let done = 0;
@@ -190,7 +192,7 @@ export async function appRun(
         peakMb = mb;
         peakByType = byType;
       }
-      memory.push({ done, mb });
+      memory.push({ done, mb, byType });
       if (Date.now() - t0 > 1_200_000) throw new Error(`timed out: ${text}`);
     }
     const total = done || 1;
@@ -241,6 +243,18 @@ export async function appRun(
       retries: r.job.retries,
       peakMemoryMb: peak,
       peakByProcessMb: peakByType,
+      halvesByProcessMb: Object.fromEntries(
+        Object.keys(peakByType).map((type) => {
+          const half = (first: boolean) =>
+            Math.max(
+              0,
+              ...memory
+                .filter((m) => m.done <= total / 2 === first)
+                .map((m) => m.byType[type] ?? 0),
+            );
+          return [type, [half(true), half(false)]];
+        }),
+      ),
       longestTaskMs: Math.max(0, ...r.tasks.map((t) => t.duration)),
       longTasksAfterStart: r.tasks
         .filter((t) => t.start >= r.started)

@@ -208,6 +208,12 @@ async function codecRows(): Promise<void> {
   row('loopback', `app raw, JPEG grey series (${JPEG_SERIES})`, jpeg, 0);
 }
 
+/** Each process type's peak over the first and second half of a run's frames, MB. */
+const halves = (r: AppRun) =>
+  Object.entries(r.halvesByProcessMb)
+    .map(([type, [a, b]]) => `${type} ${a.toFixed(0)} / ${b.toFixed(0)}`)
+    .join(', ');
+
 /**
  * "Save to folder while downloading" against the browser's store, jph and raw on the synthetic
  * CT (ahi-retrieve's layout: a file per frame; a folder of OPFS stands in for the picker's), and
@@ -245,7 +251,7 @@ async function folderRows(): Promise<void> {
   verdict(
     `memory of a ${long.frames}-frame job saved to a folder flat`,
     long.peakSecondHalfMb <= long.peakFirstHalfMb * 1.02,
-    `peak ${long.peakMemoryMb.toFixed(0)} MB (first half ${long.peakFirstHalfMb.toFixed(0)}, second half ${long.peakSecondHalfMb.toFixed(0)})`,
+    `peak ${long.peakMemoryMb.toFixed(0)} MB (first half ${long.peakFirstHalfMb.toFixed(0)}, second half ${long.peakSecondHalfMb.toFixed(0)}; by process, first / second half: ${halves(long)})`,
   );
 }
 
@@ -387,7 +393,7 @@ for (const scenario of scenarios) {
     verdict(
       `memory of a ${r.frames}-frame job ≤ 600 MB and flat`,
       r.peakMemoryMb <= 600 && flat,
-      `median peak ${r.peakMemoryMb.toFixed(0)} MB (first half ${r.peakFirstHalfMb.toFixed(0)}, second half ${r.peakSecondHalfMb.toFixed(0)}); runs: ${rs.map((x) => `${x.peakMemoryMb.toFixed(0)} (${x.peakFirstHalfMb.toFixed(0)} / ${x.peakSecondHalfMb.toFixed(0)})`).join(', ')}`,
+      `median peak ${r.peakMemoryMb.toFixed(0)} MB (first half ${r.peakFirstHalfMb.toFixed(0)}, second half ${r.peakSecondHalfMb.toFixed(0)}; by process: ${halves(r)}); runs: ${rs.map((x) => `${x.peakMemoryMb.toFixed(0)} (${x.peakFirstHalfMb.toFixed(0)} / ${x.peakSecondHalfMb.toFixed(0)})`).join(', ')}`,
     );
     continue;
   }
