@@ -7,6 +7,7 @@
 import type { ImageSet } from './imageSet';
 import { buildBigCohort } from './sets/bigCohort';
 import { buildCohort } from './sets/cohort';
+import { buildMultiFrameSets } from './sets/multiFrame';
 import { buildNema } from './sets/nema';
 import { buildSyntaxes } from './sets/syntaxes';
 import { buildJpeg2000Datastore } from './sets/jpeg2000Datastore';
@@ -38,6 +39,7 @@ export async function loadDataset(options: DatasetOptions): Promise<ImageSet[]> 
   return [
     nema,
     await buildSyntaxes(),
+    ...(await buildMultiFrameSets()),
     syntheticSet(slices),
     ...(syntheticLong ? [syntheticSet(slices, syntheticLong)] : []),
     ...(j2k ? [j2k] : []),

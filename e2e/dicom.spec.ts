@@ -4,7 +4,8 @@
  * equal the NEMA references), every file read by dcmtk's dcmdump and, in Explicit VR Little
  * Endian, found a complete IOD by dicom3tools' dciodvfy, laid out as idc-index lays out its
  * downloads, with metadata.csv; and a CT series of the research cohort, exported in Explicit VR
- * Little Endian, made into one volume by dcm2niix.
+ * Little Endian, made into one volume by dcm2niix; and real multi-frame instances (Enhanced CT and
+ * MR) served by the local AHI, one file each with all their frames.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -24,6 +25,7 @@ import {
   openApp,
   resetKnobs,
   serverDigests,
+  serverText,
   unzip,
 } from './helpers';
 
@@ -299,6 +301,162 @@ print(a.shape == b.shape, np.abs(ca.affine - cb.affine).max() < 1e-4, np.array_e
       { encoding: 'utf8' },
     ).trim();
     expect(same).toBe('True True True True True');
+  } finally {
+    explicit.done();
+  }
+});
+
+test('real multi-frame instances (an Enhanced CT of 2 frames, an Enhanced MR of 10) come out as one DICOM file each with every frame, and the CT as the NIfTI volume dcm2niix makes of it', async ({
+  persistent: { page },
+}) => {
+  const sources: Record<string, string> = {
+    'multiframe-ct': 'ahi-server/fixtures/dicom/pydicom-data__eCT_Supplemental.dcm',
+    'multiframe-mr': 'ahi-server/fixtures/dicom/pydicom-data__emri_small.dcm',
+  };
+  const index = await demoIndex();
+  /** SOP instance UID → its frames' IDs, in order, and the file AHI imported it from */
+  const instances = new Map<string, { frames: string[]; source: string; imageSetId: string }>();
+  const manifests = [];
+  for (const [name, source] of Object.entries(sources)) {
+    const set = index.imageSets.find((s) => s.name === name)!;
+    const text = await serverText(`/demo/${name}/manifest.json`);
+    manifests.push({
+      name: `${name}-manifest.json`,
+      mimeType: 'application/json',
+      buffer: Buffer.from(text),
+    });
+    const m = JSON.parse(text) as {
+      Study: {
+        Series: Record<string, { Instances: Record<string, { ImageFrames: { ID: string }[] }> }>;
+      };
+    };
+    for (const s of Object.values(m.Study.Series))
+      for (const [sop, inst] of Object.entries(s.Instances))
+        instances.set(sop, {
+          frames: inst.ImageFrames.map((f) => f.ID),
+          source,
+          imageSetId: set.imageSetId,
+        });
+  }
+  expect([...instances.values()].map((i) => i.frames.length)).toEqual([2, 10]);
+  await openApp(page);
+  await page.getByRole('radio', { name: 'Manifest files or JSON' }).check();
+  await page.getByLabel('Manifest', { exact: true }).setInputFiles(manifests);
+  await page.getByLabel('Format', { exact: true }).selectOption('jph');
+  await page.getByRole('button', { name: 'Start', exact: true }).click();
+  await expect(page.getByRole('status')).toHaveText(/^Done: 12 of 12 frames, 12 verified/, {
+    timeout: 60_000,
+  });
+  const digests: Record<string, string> = {};
+  for (const id of new Set([...instances.values()].map((i) => i.imageSetId)))
+    Object.assign(digests, await serverDigests(id));
+
+  // As stored: one file per instance, its fragments the frames AHI sent, in the instance's order.
+  const stored = await exportDicom(page, 'As stored');
+  try {
+    const files = filesUnder(stored.dir).filter((f) => f.endsWith('.dcm'));
+    expect(files).toHaveLength(2);
+    for (const f of files) execFileSync('dcmdump', ['-q', f]);
+    const report = execFileSync(
+      PYTHON,
+      [
+        '-c',
+        `import sys, hashlib, pydicom
+from pydicom.encaps import generate_pixel_data_frame
+for path in sys.argv[1:]:
+    ds = pydicom.dcmread(path)
+    n = int(ds.NumberOfFrames)
+    frames = list(generate_pixel_data_frame(ds.PixelData, n))
+    print(ds.SOPInstanceUID, n, ' '.join(hashlib.sha256(f).hexdigest() + ':' + hashlib.sha256(f[:-1]).hexdigest() for f in frames))`,
+        ...files,
+      ],
+      { encoding: 'utf8' },
+    )
+      .trim()
+      .split('\n');
+    expect(report).toHaveLength(2);
+    for (const line of report) {
+      const [sop, n, ...shas] = line.split(' ');
+      const inst = instances.get(sop!)!;
+      expect(Number(n)).toBe(inst.frames.length);
+      expect(shas).toHaveLength(inst.frames.length);
+      shas.forEach((pair, k) => expect(pair.split(':')).toContain(digests[inst.frames[k]!]));
+    }
+  } finally {
+    stored.done();
+  }
+
+  // Explicit VR Little Endian: pydicom's pixels of every frame equal those of the file AHI
+  // imported; dciodvfy finds nothing in ours it does not find in that file (the MR's source has
+  // its functional groups stripped and lacks Type 1 equipment attributes; the CT's has an
+  // unrecognised RescaleType: theirs, kept as they are).
+  const explicit = await exportDicom(page, 'Explicit VR Little Endian');
+  try {
+    const files = filesUnder(explicit.dir).filter((f) => f.endsWith('.dcm'));
+    expect(files).toHaveLength(2);
+    const out = execFileSync(
+      PYTHON,
+      [
+        '-c',
+        `import sys, json, pydicom
+sources = json.loads(sys.argv[1])
+for path in sys.argv[2:]:
+    ds = pydicom.dcmread(path)
+    src = pydicom.dcmread(sources[ds.SOPInstanceUID])
+    same = ds.pixel_array.tobytes() == src.pixel_array.tobytes() and ds.pixel_array.shape == src.pixel_array.shape
+    print(ds.SOPInstanceUID, ds.pixel_array.shape[0], 'same' if same else 'DIFFERENT')`,
+        JSON.stringify(Object.fromEntries([...instances].map(([sop, i]) => [sop, i.source]))),
+        ...files,
+      ],
+      { encoding: 'utf8' },
+    )
+      .trim()
+      .split('\n');
+    expect(out.map((l) => l.split(' ').slice(1).join(' ')).sort()).toEqual(['10 same', '2 same']);
+    const messages = (f: string) => {
+      const r = spawnSync('dciodvfy', [f], { encoding: 'utf8' });
+      return `${r.stdout}${r.stderr}`.split('\n').filter((l) => /^(Error|Warning)/.test(l));
+    };
+    for (const f of files) {
+      execFileSync('dcmdump', ['-q', f]);
+      const sop = execFileSync('dcmdump', ['-q', '+P', '0008,0018', f], { encoding: 'utf8' });
+      const source = [...instances].find(([uid]) => sop.includes(`[${uid}]`))![1].source;
+      const theirs = new Set(messages(source));
+      expect(messages(f).filter((l) => !theirs.has(l))).toEqual([]);
+    }
+
+    // NIfTI: the CT is one volume of 2 slices, what dcm2niix makes of our DICOM of it (nibabel:
+    // shape, affine within 1e-4, voxels, scaling); the MR, whose frames have no position, is left
+    // out with its reason.
+    const ct = files.find((f) => f.includes('/CT_'))!;
+    const niftiOut = join(explicit.dir, 'dcm2niix');
+    execFileSync('mkdir', ['-p', niftiOut]);
+    execFileSync('dcm2niix', ['-z', 'y', '-f', 'volume', '-o', niftiOut, ct], { stdio: 'pipe' });
+    expect(readdirSync(niftiOut).filter((n) => n.endsWith('.nii.gz'))).toEqual(['volume.nii.gz']);
+    await page.getByLabel('Export format').selectOption('NIfTI');
+    const download = await downloadZip(page);
+    const zip = join(explicit.dir, 'nifti.zip');
+    await download.saveAs(zip);
+    unzip('-qq', zip, '-d', join(explicit.dir, 'ours'));
+    const volumes = filesUnder(join(explicit.dir, 'ours')).filter((f) => f.endsWith('.nii.gz'));
+    expect(volumes).toHaveLength(1);
+    const rows = csvRows(readFileSync(join(explicit.dir, 'ours', 'metadata.csv'), 'utf8'));
+    expect(rows).toHaveLength(2);
+    expect(rows.find((r) => r[3] === 'MR')?.at(-1)).toMatch(/^skipped: /);
+    const same = execFileSync(
+      PYTHON,
+      [
+        '-c',
+        `import sys, nibabel as nib, numpy as np
+a, b = nib.load(sys.argv[1]), nib.load(sys.argv[2])
+ca, cb = nib.as_closest_canonical(a), nib.as_closest_canonical(b)
+print(a.shape, np.abs(ca.affine - cb.affine).max() < 1e-4, np.array_equal(np.asanyarray(ca.dataobj), np.asanyarray(cb.dataobj)), a.dataobj.slope == b.dataobj.slope, a.dataobj.inter == b.dataobj.inter)`,
+        volumes[0]!,
+        join(niftiOut, 'volume.nii.gz'),
+      ],
+      { encoding: 'utf8' },
+    ).trim();
+    expect(same).toBe('(512, 512, 2) True True True True');
   } finally {
     explicit.done();
   }

@@ -209,7 +209,7 @@ const NEMA: NemaEntry[] = [
 type Decoder = InstanceType<Awaited<ReturnType<typeof createOpenJph>>['HTJ2KDecoder']>;
 
 /** Decodes an HTJ2K codestream at full and two lower resolutions and reports what AHI would. */
-function inspect(decoder: Decoder, codestream: Uint8Array): DecodedFacts {
+export function inspect(decoder: Decoder, codestream: Uint8Array): DecodedFacts {
   decoder.getEncodedBuffer(codestream.length).set(codestream);
   const levels: DecodedFacts['levels'] = [];
   let facts: Omit<DecodedFacts, 'levels'> | undefined;

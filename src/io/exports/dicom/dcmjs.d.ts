@@ -1,4 +1,4 @@
-/** The part of dcmjs (no types of its own) the DICOM export uses. */
+/** The part of dcmjs (no types of its own) the DICOM export and the local server's import use. */
 declare module 'dcmjs' {
   type Dataset = Record<string, unknown>;
   interface DicomDictInstance {
@@ -8,8 +8,10 @@ declare module 'dcmjs' {
   const dcmjs: {
     data: {
       DicomDict: new (meta: Dataset) => DicomDictInstance;
+      DicomMessage: { readFile(buffer: ArrayBuffer): DicomDictInstance };
       DicomMetaDictionary: {
         denaturalizeDataset(dataset: Dataset): Dataset;
+        naturalizeDataset(dataset: Dataset): Dataset;
         nameMap: Record<string, { tag: string; vr: string; name: string }>;
       };
     };
