@@ -166,6 +166,44 @@ describe('AWS ahi-retrieve manifests', () => {
     expect(plan.frames[1]?.checksum).toBeUndefined();
     expect(plan.imageSets[0]?.hasChecksums).toBe(true);
   });
+
+  it("takes an enhanced image's window and rescale from its functional groups", () => {
+    const manifest = buildPlan([{ name: 'm', content: doc([{ ID: ID('c') }]) }]);
+    const dicom = {
+      Rows: 4,
+      Columns: 4,
+      WindowCenter: null,
+      SharedFunctionalGroupsSequence: [
+        {
+          FrameVOILUTSequence: [{ WindowCenter: '49', WindowWidth: '102' }],
+          PixelValueTransformationSequence: [{ RescaleIntercept: '-1024', RescaleSlope: '1' }],
+        },
+      ],
+      PerFrameFunctionalGroupsSequence: [
+        { PixelValueTransformationSequence: [{ RescaleIntercept: '-1000', RescaleSlope: '2' }] },
+      ],
+    };
+    const metadata = buildPlan([
+      {
+        name: 'meta',
+        content: {
+          ...doc([]),
+          Study: {
+            Series: {
+              '1.2.3': {
+                Instances: { '4.5': { DICOM: dicom, ImageFrames: [{ ID: ID('c') }] } },
+              },
+            },
+          },
+        },
+      },
+    ]);
+    expect(enrichPlan(manifest, metadata).frames[0]?.pixel).toMatchObject({
+      rescaleIntercept: -1000,
+      rescaleSlope: 2,
+      windows: [{ center: 49, width: 102 }],
+    });
+  });
 });
 
 describe('malformed manifests: each problem named by JSON path and rule', () => {
