@@ -22,6 +22,7 @@ import {
   resetKnobs,
   resetServer,
   serverStats,
+  serverText,
   unzip,
   workersRenewed,
 } from './helpers';
@@ -146,6 +147,49 @@ test('NEMA set streamed to a folder in each format equals the zip export of the 
     await expect(page.locator('.destination-status')).toContainText('Saved in the folder');
     const folder = await folderDigests(page, `nema-${i}`);
     expect(folder).toEqual(zips[i]);
+  }
+});
+
+test('real multi-frame instances streamed to a folder (DICOM in both syntaxes, NIfTI) equal the zip export of the same job', async ({
+  persistent: { page },
+}) => {
+  await standInPicker(page);
+  await openApp(page);
+  await page.evaluate(() => delete (window as { showSaveFilePicker?: unknown }).showSaveFilePicker);
+  const manifests = [];
+  for (const name of ['multiframe-ct', 'multiframe-mr'])
+    manifests.push({
+      name: `${name}-manifest.json`,
+      mimeType: 'application/json',
+      buffer: Buffer.from(await serverText(`/demo/${name}/manifest.json`)),
+    });
+  await page.getByRole('radio', { name: 'Manifest files or JSON' }).check();
+  await page.getByLabel('Manifest', { exact: true }).setInputFiles(manifests);
+  const done = /^Done: 12 of 12 frames, 12 verified/;
+  const plans: { keep: 'jph' | 'raw'; choice: Choice }[] = [
+    // Each instance's file assembled from its frames' parts once all of them are in.
+    { keep: 'jph', choice: { format: 'DICOM', syntax: 'As stored' } },
+    { keep: 'raw', choice: { format: 'DICOM', syntax: 'Explicit VR Little Endian' } },
+    // The Enhanced CT's two frames, out of order along z, as one volume; the MR skipped.
+    { keep: 'raw', choice: { format: 'NIfTI', nifti: '.nii.gz (gzipped)' } },
+  ];
+  for (const [i, { keep, choice }] of plans.entries()) {
+    await page.getByLabel('Format', { exact: true }).selectOption(keep);
+    if (await page.getByLabel('Save to folder while downloading').isChecked())
+      await page.getByLabel('Save to folder while downloading').click();
+    await page.getByRole('button', { name: 'Start', exact: true }).click();
+    await expect(status(page)).toHaveText(done, { timeout: 60_000 });
+    await chooseFormat(page, choice);
+    const zip = await zipDigests(await downloadZip(page));
+    await pickFolder(page, `multiframe-${i}`);
+    await page.getByRole('button', { name: 'Start', exact: true }).click();
+    await expect(status(page)).toHaveText(done, { timeout: 60_000 });
+    await expect(page.locator('.destination-status')).toContainText('Saved in the folder');
+    const folder = await folderDigests(page, `multiframe-${i}`);
+    expect(Object.keys(folder).filter((f) => /\.(dcm|nii\.gz)$/.test(f))).toHaveLength(
+      choice.format === 'NIfTI' ? 1 : 2,
+    );
+    expect(folder).toEqual(zip);
   }
 });
 

@@ -2,11 +2,12 @@
  * The command-line runner and the app, one job: the NEMA set downloaded in the browser and
  * exported as a zip in each format, and the same manifest fetched by the runner (a child process
  * against the same server) into a folder in the same format. Every file of the zip is in the
- * folder with the same bytes, and the folder holds nothing else but the runner's journal.
+ * folder with the same bytes, and the folder holds nothing else but the runner's journal; the same
+ * for real multi-frame instances, each file assembled from its frames.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { Page } from '@playwright/test';
@@ -60,6 +61,23 @@ function runner(manifest: string, format: string, out: string): string {
   return r.stderr;
 }
 
+/** The app's zip export of the job shown and the runner's folder of `input`: the same files. */
+async function sameFiles(
+  page: Page,
+  dir: string,
+  runnerFormat: string,
+  input: string,
+  files: number,
+): Promise<void> {
+  await exportZip(page, dir);
+  runner(input, runnerFormat, join(dir, 'runner'));
+  const app = digests(join(dir, 'zip'));
+  const cli = digests(join(dir, 'runner'));
+  expect(Object.keys(app).length, runnerFormat).toBe(files);
+  expect(cli, runnerFormat).toEqual(app);
+  console.log(`runner = app export, ${runnerFormat}: ${files} files`);
+}
+
 test.beforeEach(() => resetKnobs());
 
 test('the runner writes what the app exports, byte for byte: ahi-retrieve, DICOM in both syntaxes, NIfTI', async ({
@@ -102,16 +120,8 @@ test('the runner writes what the app exports, byte for byte: ahi-retrieve, DICOM
         },
       },
     ];
-    const compare = async (runnerFormat: string, input: string, files: number) => {
-      const dir = join(work, runnerFormat);
-      await exportZip(page, dir);
-      runner(input, runnerFormat, join(dir, 'runner'));
-      const app = digests(join(dir, 'zip'));
-      const cli = digests(join(dir, 'runner'));
-      expect(Object.keys(app).length, runnerFormat).toBe(files);
-      expect(cli, runnerFormat).toEqual(app);
-      console.log(`runner = app export, ${runnerFormat}: ${files} files`);
-    };
+    const compare = (runnerFormat: string, input: string, files: number) =>
+      sameFiles(page, join(work, runnerFormat), runnerFormat, input, files);
     for (const format of formats) {
       await format.choose();
       // NEMA's 16 frames and the sources and indexes; DICOM: 16 files and the two indexes.
@@ -162,6 +172,46 @@ test('the runner writes what the app exports, byte for byte: ahi-retrieve, DICOM
       await page.getByLabel('NIfTI file').selectOption({ label });
       // The CT volume with its JSON sidecar, the localizer, and metadata.csv.
       await compare(runnerFormat, cohort, 3);
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+test('multi-frame instances: the runner assembles each from its frames as the app exports it, DICOM in both syntaxes', async ({
+  persistent: { page },
+}) => {
+  const work = mkdtempSync(join(tmpdir(), 'ahi-runner-'));
+  try {
+    // Both manifests in one folder (the runner's -i takes it), under the names the app knows.
+    const inputs = join(work, 'inputs');
+    mkdirSync(inputs);
+    const files = [];
+    for (const name of ['multiframe-ct', 'multiframe-mr']) {
+      const text = await serverText(`/demo/${name}/manifest.json`);
+      writeFileSync(join(inputs, `${name}-manifest.json`), text);
+      files.push({
+        name: `${name}-manifest.json`,
+        mimeType: 'application/json',
+        buffer: Buffer.from(text),
+      });
+    }
+    await openApp(page);
+    await page.getByRole('radio', { name: 'Manifest files or JSON' }).check();
+    await page.getByLabel('Manifest', { exact: true }).setInputFiles(files);
+    await page.getByLabel('Format', { exact: true }).selectOption('jph');
+    await page.getByRole('button', { name: 'Start', exact: true }).click();
+    await expect(page.getByRole('status')).toHaveText(/^Done: 12 of 12 frames, 12 verified/, {
+      timeout: 60_000,
+    });
+    await page.getByLabel('Export format').selectOption('DICOM');
+    for (const [label, runnerFormat] of [
+      ['As stored', 'dicom'],
+      ['Explicit VR Little Endian', 'dicom-explicit'],
+    ] as const) {
+      await page.getByLabel('DICOM transfer syntax').selectOption({ label });
+      // One file per instance (2 and 10 frames), and the two indexes.
+      await sameFiles(page, join(work, runnerFormat), runnerFormat, inputs, 4);
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
