@@ -5,6 +5,7 @@
  */
 import { RetrieveError } from './errors';
 import { ahiIdProblem, describeValue } from './ids';
+import { liftMacros, sharedGroups } from './functionalGroups';
 import {
   frameKey,
   type PixelDescription,
@@ -49,29 +50,17 @@ function numbers(v: unknown): number[] {
 }
 const first = (v: unknown): number | undefined => numbers(v)[0];
 
-/**
- * An enhanced image's window and rescale, which its functional groups hold (FrameVOILUTSequence,
- * PixelValueTransformationSequence): the shared groups', over them the first frame's (used where
- * the instance's own attributes have none).
- */
-function functionalGroups(dicom: Json): Json {
-  const out: Json = {};
-  for (const name of ['SharedFunctionalGroupsSequence', 'PerFrameFunctionalGroupsSequence']) {
-    const groups = dicom[name];
-    const item: unknown = Array.isArray(groups) ? groups[0] : undefined;
-    if (!isObject(item)) continue;
-    for (const macro of ['FrameVOILUTSequence', 'PixelValueTransformationSequence']) {
-      const m = item[macro];
-      if (Array.isArray(m) && isObject(m[0])) Object.assign(out, m[0]);
-    }
-  }
-  return out;
-}
-
 function pixelDescription(attributes: unknown): PixelDescription | undefined {
   if (!isObject(attributes)) return undefined;
+  // An enhanced image keeps its window and rescale in its functional groups (the shared ones,
+  // over them the first frame's): used where the instance's own attributes have none.
+  const perFrame = attributes['PerFrameFunctionalGroupsSequence'];
+  const groups = {
+    ...sharedGroups(attributes),
+    ...liftMacros(Array.isArray(perFrame) ? perFrame[0] : undefined),
+  };
   const dicom = { ...attributes };
-  for (const [name, value] of Object.entries(functionalGroups(attributes))) dicom[name] ??= value;
+  for (const [name, value] of Object.entries(groups)) dicom[name] ??= value;
   const rows = first(dicom['Rows']);
   const columns = first(dicom['Columns']);
   if (rows === undefined || columns === undefined) return undefined;

@@ -10,17 +10,9 @@
  *   SpacingBetweenSlices (NM tomography, some 3-D MR): frame k at k × spacing along the normal.
  * Anything else (cine loops, multi-frame secondary captures) has no per-frame position: no volume.
  */
-import { isObject, type Attributes, type Instance } from '../instances';
+import { liftMacros, sharedGroups } from '../../../core/functionalGroups';
+import type { Attributes, Instance } from '../instances';
 import { cross, nums, type Vec } from './volume';
-
-/** A functional groups item's macros (each a sequence of one item) flattened into attributes. */
-function lift(item: unknown): Attributes {
-  const out: Attributes = {};
-  if (!isObject(item)) return out;
-  for (const value of Object.values(item))
-    if (Array.isArray(value) && isObject(value[0])) Object.assign(out, value[0]);
-  return out;
-}
 
 /** The attributes of each frame of an instance, in frame order, or why it has no geometry. */
 export function frameAttributes(instance: Instance): Attributes[] | { reason: string } {
@@ -33,12 +25,8 @@ export function frameAttributes(instance: Instance): Attributes[] | { reason: st
       return {
         reason: `a multi-frame instance with ${perFrame.length} per-frame functional groups for ${count} frames`,
       };
-    const shared = lift(
-      Array.isArray(a['SharedFunctionalGroupsSequence'])
-        ? a['SharedFunctionalGroupsSequence'][0]
-        : undefined,
-    );
-    return perFrame.map((item) => ({ ...a, ...shared, ...lift(item) }));
+    const shared = sharedGroups(a);
+    return perFrame.map((item) => ({ ...a, ...shared, ...liftMacros(item) }));
   }
   const position = nums(a['ImagePositionPatient']);
   const orientation = nums(a['ImageOrientationPatient']);
