@@ -17,12 +17,12 @@ import {
   serverDigests,
   waitForFrames,
   chooseDemo,
+  chooseDemoFiles,
   downloadZip,
   openApp,
   resetKnobs,
   resetServer,
   serverStats,
-  serverText,
   unzip,
   workersRenewed,
 } from './helpers';
@@ -156,15 +156,7 @@ test('real multi-frame instances streamed to a folder (DICOM in both syntaxes, N
   await standInPicker(page);
   await openApp(page);
   await page.evaluate(() => delete (window as { showSaveFilePicker?: unknown }).showSaveFilePicker);
-  const manifests = [];
-  for (const name of ['multiframe-ct', 'multiframe-mr'])
-    manifests.push({
-      name: `${name}-manifest.json`,
-      mimeType: 'application/json',
-      buffer: Buffer.from(await serverText(`/demo/${name}/manifest.json`)),
-    });
-  await page.getByRole('radio', { name: 'Manifest files or JSON' }).check();
-  await page.getByLabel('Manifest', { exact: true }).setInputFiles(manifests);
+  await chooseDemoFiles(page, ['multiframe-ct', 'multiframe-mr']);
   const done = /^Done: 12 of 12 frames, 12 verified/;
   const plans: { keep: 'jph' | 'raw'; choice: Choice }[] = [
     // Each instance's file assembled from its frames' parts once all of them are in.

@@ -19,13 +19,13 @@ import { sendSigned } from '../ahi-server/testing';
 import { API_URL } from '../playwright.config';
 import { expect, test } from './fixtures';
 import {
+  chooseDemoFiles,
   demoIndex,
   downloadZip,
   filesUnder,
   openApp,
   resetKnobs,
   serverDigests,
-  serverText,
   unzip,
 } from './helpers';
 
@@ -314,18 +314,13 @@ test('real multi-frame instances (an Enhanced CT of 2 frames, an Enhanced MR of 
     'multiframe-mr': 'ahi-server/fixtures/dicom/pydicom-data__emri_small.dcm',
   };
   const index = await demoIndex();
+  await openApp(page);
+  const texts = await chooseDemoFiles(page, Object.keys(sources));
   /** SOP instance UID → its frames' IDs, in order, and the file AHI imported it from */
   const instances = new Map<string, { frames: string[]; source: string; imageSetId: string }>();
-  const manifests = [];
   for (const [name, source] of Object.entries(sources)) {
     const set = index.imageSets.find((s) => s.name === name)!;
-    const text = await serverText(`/demo/${name}/manifest.json`);
-    manifests.push({
-      name: `${name}-manifest.json`,
-      mimeType: 'application/json',
-      buffer: Buffer.from(text),
-    });
-    const m = JSON.parse(text) as {
+    const m = JSON.parse(texts[name]!) as {
       Study: {
         Series: Record<string, { Instances: Record<string, { ImageFrames: { ID: string }[] }> }>;
       };
@@ -339,9 +334,6 @@ test('real multi-frame instances (an Enhanced CT of 2 frames, an Enhanced MR of 
         });
   }
   expect([...instances.values()].map((i) => i.frames.length)).toEqual([2, 10]);
-  await openApp(page);
-  await page.getByRole('radio', { name: 'Manifest files or JSON' }).check();
-  await page.getByLabel('Manifest', { exact: true }).setInputFiles(manifests);
   await page.getByLabel('Format', { exact: true }).selectOption('jph');
   await page.getByRole('button', { name: 'Start', exact: true }).click();
   await expect(page.getByRole('status')).toHaveText(/^Done: 12 of 12 frames, 12 verified/, {

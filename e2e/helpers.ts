@@ -133,6 +133,27 @@ export async function chooseDemo(
   await page.getByText(`Using 1 file: ${name}-manifest.json`).waitFor();
 }
 
+/**
+ * Gives the app several demo image sets' manifests as files (as a person choosing them would),
+ * each named `<name>-manifest.json`; returns their texts by name.
+ */
+export async function chooseDemoFiles(
+  page: Page,
+  names: string[],
+): Promise<Record<string, string>> {
+  const texts: Record<string, string> = {};
+  for (const name of names) texts[name] = await serverText(`/demo/${name}/manifest.json`);
+  await page.getByRole('radio', { name: 'Manifest files or JSON' }).check();
+  await page.getByLabel('Manifest', { exact: true }).setInputFiles(
+    names.map((name) => ({
+      name: `${name}-manifest.json`,
+      mimeType: 'application/json',
+      buffer: Buffer.from(texts[name]!),
+    })),
+  );
+  return texts;
+}
+
 /** Every fault knob back off (the server is shared by all specs). */
 export const resetKnobs = () => setKnobs({ ...DEFAULT_KNOBS });
 

@@ -18,7 +18,15 @@ import { EXAMPLE_CREDENTIALS } from '../ahi-server/knobs';
 import { sendSigned } from '../ahi-server/testing';
 import { API_URL } from '../playwright.config';
 import { expect, test } from './fixtures';
-import { downloadZip, filesUnder, openApp, resetKnobs, serverText, unzip } from './helpers';
+import {
+  chooseDemoFiles,
+  downloadZip,
+  filesUnder,
+  openApp,
+  resetKnobs,
+  serverText,
+  unzip,
+} from './helpers';
 
 /** Every file under `dir` (the runner's journal left out) by path, with its SHA-256. */
 function digests(dir: string): Record<string, string> {
@@ -184,21 +192,12 @@ test('multi-frame instances: the runner assembles each from its frames as the ap
   const work = mkdtempSync(join(tmpdir(), 'ahi-runner-'));
   try {
     // Both manifests in one folder (the runner's -i takes it), under the names the app knows.
+    await openApp(page);
+    const texts = await chooseDemoFiles(page, ['multiframe-ct', 'multiframe-mr']);
     const inputs = join(work, 'inputs');
     mkdirSync(inputs);
-    const files = [];
-    for (const name of ['multiframe-ct', 'multiframe-mr']) {
-      const text = await serverText(`/demo/${name}/manifest.json`);
+    for (const [name, text] of Object.entries(texts))
       writeFileSync(join(inputs, `${name}-manifest.json`), text);
-      files.push({
-        name: `${name}-manifest.json`,
-        mimeType: 'application/json',
-        buffer: Buffer.from(text),
-      });
-    }
-    await openApp(page);
-    await page.getByRole('radio', { name: 'Manifest files or JSON' }).check();
-    await page.getByLabel('Manifest', { exact: true }).setInputFiles(files);
     await page.getByLabel('Format', { exact: true }).selectOption('jph');
     await page.getByRole('button', { name: 'Start', exact: true }).click();
     await expect(page.getByRole('status')).toHaveText(/^Done: 12 of 12 frames, 12 verified/, {

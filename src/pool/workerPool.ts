@@ -64,7 +64,7 @@ export interface PoolWorker {
   successor?: Spare;
   /** resolves when the pool ends this worker (a call to it then gets no answer) */
   ended: Promise<void>;
-  end: () => void;
+  markEnded: () => void;
 }
 
 export interface PoolEvents {
@@ -234,7 +234,7 @@ export class WorkerPool {
       ready: false,
       ...(carried ? { carried, stats: carried } : {}),
       ended,
-      end,
+      markEnded: end,
     };
     thread.onError((message) => this.lose(w, `worker ${id} crashed: ${message}`));
     this.workers[id] = w;
@@ -379,7 +379,7 @@ export class WorkerPool {
   }
 
   private end(w: PoolWorker): void {
-    w.end();
+    w.markEnded();
     w.remote[releaseProxy]();
     w.reports?.close();
     w.thread.terminate();
