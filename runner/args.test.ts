@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRunArgs, type RunOptions } from './args';
+import { parseFilter, parseRunArgs, type RunOptions } from './args';
 
 const parse = (argv: string[], env: Record<string, string> = {}) =>
   parseRunArgs(['-i', 'm.json', '-r', 'us-east-1', ...argv], env) as RunOptions;
@@ -67,5 +67,115 @@ describe('the runner’s command line', () => {
       /choose line, json or none/,
     );
     expect(parseRunArgs(['--help'], {})).toBe('help');
+  });
+
+  it('takes a datastore instead of manifests: every image set, those a filter finds, or those named', () => {
+    const ds = 'a'.repeat(32);
+    const set = 'b'.repeat(32);
+    const o = parseRunArgs(['-r', 'us-east-1', '--datastore', ds], {}) as RunOptions;
+    expect(o.inputs).toEqual([]);
+    expect(o.datastore).toEqual({ datastoreId: ds, imageSets: [], filters: [] });
+    const f = parseRunArgs(
+      [
+        '-r',
+        'us-east-1',
+        '--datastore',
+        ds,
+        '--filter',
+        'PatientId=P1',
+        '--filter',
+        'StudyDate=2024-01-01..2024-03-31',
+      ],
+      {},
+    ) as RunOptions;
+    expect(f.datastore?.filters).toEqual([
+      { field: 'DICOMPatientId', operator: 'EQUAL', value: 'P1', upper: '' },
+      {
+        field: 'DICOMStudyDateAndTime',
+        operator: 'BETWEEN',
+        value: '2024-01-01',
+        upper: '2024-03-31',
+      },
+    ]);
+    // AHI's own names, any case; a field searched only by range takes one day as its range.
+    expect(parseFilter('dicomaccessionnumber=A7')).toMatchObject({ field: 'DICOMAccessionNumber' });
+    expect(parseFilter('createdAt=2025-06-01')).toEqual({
+      field: 'createdAt',
+      operator: 'BETWEEN',
+      value: '2025-06-01',
+      upper: '2025-06-01',
+    });
+    expect(parseFilter('isPrimary=true')).toMatchObject({ field: 'isPrimary', operator: 'EQUAL' });
+    const named = parseRunArgs(
+      [
+        '-r',
+        'us-east-1',
+        '--datastore',
+        ds,
+        '--image-set',
+        set,
+        '--image-set',
+        set,
+        '--save-manifests',
+        'm',
+      ],
+      {},
+    ) as RunOptions;
+    expect(named.datastore?.imageSets).toEqual([set]);
+    expect(named.saveManifests).toBe('m');
+  });
+
+  it('refuses a datastore source it cannot search, before any request', () => {
+    const ds = 'a'.repeat(32);
+    const refused =
+      (argv: string[], env: Record<string, string> = {}) =>
+      () =>
+        parseRunArgs(['-r', 'us-east-1', ...argv], env);
+    expect(refused([])).toThrow(
+      /at least one manifest with -i FILE .* or a datastore with --datastore ID/,
+    );
+    expect(refused(['--datastore', 'DS'])).toThrow(/Datastore ID "DS" should be 32 lowercase/);
+    expect(refused(['--filter', 'PatientId=P1', '-i', 'm.json'])).toThrow(
+      /--filter chooses image sets of a datastore: say which with --datastore ID/,
+    );
+    expect(refused(['--datastore', ds, '--filter', 'Modality=CT'])).toThrow(
+      /"Modality" is not a field AHI searches by/,
+    );
+    expect(refused(['--datastore', ds, '--filter', 'PatientId'])).toThrow(/should be FIELD=VALUE/);
+    expect(refused(['--datastore', ds, '--filter', 'StudyDate=2024-02-30'])).toThrow(
+      /Study date.*"2024-02-30" is not a date/,
+    );
+    expect(refused(['--datastore', ds, '--filter', 'updatedAt=2025-02-01..2025-01-01'])).toThrow(
+      /"from" is after "to"/,
+    );
+    expect(
+      refused([
+        '--datastore',
+        ds,
+        '--filter',
+        'PatientId=1',
+        '--filter',
+        'StudyId=2',
+        '--filter',
+        'isPrimary=true',
+      ]),
+    ).toThrow(/at most 2 filters/);
+    expect(refused(['--datastore', ds, '--image-set', 'x'])).toThrow(
+      /--image-set "x": an image set ID/,
+    );
+    expect(
+      refused(['--datastore', ds, '--image-set', 'b'.repeat(32), '--filter', 'PatientId=1']),
+    ).toThrow(/give one or the other/);
+    expect(refused(['-i', 'm.json', '--save-manifests', 'm'])).toThrow(
+      /give it with --datastore ID/,
+    );
+    expect(refused(['--datastore', ds, '--shard', '2/4'])).toThrow(
+      /every shard would search the datastore itself.*--save-manifests DIR, then give every shard -i DIR/,
+    );
+    expect(
+      refused(['--datastore', ds, '--save-manifests', 'm', '--shards', '4'], {
+        AWS_BATCH_JOB_ARRAY_INDEX: '1',
+      }),
+    ).toThrow(/--save-manifests runs once for the whole job, not in shards/);
   });
 });

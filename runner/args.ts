@@ -7,13 +7,36 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { RetrieveError } from '../src/core/errors';
 import { parseShard, shardFromEnvironment, type Shard } from '../src/core/shard';
+import { AHI_ID_RE } from '../src/core/ids';
 import { DEFAULT_DICOM_TEMPLATE, parseTemplate } from '../src/core/pathTemplate';
+import {
+  buildCriteria,
+  checkDatastoreId,
+  MAX_FILTERS,
+  SEARCH_FIELDS,
+  type FilterInput,
+  type SearchField,
+} from '../src/core/search';
 
 /** What `--format` takes: ahi-retrieve's three, and the app's export formats. */
 export const FORMATS = ['jph', 'raw', 'mem', 'dicom', 'dicom-explicit', 'nifti', 'nifti-nii'];
 
+/** Image sets of a datastore as the job's source: those a search finds, or those named. */
+export interface DatastoreSource {
+  datastoreId: string;
+  /** named with --image-set: no search */
+  imageSets: string[];
+  /** --filter: SearchImageSets' filters (none: every image set) */
+  filters: FilterInput[];
+}
+
 export interface RunOptions {
+  /** -i: manifest files or folders of them */
   inputs: string[];
+  /** --datastore: its image sets, each one's metadata document its manifest */
+  datastore?: DatastoreSource;
+  /** --save-manifests: write the datastore's documents here and fetch no frame */
+  saveManifests?: string;
   /** ahi-retrieve's jph, raw or mem; or an export format's ID ('dicom', 'nifti', …) */
   format: string;
   region: string;
@@ -65,6 +88,18 @@ ahi-retrieve's flags:
                               DEBUG, TRACE (each frame)
   -h, --help                  this text
   -v, --version               the version
+
+A datastore instead of manifests (or besides them):
+  --datastore ID              every image set in the datastore, found with SearchImageSets; each
+                              one's metadata document is its manifest
+  --filter FIELD=VALUE        only the image sets a search filter matches (at most 2; FROM..TO
+                              for a range): PatientId, AccessionNumber, StudyId,
+                              StudyInstanceUID, SeriesInstanceUID, StudyDate (YYYY-MM-DD),
+                              createdAt and updatedAt (dates, a day or FROM..TO), isPrimary
+                              (true or false)
+  --image-set ID              only this image set of the datastore (repeat for several)
+  --save-manifests DIR        write the documents found to DIR (gzip JSON) and fetch no frame:
+                              the shards of a batch job then take -i DIR
 
 Ours:
   --out DIR                   where frames go (default: the current folder)
@@ -130,6 +165,10 @@ export function parseRunArgs(
         'no-auto-tune': { type: 'boolean' },
         progress: { type: 'string' },
         failed: { type: 'string' },
+        datastore: { type: 'string' },
+        filter: { type: 'string', multiple: true },
+        'image-set': { type: 'string', multiple: true },
+        'save-manifests': { type: 'string' },
       },
     }).values;
   } catch (e) {
@@ -138,10 +177,19 @@ export function parseRunArgs(
   if (parsed.help) return 'help';
   if (parsed.version) return 'version';
   const inputs = parsed.input ?? [];
-  if (inputs.length === 0)
+  const datastore = datastoreSource(parsed.datastore, parsed['image-set'], parsed.filter);
+  if (inputs.length === 0 && !datastore)
     throw new RetrieveError(
       'BadInput',
-      'Give at least one manifest with -i FILE (an ahi-retrieve manifest or an AHI metadata document).',
+      'Give at least one manifest with -i FILE (an ahi-retrieve manifest or an AHI metadata document), or a datastore with --datastore ID.',
+    );
+  const saveManifests = parsed['save-manifests'];
+  if (saveManifests !== undefined && (!datastore || inputs.length > 0))
+    throw new RetrieveError(
+      'BadInput',
+      datastore
+        ? '--save-manifests writes the documents of --datastore: leave out -i (those manifests are files already).'
+        : "--save-manifests writes the metadata documents of a datastore's image sets: give it with --datastore ID.",
     );
   const format = parsed.format ?? 'raw';
   if (!FORMATS.includes(format))
@@ -181,6 +229,13 @@ export function parseRunArgs(
   const shard = parsed.shard
     ? parseShard(parsed.shard)
     : (shardFromEnvironment(env, shards) ?? { index: 1, count: 1 });
+  if (datastore && shard.count > 1)
+    throw new RetrieveError(
+      'BadInput',
+      saveManifests !== undefined
+        ? '--save-manifests runs once for the whole job, not in shards: run it without --shard, --shards or a batch index, then give every shard -i with its folder.'
+        : `--datastore with shard ${shard.index} of ${shard.count}: every shard would search the datastore itself, and a datastore that changes between their searches splits differently. Search once with --datastore ID --save-manifests DIR, then give every shard -i DIR.`,
+    );
   const c = positive(parsed.downloadThreads, '-c/--downloadThreads');
   const x = positive(parsed.numConnectionsPerThread, '-x/--numConnectionsPerThread');
   const m = positive(
@@ -202,6 +257,8 @@ export function parseRunArgs(
     );
   return {
     inputs,
+    ...(datastore ? { datastore } : {}),
+    ...(saveManifests !== undefined ? { saveManifests } : {}),
     format,
     region,
     endpoint: (parsed.endpoint ?? env['AWS_HEALTH_IMAGING_ENDPOINT'] ?? '').trim(),
@@ -230,4 +287,80 @@ export function parseRunArgs(
     logLevel,
     ...(parsed.failed !== undefined ? { failedFile: parsed.failed } : {}),
   };
+}
+
+/** What --filter's field may be called: AHI's name, without its DICOM prefix, or its label. */
+const FIELD_NAMES = new Map<string, SearchField>(
+  (Object.keys(SEARCH_FIELDS) as SearchField[]).flatMap((field) =>
+    [field, field.replace(/^DICOM/, ''), SEARCH_FIELDS[field].label.replace(/\s+/g, '')].map(
+      (name) => [name.toLowerCase(), field] as const,
+    ),
+  ),
+);
+FIELD_NAMES.set('studydate', 'DICOMStudyDateAndTime');
+
+/**
+ * One --filter: `FIELD=VALUE`, or `FIELD=FROM..TO` for a range (BETWEEN). A field that AHI
+ * searches only by range (createdAt, updatedAt) takes a single day as that day's range.
+ */
+export function parseFilter(text: string): FilterInput {
+  const at = text.indexOf('=');
+  const name = at < 0 ? '' : text.slice(0, at).trim();
+  const field = FIELD_NAMES.get(name.toLowerCase());
+  if (!field)
+    throw new RetrieveError(
+      'BadInput',
+      at < 0
+        ? `--filter "${text}" should be FIELD=VALUE (or FIELD=FROM..TO), e.g. PatientId=P0042.`
+        : `--filter "${text}": "${name}" is not a field AHI searches by; choose PatientId, AccessionNumber, StudyId, StudyInstanceUID, SeriesInstanceUID, StudyDate, createdAt, updatedAt or isPrimary.`,
+    );
+  const raw = text.slice(at + 1).trim();
+  const range = SEARCH_FIELDS[field].kind === 'date' ? raw.split('..') : [raw];
+  if (range.length > 2)
+    throw new RetrieveError('BadInput', `--filter "${text}": a range is FROM..TO, once.`);
+  const [from, to] = range.length === 2 ? range : [raw, raw];
+  const between = range.length === 2 || !SEARCH_FIELDS[field].operators.includes('EQUAL');
+  return {
+    field,
+    operator: between ? 'BETWEEN' : 'EQUAL',
+    value: from!.trim(),
+    upper: between ? to!.trim() : '',
+  };
+}
+
+/** --datastore with its --image-set or --filter flags, checked as the app checks a search. */
+function datastoreSource(
+  id: string | undefined,
+  imageSets: string[] | undefined,
+  filterTexts: string[] | undefined,
+): DatastoreSource | undefined {
+  if (id === undefined) {
+    if (imageSets?.length || filterTexts?.length)
+      throw new RetrieveError(
+        'BadInput',
+        `${imageSets?.length ? '--image-set' : '--filter'} chooses image sets of a datastore: say which with --datastore ID.`,
+      );
+    return undefined;
+  }
+  const datastoreId = checkDatastoreId(id);
+  if (imageSets?.length && filterTexts?.length)
+    throw new RetrieveError(
+      'BadInput',
+      '--image-set names the image sets, --filter searches for them: give one or the other.',
+    );
+  const bad = imageSets?.find((s) => !AHI_ID_RE.test(s.trim()));
+  if (bad !== undefined)
+    throw new RetrieveError(
+      'BadInput',
+      `--image-set "${bad}": an image set ID is 32 lowercase letters or digits.`,
+    );
+  if ((filterTexts?.length ?? 0) > MAX_FILTERS)
+    throw new RetrieveError(
+      'BadInput',
+      `AHI searches with at most ${MAX_FILTERS} filters: give --filter at most twice.`,
+    );
+  const filters = (filterTexts ?? []).map(parseFilter);
+  // The search as it will be sent, checked now: a bad value is refused before any request.
+  buildCriteria({ datastoreId, filters, sortField: 'createdAt', sortOrder: 'ASC', pageSize: 50 });
+  return { datastoreId, imageSets: [...new Set((imageSets ?? []).map((s) => s.trim()))], filters };
 }

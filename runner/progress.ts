@@ -97,6 +97,41 @@ export class ProgressReporter {
     } else this.out.write(`${line}\n`);
   }
 
+  private lastStep = -Infinity;
+
+  /**
+   * Where preparing the job is (searching a datastore, fetching metadata documents): a live line
+   * on a terminal; otherwise at most one line (or JSON line) a second.
+   */
+  step(text: string, fields: Record<string, unknown>): void {
+    if (this.mode === 'none') return;
+    const now = performance.now();
+    if (this.mode === 'line' && this.out.isTTY) {
+      this.out.write(`\r${text.slice(0, (this.out.columns || 120) - 1)}\u001b[K`);
+      this.lineShown = true;
+      return;
+    }
+    if (now - this.lastStep < 1000) return;
+    this.lastStep = now;
+    this.out.write(
+      this.mode === 'json'
+        ? `${JSON.stringify({ type: 'preparing', elapsedMs: Math.round(now - this.started), ...fields })}\n`
+        : `${text}\n`,
+    );
+  }
+
+  /** The summary of --save-manifests. */
+  saved(s: { imageSets: number; frames: number; manifests: string }): void {
+    if (this.lineShown) this.out.write('\r\u001b[K');
+    this.lineShown = false;
+    this.out.write(
+      this.mode === 'json'
+        ? `${JSON.stringify({ type: 'summary', ...s })}\n`
+        : `${s.imageSets} image sets (${s.frames} frames): their metadata documents are in ${s.manifests}\n` +
+            `  fetch them with -i ${s.manifests} (in a batch job, every shard with the same -i and --shard K/N or --shards N)\n`,
+    );
+  }
+
   /** A message between progress lines (a retry at INFO, a warning). */
   say(message: string): void {
     if (this.lineShown) {

@@ -8,8 +8,7 @@
  * journal names) and fetches only the rest.
  */
 import { randomUUID } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { assembles, retrievalFormat } from '../src/core/destination';
 import { RetrieveError, toErrorInfo, type ErrorInfo } from '../src/core/errors';
 import { frameCount, mergeManifests, toAhiRetrieveManifest } from '../src/core/manifestParts';
@@ -21,9 +20,7 @@ import { AhiClient } from '../src/io/ahiClient';
 import { Assembler } from '../src/io/destination/assembler';
 import { intactFrames } from '../src/io/destination/intact';
 import { checkEndpoint, checkRegion } from '../src/io/endpoint';
-import { readManifestFiles } from '../src/io/files';
 import { planSources } from '../src/io/planning';
-import { gatherSources } from '../src/io/sources';
 import { Scheduler } from '../src/pool/scheduler';
 import { WorkerPool } from '../src/pool/workerPool';
 import type { RunOptions } from './args';
@@ -31,6 +28,7 @@ import { RunnerCredentials } from './credentials';
 import { DiskFolder } from './diskFolder';
 import { JournalRecords, JournalWriter, readJournal } from './journal';
 import type { Counts, ProgressReporter } from './progress';
+import { runnerSources, saveManifests } from './sources';
 import { nodeThreads } from './threads';
 
 /** Exit codes (USAGE says them too). */
@@ -47,32 +45,6 @@ const keptAs = (format: string): Format =>
   format === 'jph' || format === 'raw' || format === 'mem'
     ? format
     : retrievalFormat(format, 'jph');
-
-/**
- * Reads the -i files as the app reads dropped ones (JSON, gzip, zips of them); a folder means its
- * .json files, as a failed-frames folder is written.
- */
-async function readInputs(paths: string[]): Promise<{ name: string; content: string }[]> {
-  const files: { name: string; content: string }[] = [];
-  for (const path of paths) {
-    let names = [path];
-    try {
-      if ((await stat(path)).isDirectory())
-        names = (await readdir(path))
-          .filter((n) => /\.json(\.gz)?$/i.test(n))
-          .sort()
-          .map((n) => join(path, n));
-      for (const name of names)
-        files.push(...(await readManifestFiles(new File([await readFile(name)], basename(name)))));
-    } catch (e) {
-      throw new RetrieveError(
-        'BadInput',
-        `Cannot read the manifest ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`,
-      );
-    }
-  }
-  return files;
-}
 
 /**
  * A shard's index files (the .csv files) carry its number, so shards writing one folder never
@@ -126,8 +98,14 @@ export async function run(options: RunOptions, say: ProgressReporter): Promise<n
   const format = exportFormatOf(options.format);
   const assembled = assembles(format);
   const client = new AhiClient(endpoint, region, credentials.current);
-  const files = await readInputs(options.inputs);
-  const gathered = await gatherSources({ kind: 'manifest', files, text: '' }, client);
+  const gathered = await runnerSources(options, client, say).catch((e: unknown) => {
+    credentials.close();
+    throw e;
+  });
+  if (options.saveManifests !== undefined) {
+    await saveManifests(options.saveManifests, gathered, say).finally(() => credentials.close());
+    return EXIT.ok;
+  }
   const { sources, plan } = await planSources(
     gathered,
     client,

@@ -11,7 +11,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toManifest, type ImageSet } from '../ahi-server/imageSet';
+import { COHORT_DATASTORE_ID, toManifest, type ImageSet } from '../ahi-server/imageSet';
 import type { LocalAhi } from '../ahi-server/index';
 import { EXAMPLE_CREDENTIALS } from '../ahi-server/knobs';
 import { h2request, startTestServer } from '../ahi-server/testing';
@@ -107,6 +107,8 @@ describe('the command-line runner', () => {
       [['-i', ctManifest, '-f', 'dicom', '--layout', '<Nope>/x.dcm'], /Nope/],
       [['-i', ctManifest, '-f', 'tiff'], /--format "tiff" is not one we write/],
       [['-i', ctManifest, '-s', 'WRONGSECRET'], /GetImageSetMetadata.*(Signature|denied)/i],
+      [['--datastore', '0'.repeat(32)], /SearchImageSets: .*Datastore 0{32} not found/],
+      [['--datastore', COHORT_DATASTORE_ID, '--image-set', '0'.repeat(32)], /0{32}/],
     ];
     for (const [args, message] of cases) {
       const ran = await retrieve([...args, '--out', join(work, 'bad-out')]);
@@ -159,6 +161,103 @@ describe('the command-line runner', () => {
     expect(repaired.code).toBe(0);
     expect(frameGets()).toBe(2);
     expect(sha(await readFile(damaged))).toBe(sha(ct.frames.get(a)!.bytes));
+  });
+
+  it('a whole datastore: --datastore searches its image sets; --save-manifests writes them down once for -i', async () => {
+    const cohort = local.imageSets.filter((s) => s.datastoreId === COHORT_DATASTORE_ID);
+    const ops = () => local.api.stats().byOperation;
+    const framePaths = (sets: ImageSet[]) =>
+      sets
+        .flatMap((s) =>
+          [...s.frames.keys()].map((id) => join(s.datastoreId, s.imageSetId, `${id}.jph`)),
+        )
+        .sort();
+    const whole = join(work, 'datastore');
+    local.api.resetStats();
+    const ran = await retrieve([
+      '--datastore',
+      COHORT_DATASTORE_ID,
+      '-f',
+      'jph',
+      '--out',
+      whole,
+      '--progress',
+      'json',
+    ]);
+    expect(ran.code, ran.stderr).toBe(0);
+    // Three pages of 50, one document per image set, one request per frame.
+    expect(ops()).toMatchObject({
+      searchImageSets: Math.ceil(cohort.length / 50),
+      getImageSetMetadata: cohort.length,
+      getImageFrame: framePaths(cohort).length,
+    });
+    const written = (await files(whole)).filter((f) => f.endsWith('.jph'));
+    expect(written).toEqual(framePaths(cohort));
+    for (const s of cohort)
+      for (const [id, frame] of s.frames)
+        expect(sha(await readFile(join(whole, s.datastoreId, s.imageSetId, `${id}.jph`))), id).toBe(
+          sha(frame.bytes),
+        );
+    const lines = ran.stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.some((l) => l['type'] === 'preparing' && l['step'] === 'search')).toBe(true);
+    expect(lines.at(-1)).toMatchObject({ type: 'summary', total: written.length, failed: 0 });
+
+    // A filter: that patient's image sets only.
+    const patient = (s: ImageSet) => s.metadata.Patient.DICOM['PatientID'];
+    const one = join(work, 'datastore-patient');
+    const filtered = await retrieve([
+      '--datastore',
+      COHORT_DATASTORE_ID,
+      '--filter',
+      'PatientId=COH-0001',
+      '-f',
+      'jph',
+      '--out',
+      one,
+    ]);
+    expect(filtered.code, filtered.stderr).toBe(0);
+    expect((await files(one)).filter((f) => f.endsWith('.jph'))).toEqual(
+      framePaths(cohort.filter((s) => patient(s) === 'COH-0001')),
+    );
+    const none = await retrieve([
+      '--datastore',
+      COHORT_DATASTORE_ID,
+      '--filter',
+      'PatientId=NOBODY',
+      '--out',
+      join(work, 'nobody'),
+    ]);
+    expect(none.stderr).toMatch(
+      /No image set in datastore .* matches the filters: nothing to fetch/,
+    );
+    expect(none.code).toBe(2);
+
+    // Written down once, fetched by -i: the same job, so nothing is left to fetch in that folder.
+    const manifests = join(work, 'datastore-manifests');
+    local.api.resetStats();
+    const saved = await retrieve([
+      '--datastore',
+      COHORT_DATASTORE_ID,
+      '--save-manifests',
+      manifests,
+    ]);
+    expect(saved.code, saved.stderr).toBe(0);
+    expect(saved.stderr).toMatch(
+      new RegExp(`${cohort.length} image sets \\(${framePaths(cohort).length} frames\\)`),
+    );
+    expect(ops()['getImageFrame'] ?? 0).toBe(0);
+    expect((await readdir(manifests)).sort()).toEqual(
+      cohort.map((s) => `${s.imageSetId}-metadata.json.gz`).sort(),
+    );
+    local.api.resetStats();
+    const again = await retrieve(['-i', manifests, '-f', 'jph', '--out', whole]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(new RegExp(`${framePaths(cohort).length} already intact`));
+    expect(ops()['getImageFrame'] ?? 0).toBe(0);
+    expect(ops()['getImageSetMetadata'] ?? 0).toBe(0);
   });
 
   it('retries what the server fails, with the app’s policy, and counts the retries by cause', async () => {
