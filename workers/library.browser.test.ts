@@ -5,7 +5,9 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCrc32, crc32 } from '../src/core/crc32';
-import { createJob, deleteJob, storedFrameKeys } from '../src/io/store';
+import type { DecodedPixels, Unavailable } from '../src/core/protocol';
+import { gzipMembers, memberCuts } from '../src/io/exports/nifti/gzip';
+import { createJob, deleteJob, putFrameRecords, storedFrameKeys } from '../src/io/store';
 import { testWriter } from '../test-support/frameWriter';
 import { storedFrame } from '../test-support/storedFrame';
 import { library as api } from './library';
@@ -22,6 +24,12 @@ const bytesOf = async (name: string) =>
   );
 
 const base = (key: string) => storedFrame('test-job', key);
+
+/** The pixels the library gives for a frame (failing with its reason when there are none). */
+function bytesShown(v: DecodedPixels | Unavailable): Uint8Array {
+  if ('unavailable' in v) throw new Error(v.unavailable);
+  return new Uint8Array(v.data);
+}
 
 describe('stored frames and thumbnails', () => {
   beforeAll(async () => {
@@ -67,9 +75,11 @@ describe('stored frames and thumbnails', () => {
     expect(await api.thumbnail('test-job', 'missing', 128)).toBeUndefined();
 
     // Full frames: the codestream decoded, the pixels as stored; both equal the reference.
-    const full = await api.frame('test-job', 'a');
-    expect(new Uint8Array(full!.data)).toEqual(raw);
-    expect(new Uint8Array((await api.frame('test-job', 'b'))!.data)).toEqual(raw);
+    expect(bytesShown(await api.frame('test-job', 'a'))).toEqual(raw);
+    expect(bytesShown(await api.frame('test-job', 'b'))).toEqual(raw);
+    expect(await api.frame('test-job', 'missing')).toEqual({
+      unavailable: 'This frame is not stored.',
+    });
 
     // Export in ahi-retrieve's layout to a real OPFS folder.
     await createJob(
@@ -167,5 +177,101 @@ describe('stored frames and thumbnails', () => {
     writer.terminate();
     await deleteJob('test-job');
     expect((await storedFrameKeys('test-job')).size).toBe(0);
+  });
+
+  it('reads a frame where a destination folder holds it: at its offset, or its .nii.gz member alone', async () => {
+    const raw = await bytesOf('CT1.RAW');
+    const jobId = 'folder-job';
+    await deleteJob(jobId);
+    const opfs = await navigator.storage.getDirectory();
+    await opfs.removeEntry('dest', { recursive: true }).catch(() => {});
+    const root = await opfs.getDirectoryHandle('dest', { create: true });
+    // A volume's bytes: a 352-byte header and three slices (the CT1 slice, then it inverted, then
+    // shifted), gzipped as members from slice boundaries, as a destination writes a .nii.gz.
+    const slices = [raw, raw.map((b) => 255 - b), raw.map((b) => (b + 1) & 0xff)];
+    const volume = new Uint8Array(352 + 3 * raw.length);
+    slices.forEach((px, k) => volume.set(px, 352 + k * raw.length));
+    const cuts = memberCuts(352, raw.length, 3);
+    expect(cuts).toHaveLength(2);
+    const { stream, members } = gzipMembers(cuts);
+    const gz = new Uint8Array(
+      await new Response(new Blob([volume]).stream().pipeThrough(stream)).arrayBuffer(),
+    );
+    const write = async (name: string, data: Uint8Array) => {
+      const w = await (await root.getFileHandle(name, { create: true })).createWritable();
+      await w.write(data as FileSystemWriteChunkType);
+      await w.close();
+    };
+    await write('v.nii.gz', gz);
+    await write('v.nii', volume);
+    await createJob(
+      {
+        id: jobId,
+        name: 'folder',
+        createdAt: Date.now(),
+        updatedAt: Date.now(),
+        state: 'done',
+        settings: {
+          endpoint: 'https://127.0.0.1/',
+          region: 'us-east-1',
+          format: 'raw',
+          verify: true,
+          workers: 1,
+          inFlight: 1,
+          autoTune: false,
+        },
+        totals: { frames: 4, verified: 4, stored: 0, failed: 0, bytes: 0 },
+        destination: { root, format: 'nifti' },
+      },
+      [],
+    );
+    const pixels = (key: string) => ({
+      ...storedFrame(jobId, key, raw.length),
+      kind: 'pixels' as const,
+      width: 512,
+      height: 512,
+      bitsPerSample: 16,
+      signed: true,
+      components: 1,
+    });
+    const member = (k: number) => {
+      const at = 352 + k * raw.length;
+      const m = members.findLastIndex((x) => x.from <= at);
+      return {
+        offset: members[m]!.at,
+        gzipLength: (members[m + 1]?.at ?? gz.length) - members[m]!.at,
+        inflatedOffset: at - members[m]!.from,
+      };
+    };
+    await putFrameRecords([
+      // The third slice, in the second member; the second, at the end of the first.
+      { ...pixels('s2'), file: 'v.nii.gz', fileSize: gz.length, fileCrc: 0, ...member(2) },
+      { ...pixels('s1'), file: 'v.nii.gz', fileSize: gz.length, fileCrc: 0, ...member(1) },
+      {
+        ...pixels('n1'),
+        file: 'v.nii',
+        fileSize: volume.length,
+        fileCrc: 0,
+        offset: 352 + raw.length,
+      },
+      { ...pixels('left'), leftOut: 'the series forms no volume: a single slice' },
+      { ...pixels('gone'), file: 'deleted.nii', fileSize: 10, fileCrc: 0, offset: 0 },
+    ]);
+    // Compared by CRC-32: a failing toEqual of half a megabyte takes minutes to print.
+    const crcs = slices.map((px) => crc32(px));
+    expect(new Set(crcs).size).toBe(3);
+    expect(crc32(bytesShown(await api.frame(jobId, 's2')))).toBe(crcs[2]);
+    expect(crc32(bytesShown(await api.frame(jobId, 's1')))).toBe(crcs[1]);
+    expect(crc32(bytesShown(await api.frame(jobId, 'n1')))).toBe(crcs[1]);
+    expect(await api.frame(jobId, 'left')).toEqual({
+      unavailable:
+        'This frame was verified but not written to the folder: the series forms no volume: a single slice.',
+    });
+    expect(await api.frame(jobId, 'gone')).toMatchObject({
+      unavailable: expect.stringMatching(
+        /^This frame is in deleted\.nii of the job's folder, which cannot be read now/,
+      ) as unknown,
+    });
+    await deleteJob(jobId);
   });
 });

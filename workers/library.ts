@@ -5,7 +5,13 @@
  */
 import { transfer } from 'comlink';
 import { toErrorInfo } from '../src/core/errors';
-import type { DecodedPixels, LibraryWorkerApi, Outcome, ReceivedFrame } from '../src/core/protocol';
+import type {
+  DecodedPixels,
+  LibraryWorkerApi,
+  Outcome,
+  ReceivedFrame,
+  Unavailable,
+} from '../src/core/protocol';
 import {
   finishDestination,
   openDestination,
@@ -16,7 +22,7 @@ import { exportBundle } from '../src/io/bundle';
 import { unpackBits } from '../src/core/bits';
 import type { DecodedView } from '../src/core/codec';
 import type { StoredFrame } from '../src/core/sink';
-import { getStoredFrame, hasRoomFor } from '../src/io/store';
+import { getFrameRecords, getStoredFrame, hasRoomFor } from '../src/io/store';
 import { codecFor } from './codec/registry';
 
 /** Progress reaches the page at most this often. */
@@ -41,19 +47,37 @@ function subsample(v: DecodedView, maxSize: number): DecodedView {
   return { ...v, width: tw, height: th, pixels: out };
 }
 
-/** Stored pixels as they are; stored codestreams decoded. Undefined when not decodable here. */
+/** Why a frame with no bytes to read has none: its record says. */
+async function whyUnreadable(jobId: string, key: string): Promise<Unavailable> {
+  const [record] = await getFrameRecords(jobId, [key]);
+  return {
+    unavailable: !record
+      ? 'This frame is not stored.'
+      : record.leftOut
+        ? `This frame was verified but not written to the folder: ${record.leftOut}.`
+        : record.fileSize !== undefined
+          ? `This frame is in ${record.file ?? 'a file'} of the job's folder, which cannot be read now (the browser's permission to read it not granted yet, or the file changed on disk): Continue asks for permission and checks the folder again.`
+          : 'This frame is not readable in the browser’s storage.',
+  };
+}
+
+/** Stored pixels as they are; stored codestreams decoded; or why there are none to show. */
 async function view(
   jobId: string,
   key: string,
   maxSize?: number,
-): Promise<DecodedPixels | undefined> {
+): Promise<DecodedPixels | Unavailable> {
   const frame = await getStoredFrame(jobId, key);
-  if (!frame) return undefined;
+  if (!frame) return whyUnreadable(jobId, key);
   let v: DecodedView;
   const bytes = new Uint8Array(frame.data);
   const codec = frame.kind === 'codestream' ? codecFor(frame.contentType) : undefined;
   if (frame.kind === 'codestream') {
-    if (!codec || (codec.needsGeometry && !frame.width)) return undefined;
+    if (!codec || (codec.needsGeometry && !frame.width))
+      return {
+        unavailable: `This frame is stored as ${frame.contentType}, which no codec here decodes.`,
+        undecodable: true,
+      };
     await codec.load();
     const info = { geometry: geometryOf(frame) };
     v =
@@ -125,7 +149,10 @@ async function received(jobId: string, key: string): Promise<ReceivedFrame | und
 export const library = {
   frame: (jobId, key) => view(jobId, key),
   received,
-  thumbnail: (jobId, key, maxSize) => view(jobId, key, maxSize),
+  async thumbnail(jobId, key, maxSize) {
+    const v = await view(jobId, key, maxSize);
+    return 'unavailable' in v ? undefined : v;
+  },
   async export(request, progress) {
     const abort = new AbortController();
     exports.set(request.exportId, abort);
@@ -136,7 +163,7 @@ export const library = {
         abort.signal,
         async (jobId, key) => {
           const v = await view(jobId, key);
-          return v ? new Uint8Array(v.data) : undefined;
+          return 'unavailable' in v ? undefined : new Uint8Array(v.data);
         },
       );
       return blob ? { ok: true, summary, blob } : { ok: true, summary };

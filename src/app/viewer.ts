@@ -280,11 +280,14 @@ export async function select(
     updateViewer({ status: 'loading', message: undefined });
     const pixels = await storedFrame(v.jobId ?? '', key).catch(() => undefined);
     if (seq !== loadSeq) return;
-    if (pixels) show(key, pixels);
+    if (pixels && !('unavailable' in pixels)) show(key, pixels);
     else
       updateViewer({
         status: 'missing',
-        message: `This frame is stored as ${syntaxInfo(planFrames.get(key)?.syntax)?.name ?? 'a syntax'}, which this viewer cannot show (video, JPEG XL past 8 bits); it is in exports as received.`,
+        message:
+          pixels && !pixels.undecodable
+            ? pixels.unavailable
+            : `This frame is stored as ${syntaxInfo(planFrames.get(key)?.syntax)?.name ?? 'a syntax'}, which this viewer cannot show (video, JPEG XL past 8 bits); it is in exports as received.`,
       });
     return;
   }

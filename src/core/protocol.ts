@@ -228,13 +228,20 @@ export interface ReceivedFrame {
   data: ArrayBuffer;
 }
 
+/** Why a stored frame's pixels are not there to show, in words. */
+export interface Unavailable {
+  unavailable: string;
+  /** stored, but in a syntax no codec here decodes (the viewer names the syntax) */
+  undecodable?: boolean;
+}
+
 /**
  * The library worker: reads what jobs stored, for viewing and export, apart from the retrieval
  * workers (it has no credentials and never touches the network).
  */
 export interface LibraryWorkerApi {
-  /** A stored frame's full-resolution pixels; undefined when it is not stored. */
-  frame(jobId: string, key: string): Promise<DecodedPixels | undefined>;
+  /** A stored frame's full-resolution pixels, or why they cannot be read or shown here. */
+  frame(jobId: string, key: string): Promise<DecodedPixels | Unavailable>;
   /**
    * A small preview of a stored frame: HTJ2K at a reduced resolution (cheap), stored pixels
    * subsampled. Undefined when the frame is not stored or cannot be decoded here.

@@ -32,7 +32,15 @@ export interface StoredFrame {
    */
   fileSize?: number;
   fileCrc?: number;
-  /** the frame's bytes are inside `file` but not readable at an offset (a gzipped volume) */
+  /**
+   * `file` is gzip (a `.nii.gz` volume): `offset` is where the gzip member holding the frame
+   * begins, `gzipLength` that member's length, and `inflatedOffset` where the frame's bytes begin
+   * once the member alone is inflated.
+   */
+  gzipLength?: number;
+  inflatedOffset?: number;
+  /** the frame's bytes are inside `file` but not readable at an offset (a DICOM file whose
+   * fragments were not found; a volume written before its slices' members were recorded) */
   packed?: boolean;
   /** verified, but the destination's format has no place for it (a series forming no volume): why */
   leftOut?: string;

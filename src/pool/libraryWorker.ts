@@ -13,6 +13,7 @@ import type {
   LibraryWorkerApi,
   Outcome,
   ReceivedFrame,
+  Unavailable,
 } from '../core/protocol';
 
 let remote: Remote<LibraryWorkerApi> | undefined;
@@ -27,7 +28,7 @@ function library(): Remote<LibraryWorkerApi> {
   return remote;
 }
 
-export function storedFrame(jobId: string, key: string): Promise<DecodedPixels | undefined> {
+export function storedFrame(jobId: string, key: string): Promise<DecodedPixels | Unavailable> {
   return library().frame(jobId, key);
 }
 

@@ -311,14 +311,27 @@ function unitsOf({ destination, sources, files: folder, jobId }: AssemblerSetup)
         if (!file.ok) return leftOut(file.reason);
         const { size, crc } = await writeCounted(folder, unit.path, file.data);
         await folder.write(file.sidecar.name, file.sidecar.data);
-        return parts.map(({ record }) => ({
-          ...record,
-          file: unit.path,
-          offset: 0,
-          fileSize: size,
-          fileCrc: crc,
-          packed: true,
-        }));
+        // Where each slice is: at an offset of the .nii; in a gzip member of the .nii.gz.
+        const { frameAt, members } = file.layout;
+        return parts.map(({ record }, k) => {
+          const r: StoredFrame = {
+            ...record,
+            file: unit.path,
+            offset: frameAt[k]!,
+            fileSize: size,
+            fileCrc: crc,
+          };
+          delete r.packed;
+          if (!members) return r;
+          const m = members.findLastIndex((member) => member.from <= frameAt[k]!);
+          const end = members[m + 1]?.at ?? size;
+          return {
+            ...r,
+            offset: members[m]!.at,
+            gzipLength: end - members[m]!.at,
+            inflatedOffset: frameAt[k]! - members[m]!.from,
+          };
+        });
       },
     }));
   }

@@ -68,6 +68,17 @@ async function inFolder(jobId: string, frame: StoredFrame): Promise<ArrayBuffer 
   try {
     const file = await new Folder(root).read(frame.file);
     const at = frame.offset ?? 0;
+    if (frame.gzipLength !== undefined) {
+      // A slice of a .nii.gz: its member alone, inflated.
+      if (!file || file.size < at + frame.gzipLength) return undefined;
+      const member = file.slice(at, at + frame.gzipLength).stream();
+      const inflated = await new Response(
+        member.pipeThrough(new DecompressionStream('gzip')),
+      ).arrayBuffer();
+      const from = frame.inflatedOffset ?? 0;
+      if (inflated.byteLength < from + frame.size) return undefined;
+      return inflated.slice(from, from + frame.size);
+    }
     if (!file || file.size < at + frame.size) return undefined;
     return await file.slice(at, at + frame.size).arrayBuffer();
   } catch {

@@ -27,7 +27,7 @@ import { csvLine } from '../csv';
 import type { ExportContext, ExportFormat } from '../format';
 import { frameAttributes } from './frames';
 import { niftiVolume, sidecar, type Sized, type Slice } from './volume';
-import { gzipStream } from './gzip';
+import { gzipMembers, memberCuts, type Member } from './gzip';
 
 /** One series' volume: where it goes, its instances and their frames' keys. */
 export interface NiftiUnit {
@@ -84,13 +84,22 @@ export interface SlicePixels extends Sized {
   part: BlobPart;
 }
 
+/** Where a volume's slices are in its file, for reading one back without the rest. */
+export interface VolumeLayout {
+  /** where each of the unit's frames (in its keys' order) begins in the volume's bytes: the
+   * `.nii` file's, or the `.nii.gz` file's once inflated */
+  frameAt: number[];
+  /** `.nii.gz`: its gzip members, filled in as `data` is read (all of them once it is read) */
+  members?: Member[];
+}
+
 /** A volume's file (streamed) and its sidecar, or why the slices form none. */
 export function niftiFile(
   unit: NiftiUnit,
   pixels: SlicePixels[],
   compress = true,
 ):
-  | { ok: true; data: ReadableStream<Uint8Array>; sidecar: ZipEntry }
+  | { ok: true; data: ReadableStream<Uint8Array>; sidecar: ZipEntry; layout: VolumeLayout }
   | { ok: false; reason: string } {
   const slices: Slice<SlicePixels>[] = unit.frames.map((attributes, k) => ({
     attributes,
@@ -99,9 +108,17 @@ export function niftiFile(
   const volume = niftiVolume(slices);
   if (!volume.ok) return volume;
   const raw = new Blob([volume.header as BlobPart, ...volume.slices.map((p) => p.part)]).stream();
+  const sliceBytes = volume.slices[0]!.length;
+  const position = new Array<number>(volume.order.length);
+  for (const [at, k] of volume.order.entries()) position[k] = at;
+  const frameAt = position.map((at) => volume.header.length + at * sliceBytes);
+  const gzip = compress
+    ? gzipMembers(memberCuts(volume.header.length, sliceBytes, volume.slices.length))
+    : undefined;
   return {
     ok: true,
-    data: compress ? raw.pipeThrough(gzipStream()) : raw,
+    data: gzip ? raw.pipeThrough(gzip.stream) : raw,
+    layout: { frameAt, ...(gzip ? { members: gzip.members } : {}) },
     sidecar: {
       name: unit.path.replace(/\.nii(\.gz)?$/, '.json'),
       data: `${JSON.stringify(sidecar(slices[volume.order[0]!]!.attributes), null, 2)}\n`,
