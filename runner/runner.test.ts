@@ -222,6 +222,25 @@ describe('the command-line runner', () => {
     expect((await files(one)).filter((f) => f.endsWith('.jph'))).toEqual(
       framePaths(cohort.filter((s) => patient(s) === 'COH-0001')),
     );
+    // As DICOM: each image set's document read once, as its manifest and for its attributes.
+    local.api.resetStats();
+    const dicom = await retrieve([
+      '--datastore',
+      COHORT_DATASTORE_ID,
+      '--filter',
+      'PatientId=COH-0001',
+      '-f',
+      'dicom',
+      '--out',
+      join(work, 'datastore-dicom'),
+    ]);
+    expect(dicom.code, dicom.stderr).toBe(0);
+    expect(ops()['getImageSetMetadata']).toBe(
+      cohort.filter((s) => patient(s) === 'COH-0001').length,
+    );
+    expect(
+      (await files(join(work, 'datastore-dicom'))).filter((f) => f.endsWith('.dcm')).length,
+    ).toBeGreaterThan(0);
     const none = await retrieve([
       '--datastore',
       COHORT_DATASTORE_ID,

@@ -252,11 +252,13 @@ function walk(doc: unknown, problems: Problems, out: PlannedFrame[], sets: PlanI
     }
   }
   const label = describeStudy(doc);
+  const studyDicom = isObject(doc['Study']) ? doc['Study']['DICOM'] : undefined;
   sets.push({
     datastoreId: ds,
     imageSetId: is,
     frames: count,
     hasChecksums,
+    ...(isObject(studyDicom) && Object.keys(studyDicom).length > 0 ? { hasAttributes: true } : {}),
     ...(label ? { label } : {}),
   });
 }
@@ -313,6 +315,7 @@ export function buildPlan(sources: ManifestSource[]): Plan {
     if (m) {
       m.frames += s.frames;
       m.hasChecksums ||= s.hasChecksums;
+      if (s.hasAttributes) m.hasAttributes = true;
       m.label ??= s.label;
     } else merged.set(s.imageSetId, { ...s });
   }
@@ -371,17 +374,18 @@ export function enrichPlan(plan: Plan, metadata: Plan): Plan {
         }
       : f;
   });
-  const imageSets = plan.imageSets.map((s) => ({
-    ...s,
-    ...(s.label === undefined
-      ? (() => {
-          const label = metadata.imageSets.find((m) => m.imageSetId === s.imageSetId)?.label;
-          return label ? { label } : {};
-        })()
-      : {}),
-    hasChecksums:
-      s.hasChecksums ||
-      metadata.imageSets.some((m) => m.imageSetId === s.imageSetId && m.hasChecksums),
-  }));
+  // By image set ID: a whole datastore's documents enrich its plan at once.
+  const known = new Map(metadata.imageSets.map((m) => [m.imageSetId, m]));
+  const imageSets = plan.imageSets.map((s) => {
+    const m = known.get(s.imageSetId);
+    if (!m) return s;
+    const label = s.label ?? m.label;
+    return {
+      ...s,
+      ...(label ? { label } : {}),
+      hasChecksums: s.hasChecksums || m.hasChecksums,
+      ...(s.hasAttributes || m.hasAttributes ? { hasAttributes: true } : {}),
+    };
+  });
   return { ...plan, frames, imageSets };
 }

@@ -50,6 +50,8 @@ export interface PlanImageSet {
   frames: number;
   /** true when the source carried checksums (a metadata document) */
   hasChecksums: boolean;
+  /** true when the source carried the study's DICOM attributes (a metadata document) */
+  hasAttributes?: boolean;
 }
 
 export interface DuplicateFrame {

@@ -1,9 +1,16 @@
 /**
  * GetImageSetMetadata as planning needs it: the document's JSON text, with 409 ConflictException
- * (an image set still being processed or updated) waited out a few times before it counts.
+ * (an image set still being processed or updated) waited out a few times before it counts; and
+ * many image sets' documents within the operation's quota, a few requests at a time.
  */
 import { RetrieveError } from '../core/errors';
 import type { AhiClient } from './ahiClient';
+import { QuotaGate } from './quota';
+
+/** GetImageSetMetadata's quota per account and region */
+export const METADATA_RATE = 50;
+/** documents fetched at once (each is one request; the quota is the real limit) */
+const CONCURRENCY = 8;
 
 const CONFLICT_ATTEMPTS = 5;
 const CONFLICT_WAIT_MS = 2000;
@@ -25,4 +32,31 @@ export async function fetchMetadata(
       throw e;
     }
   }
+}
+
+/**
+ * Each image set's document, in the order given, fetched within the quota (throttling retried by
+ * the gate); `progress` is told as each one comes in. The first that cannot be read stops them.
+ */
+export async function fetchMetadataDocuments(
+  client: AhiClient,
+  imageSets: readonly { datastoreId: string; imageSetId: string; version?: string }[],
+  progress?: (done: number, total: number) => void,
+): Promise<string[]> {
+  const gate = new QuotaGate(METADATA_RATE);
+  const out = new Array<string>(imageSets.length);
+  let next = 0;
+  let done = 0;
+  progress?.(0, out.length);
+  const worker = async () => {
+    for (let i = next++; i < out.length; i = next++) {
+      const { datastoreId, imageSetId, version } = imageSets[i]!;
+      out[i] = await gate.run(() =>
+        fetchMetadata(client, datastoreId, imageSetId, version || undefined),
+      );
+      progress?.(++done, out.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, out.length) }, worker));
+  return out;
 }

@@ -18,7 +18,7 @@ import type {
   SurveyRequest,
 } from '../core/protocol';
 import { AhiClient } from './ahiClient';
-import { fetchMetadata } from './metadata';
+import { fetchMetadataDocuments } from './metadata';
 import { gatherSources } from './sources';
 import type { JobRecord, JobSource } from '../core/job';
 import { createJob, getJob, getJobSources } from './store';
@@ -136,19 +136,21 @@ export async function planSources(
 ): Promise<{ sources: JobSource[]; plan: Plan }> {
   // A copy: metadata documents are added below, and the gathered list stays as it was.
   const sources = [...gathered];
-  let plan = buildPlan(sources);
+  const plan = buildPlan(sources);
   if (plan.frames[0]) firstFrame?.(plan.frames[0]);
-  for (const set of plan.imageSets) {
-    if ((set.hasChecksums || !checksums) && !needsAttributes) continue;
-    const metadata: JobSource = {
-      name: `${set.imageSetId}-metadata.json`,
-      content: await fetchMetadata(client, set.datastoreId, set.imageSetId),
-      role: 'metadata',
-    };
-    sources.push(metadata);
-    plan = enrichPlan(plan, buildPlan([metadata]));
-  }
-  return { sources, plan };
+  // An image set whose source is its metadata document has what either would bring.
+  const wanted = plan.imageSets.filter(
+    (set) => (checksums && !set.hasChecksums) || (needsAttributes && !set.hasAttributes),
+  );
+  if (wanted.length === 0) return { sources, plan };
+  const contents = await fetchMetadataDocuments(client, wanted);
+  const metadata = contents.map((content, i): JobSource => ({
+    name: `${wanted[i]!.imageSetId}-metadata.json`,
+    content,
+    role: 'metadata',
+  }));
+  sources.push(...metadata);
+  return { sources, plan: enrichPlan(plan, buildPlan(metadata)) };
 }
 
 /** Builds the plan of a new job and saves the job (state running, nothing stored yet). */

@@ -1,8 +1,8 @@
 /**
  * Source: a cohort, image sets chosen in a search. Each image set's metadata document is fetched
  * (it is that image set's manifest, checksums included) within GetImageSetMetadata's quota
- * (50 requests/s, a few at a time), throttling retried and 409s waited out, with progress per
- * image set. An image set that cannot be read stops the preparation with its ID in the message:
+ * (io/metadata.ts: 50 requests/s, a few at a time), throttling retried and 409s waited out, with
+ * progress per image set. An image set that cannot be read stops the preparation with its ID in the message:
  * nothing is stored before every document is in.
  */
 import { RetrieveError } from '../../core/errors';
@@ -10,13 +10,7 @@ import { AHI_ID_RE } from '../../core/ids';
 import type { JobSource } from '../../core/job';
 import type { SourceRequest } from '../../core/protocol';
 import type { AhiClient } from '../ahiClient';
-import { fetchMetadata } from '../metadata';
-import { QuotaGate } from '../quota';
-
-/** GetImageSetMetadata's quota per account and region */
-export const METADATA_RATE = 50;
-/** documents fetched at once (each is one request; the quota is the real limit) */
-const CONCURRENCY = 8;
+import { fetchMetadataDocuments } from '../metadata';
 
 export async function cohortSources(
   req: Extract<SourceRequest, { kind: 'cohort' }>,
@@ -40,21 +34,14 @@ export async function cohortSources(
       'BadInput',
       `Image set ID "${bad.imageSetId}" should be 32 lowercase letters or digits.`,
     );
-  const gate = new QuotaGate(METADATA_RATE);
-  const out = new Array<JobSource>(req.imageSets.length);
-  let next = 0;
-  let done = 0;
-  progress?.(0, out.length);
-  const worker = async () => {
-    for (let i = next++; i < out.length; i = next++) {
-      const { imageSetId, version } = req.imageSets[i]!;
-      const content = await gate.run(() =>
-        fetchMetadata(client, ds, imageSetId, version || undefined),
-      );
-      out[i] = { name: `${imageSetId}-metadata.json`, content, role: 'manifest' };
-      progress?.(++done, out.length);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, out.length) }, worker));
-  return out;
+  const contents = await fetchMetadataDocuments(
+    client,
+    req.imageSets.map((s) => ({ datastoreId: ds, ...s })),
+    progress,
+  );
+  return contents.map((content, i) => ({
+    name: `${req.imageSets[i]!.imageSetId}-metadata.json`,
+    content,
+    role: 'manifest',
+  }));
 }
