@@ -14,7 +14,7 @@ import { RetrieveError, toErrorInfo, type ErrorInfo } from '../src/core/errors';
 import { frameCount, mergeManifests, toAhiRetrieveManifest } from '../src/core/manifestParts';
 import type { PlannedFrame } from '../src/core/plan';
 import type { Format, FrameResult } from '../src/core/protocol';
-import { shardOf } from '../src/core/shard';
+import { shardOf, shardOfCut } from '../src/core/shard';
 import type { StoredFrame } from '../src/core/sink';
 import { AhiClient } from '../src/io/ahiClient';
 import { Assembler } from '../src/io/destination/assembler';
@@ -98,10 +98,12 @@ export async function run(options: RunOptions, say: ProgressReporter): Promise<n
   const format = exportFormatOf(options.format);
   const assembled = assembles(format);
   const client = new AhiClient(endpoint, region, credentials.current);
-  const gathered = await runnerSources(options, client, say).catch((e: unknown) => {
-    credentials.close();
-    throw e;
-  });
+  const { sources: gathered, cut } = await runnerSources(options, client, say).catch(
+    (e: unknown) => {
+      credentials.close();
+      throw e;
+    },
+  );
   if (options.saveManifests !== undefined) {
     await saveManifests(options.saveManifests, gathered, say).finally(() => credentials.close());
     return EXIT.ok;
@@ -118,7 +120,9 @@ export async function run(options: RunOptions, say: ProgressReporter): Promise<n
     : format.startsWith('nifti')
       ? (f: PlannedFrame) => f.seriesUid
       : undefined;
-  const frames = shardOf(plan.frames, options.shard, (f) => f.imageSetId, groupOf);
+  const frames = cut
+    ? shardOfCut(plan.frames, options.shard, cut, (f) => f.imageSetId, groupOf)
+    : shardOf(plan.frames, options.shard, (f) => f.imageSetId, groupOf);
   const mine = new Set(frames.map((f) => f.key));
   const folder = new DiskFolder(options.out);
   const runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`;

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -400,6 +400,52 @@ describe('the command-line runner', () => {
       local.api.setKnobs({ bandwidthMbps: 0 });
       endpoint.close();
     }
+  });
+
+  it('shards of many image sets each read and plan only their own part: metadata once per image set in all', async () => {
+    const cohort = local.imageSets.filter((s) => s.datastoreId === COHORT_DATASTORE_ID);
+    const manifests = join(work, 'cohort-manifests');
+    await mkdir(manifests, { recursive: true });
+    // ahi-retrieve manifests: no checksums, so each image set's metadata is fetched to verify.
+    for (const s of cohort)
+      await writeFile(join(manifests, `${s.imageSetId}.json`), JSON.stringify(toManifest(s)));
+    const out = join(work, 'cohort-shards');
+    local.api.resetStats();
+    const ran = await Promise.all(
+      [1, 2, 3, 4].map((k) =>
+        retrieve([
+          '-i',
+          manifests,
+          '-f',
+          'jph',
+          '--out',
+          out,
+          '--workers',
+          '1',
+          '--shard',
+          `${k}/4`,
+        ]),
+      ),
+    );
+    for (const r of ran) expect(r.code, r.stderr).toBe(0);
+    // 126 image sets, read by 4 shards: each read once, and at most 3 shared where a cut falls
+    // inside one (not 4 × 126).
+    const metadata = local.api.stats().byOperation['getImageSetMetadata'] ?? 0;
+    expect(metadata).toBeGreaterThanOrEqual(cohort.length);
+    expect(metadata).toBeLessThanOrEqual(cohort.length + 3);
+    const listed: string[] = [];
+    for (let k = 1; k <= 4; k++)
+      listed.push(
+        ...(await readFile(join(out, `checksums.shard-${k}-of-4.csv`), 'utf8'))
+          .trim()
+          .split('\n')
+          .slice(1)
+          .map((l) => l.split(',')[0]!),
+      );
+    const all = cohort.flatMap((s) => [...s.frames.keys()]);
+    expect(listed.sort()).toEqual(all.sort());
+    expect(local.api.stats().distinctFramesServed).toBe(all.length);
+    expect(local.api.stats().framesServed).toBe(all.length);
   });
 
   it('4 shards at once make exactly the job; one killed mid-run and started again fetches only what it lacked', async () => {

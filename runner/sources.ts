@@ -1,7 +1,8 @@
 /**
- * The job's sources on the command line: the -i files, read as the app reads dropped ones, and a
- * datastore's image sets (--datastore: found with SearchImageSets, or named with --image-set),
- * each one's metadata document its manifest, fetched as the app fetches a cohort's. And
+ * The job's sources on the command line: the -i files, read as the app reads dropped ones (for a
+ * shard, only the documents its part needs), and a datastore's image sets (--datastore: found
+ * with SearchImageSets, or named with --image-set), each one's metadata document its manifest,
+ * fetched as the app fetches a cohort's. And
  * --save-manifests, which writes those documents down for later runs (a batch job's shards) to
  * take with -i: one search of a datastore that may change, however many shards read it.
  */
@@ -10,7 +11,9 @@ import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { RetrieveError } from '../src/core/errors';
 import type { JobSource } from '../src/core/job';
+import { buildPlan } from '../src/core/manifest';
 import { frameCount, toAhiRetrieveManifest } from '../src/core/manifestParts';
+import { shardCut, type Shard, type ShardCut } from '../src/core/shard';
 import type { AhiClient } from '../src/io/ahiClient';
 import { readManifestFiles } from '../src/io/files';
 import { ImageSetSearch } from '../src/io/search';
@@ -19,30 +22,86 @@ import type { DatastoreSource, RunOptions } from './args';
 import { DiskFolder } from './diskFolder';
 import type { ProgressReporter } from './progress';
 
-/**
- * Reads the -i files as the app reads dropped ones (JSON, gzip, zips of them); a folder means its
- * .json and .json.gz files, as a failed-frames folder and --save-manifests write them.
- */
-async function readInputs(paths: string[]): Promise<{ name: string; content: string }[]> {
-  const files: { name: string; content: string }[] = [];
+/** The -i paths as files: a folder means its .json and .json.gz files, as the runner writes them. */
+async function inputFiles(paths: string[]): Promise<string[]> {
+  const out: string[] = [];
   for (const path of paths) {
-    let names = [path];
     try {
       if ((await stat(path)).isDirectory())
-        names = (await readdir(path))
-          .filter((n) => /\.json(\.gz)?$/i.test(n))
-          .sort()
-          .map((n) => join(path, n));
-      for (const name of names)
-        files.push(...(await readManifestFiles(new File([await readFile(name)], basename(name)))));
+        out.push(
+          ...(await readdir(path))
+            .filter((n) => /\.json(\.gz)?$/i.test(n))
+            .sort()
+            .map((n) => join(path, n)),
+        );
+      else out.push(path);
     } catch (e) {
-      throw new RetrieveError(
-        'BadInput',
-        `Cannot read the manifest ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`,
-      );
+      throw unreadable(path, e);
     }
   }
-  return files;
+  return out;
+}
+
+const unreadable = (path: string, e: unknown) =>
+  new RetrieveError(
+    'BadInput',
+    `Cannot read the manifest ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`,
+  );
+
+/** One file's documents, read as the app reads dropped ones (JSON, gzip, zips of them). */
+async function documentsOf(path: string): Promise<{ name: string; content: string }[]> {
+  try {
+    return await readManifestFiles(new File([await readFile(path)], basename(path)));
+  } catch (e) {
+    throw unreadable(path, e);
+  }
+}
+
+/**
+ * A shard's documents among the -i files: each one read to count its image set's frames (and let
+ * go), the shard's image sets chosen from the counts alone (core/shard.ts), and only their
+ * documents read again. A shard of a whole datastore then holds, and fetches metadata for, its own
+ * part, not everyone's. Undefined when the documents are not one image set each (or one does not
+ * plan): the whole job is planned and cut instead, as without shards.
+ */
+async function shardDocuments(
+  files: string[],
+  shard: Shard,
+  say: ProgressReporter,
+): Promise<{ files: { name: string; content: string }[]; cut: ShardCut } | undefined> {
+  const docs: { path: string; name: string; imageSetId: string }[] = [];
+  const counts = new Map<string, number>();
+  for (const [i, path] of files.entries()) {
+    say.step(`reading manifests: ${i + 1} of ${files.length} files`, {
+      step: 'manifests',
+      files: i + 1,
+      total: files.length,
+    });
+    for (const doc of await documentsOf(path)) {
+      let sets;
+      try {
+        sets = buildPlan([doc]).imageSets;
+      } catch {
+        return undefined;
+      }
+      const set = sets[0];
+      if (sets.length !== 1 || !set || counts.has(set.imageSetId)) return undefined;
+      counts.set(set.imageSetId, set.frames);
+      docs.push({ path, name: doc.name, imageSetId: set.imageSetId });
+    }
+  }
+  const cut = shardCut(
+    [...counts].map(([imageSetId, frames]) => ({ imageSetId, frames })),
+    shard,
+  );
+  const wanted = new Map<string, Set<string>>();
+  for (const d of docs)
+    if (cut.firstPosition.has(d.imageSetId))
+      wanted.set(d.path, (wanted.get(d.path) ?? new Set()).add(d.name));
+  const mine: { name: string; content: string }[] = [];
+  for (const [path, names] of wanted)
+    mine.push(...(await documentsOf(path)).filter((d) => names.has(d.name)));
+  return { files: mine, cut };
 }
 
 /** Every image set the search finds, page by page (50 a page, within the search quota). */
@@ -86,18 +145,26 @@ async function searchDatastore(
   return [...found];
 }
 
-/** The job's documents: the -i files' and the datastore's image sets' metadata. */
+/**
+ * The job's documents: the -i files' and the datastore's image sets' metadata; for a shard of -i
+ * files, only the documents its part needs, with the cut that chose them (see shardDocuments).
+ */
 export async function runnerSources(
   options: RunOptions,
   client: AhiClient,
   say: ProgressReporter,
-): Promise<JobSource[]> {
-  const files = options.inputs.length ? await readInputs(options.inputs) : [];
+): Promise<{ sources: JobSource[]; cut?: ShardCut }> {
+  const paths = options.inputs.length ? await inputFiles(options.inputs) : [];
+  const shard =
+    options.shard.count > 1 && !options.datastore
+      ? await shardDocuments(paths, options.shard, say)
+      : undefined;
+  const files = shard ? shard.files : (await Promise.all(paths.map(documentsOf))).flat();
   const fromFiles = files.length
     ? await gatherSources({ kind: 'manifest', files, text: '' }, client)
     : [];
   const ds = options.datastore;
-  if (!ds) return fromFiles;
+  if (!ds) return { sources: fromFiles, ...(shard ? { cut: shard.cut } : {}) };
   const ids = ds.imageSets.length ? ds.imageSets : await searchDatastore(client, ds, say);
   const documents = await gatherSources(
     {
@@ -113,7 +180,7 @@ export async function runnerSources(
         total,
       }),
   );
-  return [...fromFiles, ...documents];
+  return { sources: [...fromFiles, ...documents] };
 }
 
 /**

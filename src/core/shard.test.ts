@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { parseShard, shardFromEnvironment, shardIndices, shardOf } from './shard';
+import {
+  parseShard,
+  shardCut,
+  shardFromEnvironment,
+  shardIndices,
+  shardOf,
+  shardOfCut,
+} from './shard';
+import { mulberry32 } from './random';
 
 const frames = (set: string, n: number, instance = (i: number) => String(i)) =>
   Array.from({ length: n }, (_, i) => ({ set, id: `${set}${i}`, instance: instance(i) }));
@@ -52,5 +60,46 @@ describe('shards', () => {
     expect(() => shardFromEnvironment({ AWS_BATCH_JOB_ARRAY_INDEX: '1' }, undefined)).toThrow(
       /--shards N/,
     );
+  });
+
+  it('chooses from frame counts alone the image sets a shard needs, and cuts them as the whole job would be cut', () => {
+    const random = mulberry32(7);
+    for (let trial = 0; trial < 200; trial++) {
+      // Image sets of 1 to 40 frames in random order; groups of 1 to 5 frames, or none.
+      const sets = Array.from({ length: 1 + Math.floor(random() * 12) }, (_, s) => ({
+        id: `s${String(Math.floor(random() * 1000)).padStart(3, '0')}-${s}`,
+        n: 1 + Math.floor(random() * 40),
+        groupSize: 1 + Math.floor(random() * 5),
+      }));
+      const job = sets.flatMap((s) =>
+        frames(s.id, s.n, (i) => String(Math.floor(i / s.groupSize))),
+      );
+      const grouped = random() < 0.5;
+      const count = 1 + Math.floor(random() * 8);
+      const groupOf = grouped ? (f: (typeof job)[number]) => f.instance : undefined;
+      const counts = sets.map((s) => ({ imageSetId: s.id, frames: s.n }));
+      for (let k = 1; k <= count; k++) {
+        const shard = { index: k, count };
+        const cut = shardCut(counts, shard);
+        // Only the chosen image sets' frames are given, as a shard plans only those.
+        const planned = job.filter((f) => cut.firstPosition.has(f.set));
+        const mine = shardOfCut(planned, shard, cut, (f) => f.set, groupOf).map((f) => f.id);
+        expect(mine, `trial ${trial}, shard ${k}/${count}`).toEqual(
+          shardOf(job, shard, (f) => f.set, groupOf).map((f) => f.id),
+        );
+      }
+    }
+  });
+
+  it('reads few image sets for a shard of many', () => {
+    const counts = Array.from({ length: 1000 }, (_, i) => ({
+      imageSetId: `set${String(i).padStart(4, '0')}`,
+      frames: 100,
+    }));
+    const cut = shardCut(counts, { index: 3, count: 16 });
+    expect(cut.total).toBe(100_000);
+    // 62 or 63 image sets of 1000 (a sixteenth), and not one more than its range meets.
+    expect(cut.firstPosition.size).toBeLessThanOrEqual(64);
+    expect(cut.firstPosition.get('set0125')).toBe(12_500);
   });
 });

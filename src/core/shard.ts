@@ -29,18 +29,104 @@ export function shardIndices<T>(
   const order = items
     .map((item, i) => ({ i, set: imageSetOf(item) }))
     .sort((a, b) => (a.set < b.set ? -1 : a.set > b.set ? 1 : a.i - b.i));
+  const position = new Array<number>(items.length);
+  order.forEach(({ i }, at) => (position[i] = at));
+  return partsAt(items, position, items.length, count, imageSetOf, groupOf);
+}
+
+/**
+ * The cut itself: the part of each item from its position in the whole job's order (`total`
+ * frames); a group goes whole to the part of its first frame.
+ */
+function partsAt<T>(
+  items: readonly T[],
+  position: readonly number[],
+  total: number,
+  count: number,
+  imageSetOf: (item: T) => string,
+  groupOf?: (item: T) => string,
+): number[] {
+  const order = items.map((_, i) => i).sort((a, b) => position[a]! - position[b]!);
   const parts = new Array<number>(items.length);
   const groupPart = new Map<string, number>();
-  order.forEach(({ i, set }, position) => {
-    const group = groupOf ? `${set}\u0000${groupOf(items[i]!)}` : undefined;
+  for (const i of order) {
+    const item = items[i]!;
+    const group = groupOf ? `${imageSetOf(item)}\u0000${groupOf(item)}` : undefined;
     let part = group === undefined ? undefined : groupPart.get(group);
     if (part === undefined) {
-      part = Math.min(count - 1, Math.floor((position * count) / items.length));
+      part = Math.min(count - 1, Math.floor((position[i]! * count) / total));
       if (group !== undefined) groupPart.set(group, part);
     }
     parts[i] = part;
-  });
+  }
   return parts;
+}
+
+/**
+ * Where a shard's frames can come from, known from each image set's frame count alone: a shard of
+ * a job of millions of frames then reads and plans only those image sets, not the whole job.
+ * Image sets are in the job's order (by ID, each one's frames in their document order); a shard's
+ * frames are those whose position falls in its range, and the frames of a group begun there (a
+ * group lies within one image set).
+ */
+export interface ShardCut {
+  /** frames in the whole job */
+  total: number;
+  /** the position of each chosen image set's first frame in the whole job's order */
+  firstPosition: Map<string, number>;
+}
+
+export function shardCut(
+  counts: readonly { imageSetId: string; frames: number }[],
+  shard: Shard,
+): ShardCut {
+  const sorted = [...counts].sort((a, b) =>
+    a.imageSetId < b.imageSetId ? -1 : a.imageSetId > b.imageSetId ? 1 : 0,
+  );
+  const total = sorted.reduce((n, c) => n + c.frames, 0);
+  // Positions p with floor(p·N/total) = K−1: from ceil((K−1)·total/N) to ceil(K·total/N) − 1
+  // (the last part takes the rest).
+  const from = Math.ceil(((shard.index - 1) * total) / shard.count);
+  const to = shard.index === shard.count ? total : Math.ceil((shard.index * total) / shard.count);
+  const firstPosition = new Map<string, number>();
+  let at = 0;
+  for (const c of sorted) {
+    if (at < to && at + c.frames > from) firstPosition.set(c.imageSetId, at);
+    at += c.frames;
+  }
+  return { total, firstPosition };
+}
+
+/**
+ * The items of one shard from a job's chosen image sets (`cut`), as shardOf would choose them
+ * from the whole job's items. Items of image sets the cut did not choose are not the shard's.
+ */
+export function shardOfCut<T>(
+  items: readonly T[],
+  shard: Shard,
+  cut: ShardCut,
+  imageSetOf: (item: T) => string,
+  groupOf?: (item: T) => string,
+): T[] {
+  const seen = new Map<string, number>();
+  const position = items.map((item) => {
+    const set = imageSetOf(item);
+    const first = cut.firstPosition.get(set);
+    if (first === undefined) return -1;
+    const n = seen.get(set) ?? 0;
+    seen.set(set, n + 1);
+    return first + n;
+  });
+  const chosen = items.map((_, i) => i).filter((i) => position[i]! >= 0);
+  const parts = partsAt(
+    chosen.map((i) => items[i]!),
+    chosen.map((i) => position[i]!),
+    cut.total,
+    shard.count,
+    imageSetOf,
+    groupOf,
+  );
+  return chosen.filter((_, j) => parts[j] === shard.index - 1).map((i) => items[i]!);
 }
 
 /** The items of one shard, in their given order. */
