@@ -98,16 +98,16 @@ export async function run(options: RunOptions, say: ProgressReporter): Promise<n
   const format = exportFormatOf(options.format);
   const assembled = assembles(format);
   const client = new AhiClient(endpoint, region, credentials.current);
+  if (options.saveManifests !== undefined) {
+    await saveManifests(options, client, say).finally(() => credentials.close());
+    return EXIT.ok;
+  }
   const { sources: gathered, cut } = await runnerSources(options, client, say).catch(
     (e: unknown) => {
       credentials.close();
       throw e;
     },
   );
-  if (options.saveManifests !== undefined) {
-    await saveManifests(options.saveManifests, gathered, say).finally(() => credentials.close());
-    return EXIT.ok;
-  }
   const { sources, plan } = await planSources(
     gathered,
     client,

@@ -16,6 +16,7 @@ import { frameCount, toAhiRetrieveManifest } from '../src/core/manifestParts';
 import { shardCut, type Shard, type ShardCut } from '../src/core/shard';
 import type { AhiClient } from '../src/io/ahiClient';
 import { readManifestFiles } from '../src/io/files';
+import { eachMetadataDocument } from '../src/io/metadata';
 import { ImageSetSearch } from '../src/io/search';
 import { gatherSources } from '../src/io/sources';
 import type { DatastoreSource, RunOptions } from './args';
@@ -184,19 +185,34 @@ export async function runnerSources(
 }
 
 /**
- * Writes each document as `<ImageSetID>-metadata.json.gz` in `dir` (a file at a time, renamed
- * into place) and says how many image sets and frames the folder holds.
+ * --save-manifests: the datastore's image sets (searched, or named), each one's metadata document
+ * written as `<ImageSetID>-metadata.json.gz` in `dir` as it comes in (renamed into place; none
+ * held beside the others, so a datastore of any size fits), and how many image sets and frames
+ * the folder holds.
  */
 export async function saveManifests(
-  dir: string,
-  sources: JobSource[],
+  options: RunOptions,
+  client: AhiClient,
   say: ProgressReporter,
 ): Promise<void> {
-  const folder = new DiskFolder(dir);
+  const ds = options.datastore!;
+  const ids = ds.imageSets.length ? ds.imageSets : await searchDatastore(client, ds, say);
+  const folder = new DiskFolder(options.saveManifests!);
   let frames = 0;
-  for (const s of sources) {
-    frames += frameCount(toAhiRetrieveManifest(JSON.parse(s.content) as unknown, s.name));
-    await folder.write(`${s.name}.gz`, gzipSync(s.content));
-  }
-  say.saved({ imageSets: sources.length, frames, manifests: folder.dir });
+  await eachMetadataDocument(
+    client,
+    ids.map((imageSetId) => ({ datastoreId: ds.datastoreId, imageSetId })),
+    async (i, content) => {
+      const name = `${ids[i]!}-metadata.json`;
+      frames += frameCount(toAhiRetrieveManifest(JSON.parse(content) as unknown, name));
+      await folder.write(`${name}.gz`, gzipSync(content));
+    },
+    (done, total) =>
+      say.step(`metadata: ${done} of ${total} image sets written`, {
+        step: 'metadata',
+        imageSets: done,
+        total,
+      }),
+  );
+  say.saved({ imageSets: ids.length, frames, manifests: folder.dir });
 }

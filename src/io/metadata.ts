@@ -43,20 +43,34 @@ export async function fetchMetadataDocuments(
   imageSets: readonly { datastoreId: string; imageSetId: string; version?: string }[],
   progress?: (done: number, total: number) => void,
 ): Promise<string[]> {
-  const gate = new QuotaGate(METADATA_RATE);
   const out = new Array<string>(imageSets.length);
+  await eachMetadataDocument(client, imageSets, (i, content) => void (out[i] = content), progress);
+  return out;
+}
+
+/**
+ * The same, each document handed to `each` as it comes in (in any order, by its index) and not
+ * kept: a datastore's documents written to disk one by one instead of held together.
+ */
+export async function eachMetadataDocument(
+  client: AhiClient,
+  imageSets: readonly { datastoreId: string; imageSetId: string; version?: string }[],
+  each: (index: number, content: string) => void | Promise<void>,
+  progress?: (done: number, total: number) => void,
+): Promise<void> {
+  const gate = new QuotaGate(METADATA_RATE);
   let next = 0;
   let done = 0;
-  progress?.(0, out.length);
+  progress?.(0, imageSets.length);
   const worker = async () => {
-    for (let i = next++; i < out.length; i = next++) {
+    for (let i = next++; i < imageSets.length; i = next++) {
       const { datastoreId, imageSetId, version } = imageSets[i]!;
-      out[i] = await gate.run(() =>
+      const content = await gate.run(() =>
         fetchMetadata(client, datastoreId, imageSetId, version || undefined),
       );
-      progress?.(++done, out.length);
+      await each(i, content);
+      progress?.(++done, imageSets.length);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, out.length) }, worker));
-  return out;
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, imageSets.length) }, worker));
 }
