@@ -201,6 +201,9 @@ test('real multi-frame instances streamed to a folder (DICOM in both syntaxes, N
     await expect(page.locator('.viewer-message')).toHaveText(
       /^This frame was verified but not written to the folder: /,
     );
+    // …and leaves no other frame on screen as if it were this one.
+    await expect(page.getByLabel('Decoded frame')).toBeHidden();
+    await expect(page.locator('.caption')).toHaveText(/^frame \w{32}: not shown/);
   }
 });
 

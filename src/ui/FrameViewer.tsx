@@ -77,6 +77,8 @@ export function FrameViewer() {
   const total = series?.keys.length ?? 0;
   const shownKey = series?.keys[viewer.index];
   const showing = preview && preview.key === shownKey;
+  // The frame chosen has nothing to show: the one before it is not left on screen as if it were.
+  const nothing = viewer.status === 'missing' || viewer.status === 'failed';
 
   function onKeyDown(e: KeyboardEvent) {
     const steps: Record<string, number> = {
@@ -192,7 +194,7 @@ export function FrameViewer() {
           aria-label="Decoded frame"
           data-frame={showing ? preview.key : ''}
           data-window={current ? `${current.center},${current.width}` : ''}
-          hidden={!preview || viewer.status === 'video'}
+          hidden={!preview || viewer.status === 'video' || nothing}
           onPointerDown={onPointerDown}
           onPointerMove={onPointerMove}
           onPointerUp={endDrag}
@@ -216,10 +218,12 @@ export function FrameViewer() {
       <p className="caption">
         {viewer.status === 'video' && viewer.video
           ? `${viewer.video.name} video, as received (${viewer.video.contentType}) · frame ${viewer.video.key.split('/')[1]}`
-          : preview && current
-            ? `${preview.pixels.width}×${preview.pixels.height}, ${preview.pixels.components >= 3 ? 'RGB' : `${preview.pixels.bitsPerSample}-bit ${preview.pixels.signed ? 'signed' : 'unsigned'}${preview.description?.photometric === 'MONOCHROME1' ? ', MONOCHROME1' : ''}`}${rgb ? '' : `, ${round(current)}`} · frame ${preview.key.split('/')[1]}`
-            : 'No frame shown.'}
-        {viewer.clickToPixelsMs !== undefined && viewer.status !== 'video' && (
+          : nothing && shownKey
+            ? `frame ${shownKey.split('/')[1]}: not shown`
+            : preview && current
+              ? `${preview.pixels.width}×${preview.pixels.height}, ${preview.pixels.components >= 3 ? 'RGB' : `${preview.pixels.bitsPerSample}-bit ${preview.pixels.signed ? 'signed' : 'unsigned'}${preview.description?.photometric === 'MONOCHROME1' ? ', MONOCHROME1' : ''}`}${rgb ? '' : `, ${round(current)}`} · frame ${preview.key.split('/')[1]}`
+              : 'No frame shown.'}
+        {viewer.clickToPixelsMs !== undefined && viewer.status !== 'video' && !nothing && (
           <span className="hint" data-click-to-pixels={viewer.clickToPixelsMs.toFixed(0)}>
             {' '}
             · last jump shown {viewer.clickToPixelsMs.toFixed(0)} ms after the click
