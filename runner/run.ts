@@ -151,6 +151,7 @@ export async function run(options: RunOptions, say: ProgressReporter): Promise<n
         records,
         indexName: indexNamer(options.shard),
         keepWorkDir: true,
+        ...(options.shard.count > 1 ? { within: mine } : {}),
       })
     : undefined;
   assembler?.resumeFrom(intact, journal);

@@ -446,6 +446,21 @@ describe('the command-line runner', () => {
     expect(listed.sort()).toEqual(all.sort());
     expect(local.api.stats().distinctFramesServed).toBe(all.length);
     expect(local.api.stats().framesServed).toBe(all.length);
+    // Each shard's metadata.csv lists the series it holds frames of, none it does not: the rows
+    // of the four add up to the job (a series cut between two shards is in both, with its parts).
+    const rows: { series: string; frames: number }[] = [];
+    for (let k = 1; k <= 4; k++) {
+      const [header, ...lines] = (await readFile(join(out, `metadata.shard-${k}-of-4.csv`), 'utf8'))
+        .trim()
+        .split('\n');
+      const at = header!.split(',').indexOf('Frames');
+      for (const l of lines) {
+        const cells = l.split(',');
+        rows.push({ series: cells[2]!, frames: Number(cells[at]) });
+      }
+    }
+    expect(rows.filter((r) => r.frames === 0)).toEqual([]);
+    expect(rows.reduce((n, r) => n + r.frames, 0)).toBe(all.length);
   });
 
   it('4 shards at once make exactly the job; one killed mid-run and started again fetches only what it lacked', async () => {

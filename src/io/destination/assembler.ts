@@ -44,6 +44,9 @@ export interface AssemblerSetup {
   indexName?: (name: string) => string;
   /** the working folder holds more than parts (the runner's journal): only its parts go */
   keepWorkDir?: boolean;
+  /** the frames this folder is to hold, when not the whole job's (a runner shard's part): the
+   * index lists only the series and files with frames among them */
+  within?: ReadonlySet<string>;
 }
 
 /** Files assembled at a time (a DICOM file is a few ms of dcmjs; the rest is waiting on disk). */
@@ -105,9 +108,11 @@ export class Assembler {
   private readonly units: Unit[];
   private readonly indexName: AssemblerSetup['indexName'];
   private readonly keepWorkDir: boolean;
+  private readonly within: ReadonlySet<string> | undefined;
 
   private constructor(setup: AssemblerSetup) {
     this.indexName = setup.indexName;
+    this.within = setup.within;
     this.keepWorkDir = setup.keepWorkDir === true;
     this.jobId = setup.jobId;
     this.destination = setup.destination;
@@ -245,6 +250,12 @@ export class Assembler {
     };
   }
 
+  /** Whether a file of these frames is this folder's to list (all are, but for a shard's). */
+  private covers(keys: readonly string[]): boolean {
+    const within = this.within;
+    return !within || keys.some((k) => within.has(k));
+  }
+
   /** The index files, from the frames' records (the same bytes an export writes). */
   private index(records: Map<string, StoredFrame>): ZipEntry[] {
     const { format } = this.destination;
@@ -253,13 +264,14 @@ export class Assembler {
       const lines = [...records.values()].map(checksumLine);
       return [
         ...sourceEntries(this.sources),
-        seriesIndex(this.sources, records.values()),
+        seriesIndex(this.sources, records.values(), this.within),
         { name: CHECKSUMS_FILE, data: [CHECKSUM_HEADER, ...lines].join('') },
       ];
     }
     if (format.startsWith('nifti')) {
       const index = new NiftiIndex();
       for (const unit of niftiUnits(this.sources, format === 'nifti')) {
+        if (!this.covers(unit.keys)) continue;
         const frames = unit.keys.map((k) => records.get(k));
         if (unit.unwritable) index.add(unit, { skipped: unit.unwritable });
         else if (frames.some((f) => !f || isPart(f.file ?? '')))
@@ -276,6 +288,7 @@ export class Assembler {
     }
     const index = new DicomIndex(format === 'dicom-explicit');
     for (const unit of dicomUnits(this.sources, this.destination.template)) {
+      if (!this.covers(unit.keys)) continue;
       const frames = unit.keys.map((k) => records.get(k));
       if (frames.some((f) => f?.file !== unit.path)) index.add(unit);
       else index.add(unit, { frames: frames as StoredFrame[], bytes: frames[0]!.fileSize ?? 0 });

@@ -69,23 +69,34 @@ async function* entries({
  * manifest is one row with what the manifest says), with its stored frames, bytes and frames
  * verified.
  */
-export function seriesIndex(sources: JobSource[], records: Iterable<StoredFrame>): ZipEntry {
+export function seriesIndex(
+  sources: JobSource[],
+  records: Iterable<StoredFrame>,
+  /** the frames this index covers (a runner shard's part): series with none of them are left out */
+  within?: ReadonlySet<string>,
+): ZipEntry {
   const byKey = new Map<string, StoredFrame>();
   for (const r of records) byKey.set(r.key, r);
   const rows = [
     'PatientID,StudyInstanceUID,SeriesInstanceUID,Modality,ImageSetID,Folder,Frames,Bytes,FramesVerified\n',
   ];
-  const series = new Map<string, { head: unknown[]; frames: StoredFrame[] }>();
+  const series = new Map<string, { head: unknown[]; frames: StoredFrame[]; covered: boolean }>();
   const placed = new Set<string>();
   for (const i of instancesOf(sources)) {
     const id = seriesKey(i);
     let s = series.get(id);
     if (!s) {
-      s = { head: [...seriesColumns(i), `${i.datastoreId}/${i.imageSetId}`], frames: [] };
+      s = {
+        head: [...seriesColumns(i), `${i.datastoreId}/${i.imageSetId}`],
+        frames: [],
+        covered: !within,
+      };
       series.set(id, s);
     }
     for (const frameId of i.frameIds) {
-      const r = byKey.get(`${i.imageSetId}/${frameId}`);
+      const key = `${i.imageSetId}/${frameId}`;
+      if (within?.has(key)) s.covered = true;
+      const r = byKey.get(key);
       if (r && !placed.has(r.key)) s.frames.push(r);
       if (r) placed.add(r.key);
     }
@@ -95,20 +106,25 @@ export function seriesIndex(sources: JobSource[], records: Iterable<StoredFrame>
     const id = r.imageSetId;
     let s = series.get(id);
     if (!s) {
-      s = { head: ['', '', '', '', r.imageSetId, `${r.datastoreId}/${r.imageSetId}`], frames: [] };
+      s = {
+        head: ['', '', '', '', r.imageSetId, `${r.datastoreId}/${r.imageSetId}`],
+        frames: [],
+        covered: true,
+      };
       series.set(id, s);
     }
     s.frames.push(r);
   }
   for (const s of series.values())
-    rows.push(
-      csvLine([
-        ...s.head,
-        s.frames.length,
-        s.frames.reduce((n, f) => n + f.size, 0),
-        s.frames.filter((f) => f.verified).length,
-      ]),
-    );
+    if (s.covered)
+      rows.push(
+        csvLine([
+          ...s.head,
+          s.frames.length,
+          s.frames.reduce((n, f) => n + f.size, 0),
+          s.frames.filter((f) => f.verified).length,
+        ]),
+      );
   return { name: 'metadata.csv', data: rows.join('') };
 }
 
