@@ -101,9 +101,9 @@ export class ProgressReporter {
 
   /**
    * Where preparing the job is (searching a datastore, fetching metadata documents): a live line
-   * on a terminal; otherwise at most one line (or JSON line) a second.
+   * on a terminal; otherwise at most one line (or JSON line) a second, and the `last` of a step.
    */
-  step(text: string, fields: Record<string, unknown>): void {
+  step(text: string, fields: Record<string, unknown>, last = false): void {
     if (this.mode === 'none') return;
     const now = performance.now();
     if (this.mode === 'line' && this.out.isTTY) {
@@ -111,7 +111,7 @@ export class ProgressReporter {
       this.lineShown = true;
       return;
     }
-    if (now - this.lastStep < 1000) return;
+    if (now - this.lastStep < 1000 && !last) return;
     this.lastStep = now;
     this.out.write(
       this.mode === 'json'

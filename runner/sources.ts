@@ -130,11 +130,11 @@ async function searchDatastore(
   const found = new Set<string>();
   while (!search.done) {
     for (const row of await search.next()) found.add(row.imageSetId);
-    say.step(`searching ${source.datastoreId}: ${found.size} image sets`, {
-      step: 'search',
-      pages: search.pagesRead,
-      imageSets: found.size,
-    });
+    say.step(
+      `searching ${source.datastoreId}: ${found.size} image sets`,
+      { step: 'search', pages: search.pagesRead, imageSets: found.size },
+      search.done,
+    );
   }
   if (found.size === 0)
     throw new RetrieveError(
@@ -175,11 +175,15 @@ export async function runnerSources(
     },
     client,
     (done, total) =>
-      say.step(`metadata: ${done} of ${total} image sets`, {
-        step: 'metadata',
-        imageSets: done,
-        total,
-      }),
+      say.step(
+        `metadata: ${done} of ${total} image sets`,
+        {
+          step: 'metadata',
+          imageSets: done,
+          total,
+        },
+        done === total,
+      ),
   );
   return { sources: [...fromFiles, ...documents] };
 }
@@ -208,11 +212,15 @@ export async function saveManifests(
       await folder.write(`${name}.gz`, gzipSync(content));
     },
     (done, total) =>
-      say.step(`metadata: ${done} of ${total} image sets written`, {
-        step: 'metadata',
-        imageSets: done,
-        total,
-      }),
+      say.step(
+        `metadata: ${done} of ${total} image sets written`,
+        {
+          step: 'metadata',
+          imageSets: done,
+          total,
+        },
+        done === total,
+      ),
   );
   say.saved({ imageSets: ids.length, frames, manifests: folder.dir });
 }
