@@ -36,7 +36,8 @@ export function shardIndices<T>(
 
 /**
  * The cut itself: the part of each item from its position in the whole job's order (`total`
- * frames); a group goes whole to the part of its first frame.
+ * frames); a group goes whole to the part of its first frame. A group lies within one image set,
+ * whose items' positions rise in their given order, so items are taken in that order.
  */
 function partsAt<T>(
   items: readonly T[],
@@ -46,11 +47,9 @@ function partsAt<T>(
   imageSetOf: (item: T) => string,
   groupOf?: (item: T) => string,
 ): number[] {
-  const order = items.map((_, i) => i).sort((a, b) => position[a]! - position[b]!);
   const parts = new Array<number>(items.length);
   const groupPart = new Map<string, number>();
-  for (const i of order) {
-    const item = items[i]!;
+  for (const [i, item] of items.entries()) {
     const group = groupOf ? `${imageSetOf(item)}\u0000${groupOf(item)}` : undefined;
     let part = group === undefined ? undefined : groupPart.get(group);
     if (part === undefined) {
