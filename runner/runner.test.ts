@@ -25,6 +25,8 @@ let ct: ImageSet;
 let long: ImageSet;
 let ctManifest: string;
 let longManifest: string;
+/** the research cohort's image sets: a datastore of many small ones */
+let cohort: ImageSet[];
 
 interface Ran {
   code: number | null;
@@ -65,6 +67,8 @@ const connection = () => [
 ];
 const retrieve = (args: string[], env?: Record<string, string>) =>
   finished(start([...connection(), ...args], env));
+/** The runner on the research cohort's datastore. */
+const fromCohort = (args: string[]) => retrieve(['--datastore', COHORT_DATASTORE_ID, ...args]);
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const frameGets = () => local.api.stats().byOperation['getImageFrame'] ?? 0;
@@ -76,11 +80,25 @@ async function files(dir: string): Promise<string[]> {
   return out.sort();
 }
 
+/** The rows of each shard's index file `<name>.shard-K-of-N.csv` in `out`, header first. */
+async function shardRows(out: string, name: string, n: number): Promise<string[][][]> {
+  const all: string[][][] = [];
+  for (let k = 1; k <= n; k++)
+    all.push(
+      (await readFile(join(out, `${name}.shard-${k}-of-${n}.csv`), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => l.split(',')),
+    );
+  return all;
+}
+
 beforeAll(async () => {
   local = await startTestServer({}, 6, LONG);
   work = await mkdtemp(join(tmpdir(), 'runner-'));
   ct = local.imageSets.find((s) => s.name === 'synthetic-ct')!;
   long = local.imageSets.find((s) => s.name === 'synthetic-long')!;
+  cohort = local.imageSets.filter((s) => s.datastoreId === COHORT_DATASTORE_ID);
   ctManifest = join(work, 'ct.json');
   longManifest = join(work, 'long.json');
   await writeFile(ctManifest, JSON.stringify(toManifest(ct)));
@@ -164,7 +182,6 @@ describe('the command-line runner', () => {
   });
 
   it('a whole datastore: --datastore searches its image sets; --save-manifests writes them down once for -i', async () => {
-    const cohort = local.imageSets.filter((s) => s.datastoreId === COHORT_DATASTORE_ID);
     const ops = () => local.api.stats().byOperation;
     const framePaths = (sets: ImageSet[]) =>
       sets
@@ -174,16 +191,7 @@ describe('the command-line runner', () => {
         .sort();
     const whole = join(work, 'datastore');
     local.api.resetStats();
-    const ran = await retrieve([
-      '--datastore',
-      COHORT_DATASTORE_ID,
-      '-f',
-      'jph',
-      '--out',
-      whole,
-      '--progress',
-      'json',
-    ]);
+    const ran = await fromCohort(['-f', 'jph', '--out', whole, '--progress', 'json']);
     expect(ran.code, ran.stderr).toBe(0);
     // Three pages of 50, one document per image set, one request per frame.
     expect(ops()).toMatchObject({
@@ -208,9 +216,7 @@ describe('the command-line runner', () => {
     // A filter: that patient's image sets only.
     const patient = (s: ImageSet) => s.metadata.Patient.DICOM['PatientID'];
     const one = join(work, 'datastore-patient');
-    const filtered = await retrieve([
-      '--datastore',
-      COHORT_DATASTORE_ID,
+    const filtered = await fromCohort([
       '--filter',
       'PatientId=COH-0001',
       '-f',
@@ -224,9 +230,7 @@ describe('the command-line runner', () => {
     );
     // As DICOM: each image set's document read once, as its manifest and for its attributes.
     local.api.resetStats();
-    const dicom = await retrieve([
-      '--datastore',
-      COHORT_DATASTORE_ID,
+    const dicom = await fromCohort([
       '--filter',
       'PatientId=COH-0001',
       '-f',
@@ -241,14 +245,7 @@ describe('the command-line runner', () => {
     expect(
       (await files(join(work, 'datastore-dicom'))).filter((f) => f.endsWith('.dcm')).length,
     ).toBeGreaterThan(0);
-    const none = await retrieve([
-      '--datastore',
-      COHORT_DATASTORE_ID,
-      '--filter',
-      'PatientId=NOBODY',
-      '--out',
-      join(work, 'nobody'),
-    ]);
+    const none = await fromCohort(['--filter', 'PatientId=NOBODY', '--out', join(work, 'nobody')]);
     expect(none.stderr).toMatch(
       /No image set in datastore .* matches the filters: nothing to fetch/,
     );
@@ -257,12 +254,7 @@ describe('the command-line runner', () => {
     // Written down once, fetched by -i: the same job, so nothing is left to fetch in that folder.
     const manifests = join(work, 'datastore-manifests');
     local.api.resetStats();
-    const saved = await retrieve([
-      '--datastore',
-      COHORT_DATASTORE_ID,
-      '--save-manifests',
-      manifests,
-    ]);
+    const saved = await fromCohort(['--save-manifests', manifests]);
     expect(saved.code, saved.stderr).toBe(0);
     expect(saved.stderr).toMatch(
       new RegExp(`${cohort.length} image sets \\(${framePaths(cohort).length} frames\\)`),
@@ -403,7 +395,6 @@ describe('the command-line runner', () => {
   });
 
   it('shards of many image sets each read and plan only their own part: metadata once per image set in all', async () => {
-    const cohort = local.imageSets.filter((s) => s.datastoreId === COHORT_DATASTORE_ID);
     const manifests = join(work, 'cohort-manifests');
     await mkdir(manifests, { recursive: true });
     // ahi-retrieve manifests: no checksums, so each image set's metadata is fetched to verify.
@@ -433,32 +424,19 @@ describe('the command-line runner', () => {
     const metadata = local.api.stats().byOperation['getImageSetMetadata'] ?? 0;
     expect(metadata).toBeGreaterThanOrEqual(cohort.length);
     expect(metadata).toBeLessThanOrEqual(cohort.length + 3);
-    const listed: string[] = [];
-    for (let k = 1; k <= 4; k++)
-      listed.push(
-        ...(await readFile(join(out, `checksums.shard-${k}-of-4.csv`), 'utf8'))
-          .trim()
-          .split('\n')
-          .slice(1)
-          .map((l) => l.split(',')[0]!),
-      );
+    const listed = (await shardRows(out, 'checksums', 4)).flatMap((rows) =>
+      rows.slice(1).map((cells) => cells[0]!),
+    );
     const all = cohort.flatMap((s) => [...s.frames.keys()]);
     expect(listed.sort()).toEqual(all.sort());
     expect(local.api.stats().distinctFramesServed).toBe(all.length);
     expect(local.api.stats().framesServed).toBe(all.length);
     // Each shard's metadata.csv lists the series it holds frames of, none it does not: the rows
     // of the four add up to the job (a series cut between two shards is in both, with its parts).
-    const rows: { series: string; frames: number }[] = [];
-    for (let k = 1; k <= 4; k++) {
-      const [header, ...lines] = (await readFile(join(out, `metadata.shard-${k}-of-4.csv`), 'utf8'))
-        .trim()
-        .split('\n');
-      const at = header!.split(',').indexOf('Frames');
-      for (const l of lines) {
-        const cells = l.split(',');
-        rows.push({ series: cells[2]!, frames: Number(cells[at]) });
-      }
-    }
+    const rows = (await shardRows(out, 'metadata', 4)).flatMap(([header, ...lines]) => {
+      const at = header!.indexOf('Frames');
+      return lines.map((cells) => ({ series: cells[2]!, frames: Number(cells[at]) }));
+    });
     expect(rows.filter((r) => r.frames === 0)).toEqual([]);
     expect(rows.reduce((n, r) => n + r.frames, 0)).toBe(all.length);
   });
@@ -524,17 +502,9 @@ describe('the command-line runner', () => {
     expect(after.distinctFramesServed).toBe(after.framesServed);
 
     // The union of the shards' indexes is the job, each frame once, each file what was sent.
-    const listed: string[] = [];
-    for (let k = 1; k <= 4; k++) {
-      const csv = await readFile(join(out, `checksums.shard-${k}-of-4.csv`), 'utf8');
-      listed.push(
-        ...csv
-          .trim()
-          .split('\n')
-          .slice(1)
-          .map((l) => l.split(',')[0]!),
-      );
-    }
+    const listed = (await shardRows(out, 'checksums', 4)).flatMap((rows) =>
+      rows.slice(1).map((cells) => cells[0]!),
+    );
     expect(listed.length).toBe(LONG);
     expect(new Set(listed).size).toBe(LONG);
     const onDisk = (await files(join(out, long.datastoreId, long.imageSetId))).filter((f) =>

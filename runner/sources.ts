@@ -2,9 +2,9 @@
  * The job's sources on the command line: the -i files, read as the app reads dropped ones (for a
  * shard, only the documents its part needs), and a datastore's image sets (--datastore: found
  * with SearchImageSets, or named with --image-set), each one's metadata document its manifest,
- * fetched as the app fetches a cohort's. And
- * --save-manifests, which writes those documents down for later runs (a batch job's shards) to
- * take with -i: one search of a datastore that may change, however many shards read it.
+ * fetched as the app fetches a cohort's. And --save-manifests, which writes those documents down
+ * for later runs (a batch job's shards) to take with -i: one search of a datastore that may
+ * change, however many shards read it.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -16,7 +16,7 @@ import { frameCount, toAhiRetrieveManifest } from '../src/core/manifestParts';
 import { shardCut, type Shard, type ShardCut } from '../src/core/shard';
 import type { AhiClient } from '../src/io/ahiClient';
 import { readManifestFiles } from '../src/io/files';
-import { eachMetadataDocument } from '../src/io/metadata';
+import { eachMetadataDocument, metadataName } from '../src/io/metadata';
 import { ImageSetSearch } from '../src/io/search';
 import { gatherSources } from '../src/io/sources';
 import type { DatastoreSource, RunOptions } from './args';
@@ -146,6 +146,16 @@ async function searchDatastore(
   return [...found];
 }
 
+/** Metadata documents coming in, as a preparing step (its last line always said). */
+const metadataStep =
+  (say: ProgressReporter, what: string) =>
+  (done: number, total: number): void =>
+    say.step(
+      `metadata: ${done} of ${total} image sets${what}`,
+      { step: 'metadata', imageSets: done, total },
+      done === total,
+    );
+
 /**
  * The job's documents: the -i files' and the datastore's image sets' metadata; for a shard of -i
  * files, only the documents its part needs, with the cut that chose them (see shardDocuments).
@@ -174,16 +184,7 @@ export async function runnerSources(
       imageSets: ids.map((imageSetId) => ({ imageSetId })),
     },
     client,
-    (done, total) =>
-      say.step(
-        `metadata: ${done} of ${total} image sets`,
-        {
-          step: 'metadata',
-          imageSets: done,
-          total,
-        },
-        done === total,
-      ),
+    metadataStep(say, ''),
   );
   return { sources: [...fromFiles, ...documents] };
 }
@@ -207,20 +208,11 @@ export async function saveManifests(
     client,
     ids.map((imageSetId) => ({ datastoreId: ds.datastoreId, imageSetId })),
     async (i, content) => {
-      const name = `${ids[i]!}-metadata.json`;
+      const name = metadataName(ids[i]!);
       frames += frameCount(toAhiRetrieveManifest(JSON.parse(content) as unknown, name));
       await folder.write(`${name}.gz`, gzipSync(content));
     },
-    (done, total) =>
-      say.step(
-        `metadata: ${done} of ${total} image sets written`,
-        {
-          step: 'metadata',
-          imageSets: done,
-          total,
-        },
-        done === total,
-      ),
+    metadataStep(say, ' written'),
   );
   say.saved({ imageSets: ids.length, frames, manifests: folder.dir });
 }

@@ -7,6 +7,9 @@ import { RetrieveError } from '../core/errors';
 import type { AhiClient } from './ahiClient';
 import { QuotaGate } from './quota';
 
+/** The name a fetched metadata document goes by among a job's sources (and in its bundles). */
+export const metadataName = (imageSetId: string) => `${imageSetId}-metadata.json`;
+
 /** GetImageSetMetadata's quota per account and region */
 export const METADATA_RATE = 50;
 /** documents fetched at once (each is one request; the quota is the real limit) */

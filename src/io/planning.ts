@@ -18,7 +18,7 @@ import type {
   SurveyRequest,
 } from '../core/protocol';
 import { AhiClient } from './ahiClient';
-import { fetchMetadataDocuments } from './metadata';
+import { fetchMetadataDocuments, metadataName } from './metadata';
 import { gatherSources } from './sources';
 import type { JobRecord, JobSource } from '../core/job';
 import { createJob, getJob, getJobSources } from './store';
@@ -145,7 +145,7 @@ export async function planSources(
   if (wanted.length === 0) return { sources, plan };
   const contents = await fetchMetadataDocuments(client, wanted);
   const metadata = contents.map((content, i): JobSource => ({
-    name: `${wanted[i]!.imageSetId}-metadata.json`,
+    name: metadataName(wanted[i]!.imageSetId),
     content,
     role: 'metadata',
   }));

@@ -10,7 +10,7 @@ import { AHI_ID_RE } from '../../core/ids';
 import type { JobSource } from '../../core/job';
 import type { SourceRequest } from '../../core/protocol';
 import type { AhiClient } from '../ahiClient';
-import { fetchMetadataDocuments } from '../metadata';
+import { fetchMetadataDocuments, metadataName } from '../metadata';
 
 export async function cohortSources(
   req: Extract<SourceRequest, { kind: 'cohort' }>,
@@ -40,7 +40,7 @@ export async function cohortSources(
     progress,
   );
   return contents.map((content, i) => ({
-    name: `${req.imageSets[i]!.imageSetId}-metadata.json`,
+    name: metadataName(req.imageSets[i]!.imageSetId),
     content,
     role: 'manifest',
   }));
