@@ -176,6 +176,11 @@ class RetrievalWorker {
     return taken.reverse();
   }
 
+  /** The job is over: what the sink took made durable, its files and handles released. */
+  async close(): Promise<void> {
+    await this.sink?.close();
+  }
+
   private flush(): void {
     if (this.reportTimer !== undefined) clearTimeout(this.reportTimer);
     this.reportTimer = undefined;
@@ -339,6 +344,7 @@ export function retrieveApi(openSink: OpenSink): RetrieveWorkerApi {
     enqueue: (tasks) => worker.enqueue(tasks),
     prefetch: (task) => worker.prefetch(task),
     recall: (keys, abort) => worker.recall(keys, abort),
+    close: () => worker.close(),
   };
 }
 

@@ -184,6 +184,11 @@ export interface RetrieveWorkerApi {
    * with `abort`, requests in flight are aborted too and come back as Cancelled results.
    */
   recall(keys?: string[], abort?: boolean): string[];
+  /**
+   * The job is over: makes everything its sink took durable and releases it (the command-line
+   * runner's journal writes its last segment); resolves once done, rejects if that failed.
+   */
+  close(): Promise<void>;
 }
 
 /** What an export wrote. */

@@ -399,6 +399,14 @@ export class WorkerPool {
     );
   }
 
+  /**
+   * The job is over: every worker's sink makes what it took durable (see RetrieveWorkerApi
+   * `close`). A worker that ended meanwhile has nothing to answer with, and is not waited for.
+   */
+  async closeSinks(): Promise<void> {
+    await Promise.all(this.workers.map((w) => Promise.race([w.remote.close(), w.ended])));
+  }
+
   terminate(): void {
     this.closed = true;
     for (const w of this.workers) {

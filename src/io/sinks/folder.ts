@@ -18,6 +18,8 @@ import { RecordCommitter, type Db } from '../store';
 /** Where a destination's frame records are kept (resolves once the record is durable). */
 export interface RecordSink {
   add(record: StoredFrame, failedBefore: boolean): Promise<void>;
+  /** makes every record taken durable (a keeper that takes them before they are) */
+  close?(): Promise<void>;
 }
 
 /** A file system's refusal as an error that pauses the job, in words. */
@@ -78,7 +80,7 @@ export class FolderSink implements FrameSink {
     }
   }
 
-  close(): Promise<void> {
-    return Promise.resolve();
+  async close(): Promise<void> {
+    await this.records.close?.();
   }
 }
