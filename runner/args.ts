@@ -59,6 +59,8 @@ export interface RunOptions {
   logLevel: string;
   /** where the frames that failed are listed, as a manifest a later run takes with -i */
   failedFile?: string;
+  /** --mountpoint: write --out as Mountpoint for Amazon S3 allows (found by itself otherwise) */
+  mountpoint: boolean;
 }
 
 export const USAGE = `Usage: npm run retrieve -- -i MANIFEST [-i MANIFEST …] [options]
@@ -113,6 +115,10 @@ Ours:
   --no-auto-tune              keep --in-flight fixed instead of tuning it to the throughput
   --progress line|json|none   a live line (default on a terminal), JSON lines, or nothing
   --failed FILE               where failed frames are listed (default: in --out)
+  --mountpoint                --out renames and appends nothing, as Mountpoint for Amazon S3
+                              (found by itself on a mountpoint-s3 mount): each file written once
+                              in place, the journal in segments; mount with --allow-overwrite
+                              and --allow-delete
 
 Exit code: 0 when every frame is stored and verified (or, by its syntax, not verifiable); 1 when
 some failed (listed in the failed-frames file, which -i takes); 2 for bad input; 3 when the run
@@ -169,6 +175,7 @@ export function parseRunArgs(
         filter: { type: 'string', multiple: true },
         'image-set': { type: 'string', multiple: true },
         'save-manifests': { type: 'string' },
+        mountpoint: { type: 'boolean' },
       },
     }).values;
   } catch (e) {
@@ -286,6 +293,7 @@ export function parseRunArgs(
     progressMs: positive(parsed.sleepTime, '-t/--sleepTime') ?? 1000,
     logLevel,
     ...(parsed.failed !== undefined ? { failedFile: parsed.failed } : {}),
+    mountpoint: parsed.mountpoint === true,
   };
 }
 

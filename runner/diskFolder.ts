@@ -4,6 +4,12 @@
  * place, so a file is whole or absent (a kill or a crash mid-write leaves no short file under the
  * final name); folders on the way made once. A full disk and a refused write become the errors the
  * app pauses a job with, in the runner's words; nothing written before is touched.
+ *
+ * `inPlace` is for a file system that renames nothing (Mountpoint for Amazon S3: an object is
+ * uploaded whole when its file is closed, and a rename or an append is refused): each file is
+ * written once under its final name, opened with O_TRUNC so an existing object is replaced. A
+ * kill mid-write leaves no short object there either (Mountpoint uploads on close only), and the
+ * journal, not the file's presence, says what is intact.
  */
 import { createWriteStream, openAsBlob } from 'node:fs';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -31,13 +37,43 @@ export function diskError(e: unknown, dir: string): unknown {
   return e;
 }
 
+/** A rename the file system does not do (Mountpoint for Amazon S3), as the error that says so. */
+function renameError(e: unknown, dir: string): RetrieveError | undefined {
+  const code = (e as { code?: string; syscall?: string } | undefined)?.code;
+  if (
+    (e as { syscall?: string }).syscall !== 'rename' ||
+    (code !== 'ENOSYS' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EXDEV')
+  )
+    return undefined;
+  return new RetrieveError(
+    'WriteRefused',
+    `The file system holding ${dir} does not rename files (${code}), as a Mountpoint for Amazon S3 folder does not: run again with --mountpoint to write each file in place. Everything written is kept.`,
+  );
+}
+
+/** Writes `data` to `file`, created or truncated (O_TRUNC: never an append, never a rewrite). */
+async function writeTo(file: string, data: FolderData | ReadableStream<Uint8Array>): Promise<void> {
+  if (data instanceof ReadableStream)
+    await pipeline(
+      Readable.fromWeb(data as NodeReadableStream<Uint8Array>),
+      createWriteStream(file, { flags: 'w' }),
+    );
+  else if (data instanceof Blob) await writeFile(file, data.stream(), { flag: 'w' });
+  else
+    await writeFile(file, data instanceof ArrayBuffer ? new Uint8Array(data) : data, { flag: 'w' });
+}
+
 let tmpCount = 0;
 
 export class DiskFolder implements Files {
   readonly dir: string;
   private readonly made = new Map<string, Promise<unknown>>();
 
-  constructor(dir: string) {
+  constructor(
+    dir: string,
+    /** write each file under its final name (no temporary file, no rename): see the header */
+    readonly inPlace = false,
+  ) {
     this.dir = resolve(dir);
   }
 
@@ -63,21 +99,60 @@ export class DiskFolder implements Files {
 
   async write(path: string, data: FolderData | ReadableStream<Uint8Array>): Promise<void> {
     const file = this.path(path);
+    if (this.inPlace) return this.writeInPlace(file, data);
     const tmp = `${file}.${process.pid}-${threadId}-${tmpCount++}.tmp`;
     try {
       await this.parent(file);
-      if (data instanceof ReadableStream)
-        await pipeline(
-          Readable.fromWeb(data as NodeReadableStream<Uint8Array>),
-          createWriteStream(tmp),
-        );
-      else if (data instanceof Blob) await writeFile(tmp, data.stream());
-      else await writeFile(tmp, data instanceof ArrayBuffer ? new Uint8Array(data) : data);
+      await writeTo(tmp, data);
       await rename(tmp, file);
     } catch (e) {
       await rm(tmp, { force: true }).catch(() => {});
+      throw renameError(e, this.dir) ?? diskError(e, this.dir);
+    }
+  }
+
+  private async writeInPlace(
+    file: string,
+    data: FolderData | ReadableStream<Uint8Array>,
+  ): Promise<void> {
+    try {
+      await this.parent(file);
+      await writeTo(file, data);
+    } catch (e) {
+      // A partial file is not left under the final name (on Mountpoint none was uploaded).
+      await rm(file, { force: true }).catch(() => {});
       throw diskError(e, this.dir);
     }
+  }
+
+  /**
+   * Says now, before any frame is fetched, what an in-place folder refuses that a run needs:
+   * creating a file, replacing one (a frame fetched again), deleting one (--save-manifests
+   * replacing a shard's manifests). `name` is a probe file, removed again.
+   */
+  async checkInPlace(name: string): Promise<void> {
+    const file = this.path(name);
+    const step = async (what: string, flag: string, act: () => Promise<unknown>) => {
+      try {
+        await act();
+      } catch (e) {
+        const code = (e as { code?: string } | undefined)?.code;
+        if (code === 'EPERM' || code === 'EACCES' || code === 'ENOTSUP' || code === 'ENOSYS')
+          throw new RetrieveError(
+            'BadInput',
+            `${this.dir} refuses to ${what} (${code})${flag}. Nothing was fetched.`,
+          );
+        throw diskError(e, this.dir);
+      }
+    };
+    await step('create a file', '', async () => {
+      await this.parent(file);
+      await writeFile(file, 'probe\n', { flag: 'w' });
+    });
+    await step('replace a file', ': mount the bucket with --allow-overwrite', () =>
+      writeFile(file, 'probe again\n', { flag: 'w' }),
+    );
+    await step('delete a file', ': mount the bucket with --allow-delete', () => rm(file));
   }
 
   async read(path: string): Promise<Blob | undefined> {

@@ -6,6 +6,12 @@
  * groups (one write for what arrived meanwhile). A run reads every journal file first; the last
  * line for a frame wins, and a line torn by a kill is skipped (its frame is fetched again). The
  * journal stays after the run: it is what the next run checks the files against.
+ *
+ * On a folder that cannot append (Mountpoint for Amazon S3: DiskFolder `inPlace`) the journal is
+ * written in segments instead: a new file of the lines gathered over SEGMENT_MS (or SEGMENT_LINES
+ * of them), each written once. A record is then taken before its line is on disk (waiting up to
+ * SEGMENT_MS per frame would hold every request slot that long); `close` writes what is left, and
+ * a kill loses at most the last SEGMENT_MS of lines, whose frames the next run fetches again.
  */
 import { mkdir, open, readdir, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,11 +24,32 @@ import { diskError } from './diskFolder';
 
 export const JOURNAL_DIR = `${WORK_DIR}/journal`;
 
+/** A journal segment holds the lines of at most this long (an in-place folder's journal)... */
+export const SEGMENT_MS = 2000;
+/** ...or this many of them, whichever comes first. */
+export const SEGMENT_LINES = 5000;
+
+/** Journal files read at once (on Mountpoint each read is an S3 request). */
+const READ_AT_ONCE = 16;
+
+interface Waiting {
+  line: string;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
 /** Appends records to one journal file, grouped; each resolves once its line is written. */
 export class JournalWriter implements RecordSink {
   private handle: Promise<FileHandle> | undefined;
-  private waiting: { line: string; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private waiting: Waiting[] = [];
   private writing = false;
+  /** segments: the lines not written yet, when the next segment is due, how many were written */
+  private lines: string[] = [];
+  private due: ReturnType<typeof setTimeout> | undefined;
+  private segments = 0;
+  private segmentWrites: Promise<void> = Promise.resolve();
+  /** a segment's write failed: every record after it is refused with this */
+  private failed: Error | undefined;
 
   constructor(
     private readonly folder: DiskFolder,
@@ -43,9 +70,11 @@ export class JournalWriter implements RecordSink {
   }
 
   add(record: StoredFrame): Promise<void> {
+    const line = `${JSON.stringify(record)}\n`;
+    if (this.folder.inPlace) return this.addToSegment(record, line);
     return new Promise<void>((resolve, reject) => {
       this.waiting.push({
-        line: `${JSON.stringify(record)}\n`,
+        line,
         resolve: () => {
           this.written?.(record);
           resolve();
@@ -54,6 +83,33 @@ export class JournalWriter implements RecordSink {
       });
       if (!this.writing) void this.flush();
     });
+  }
+
+  private addToSegment(record: StoredFrame, line: string): Promise<void> {
+    if (this.failed) return Promise.reject(this.failed);
+    this.lines.push(line);
+    this.written?.(record);
+    if (this.lines.length >= SEGMENT_LINES) this.writeSegment();
+    else if (!this.due) {
+      this.due = setTimeout(() => this.writeSegment(), SEGMENT_MS);
+      this.due.unref();
+    }
+    return Promise.resolve();
+  }
+
+  /** Writes the lines gathered so far as the next segment (after the segments before it). */
+  private writeSegment(): void {
+    clearTimeout(this.due);
+    this.due = undefined;
+    if (this.lines.length === 0) return;
+    const text = this.lines.join('');
+    this.lines = [];
+    const name = `${JOURNAL_DIR}/${this.name}-${String(++this.segments).padStart(6, '0')}.jsonl`;
+    this.segmentWrites = this.segmentWrites.then(() =>
+      this.folder.write(name, text).catch((e: unknown) => {
+        this.failed ??= e instanceof Error ? e : new Error(String(e));
+      }),
+    );
   }
 
   private async flush(): Promise<void> {
@@ -72,10 +128,14 @@ export class JournalWriter implements RecordSink {
     this.writing = false;
   }
 
+  /** Writes what is left (a last segment) and closes the file; rejects if a write failed. */
   async close(): Promise<void> {
+    this.writeSegment();
+    await this.segmentWrites;
     const handle = this.handle;
     this.handle = undefined;
     if (handle) await (await handle).close();
+    if (this.failed) throw this.failed;
   }
 }
 
@@ -90,8 +150,8 @@ export async function readJournal(folder: DiskFolder): Promise<Map<string, Store
     return records;
   }
   const all: StoredFrame[] = [];
-  for (const name of names) {
-    for (const line of (await readFile(join(dir, name), 'utf8')).split('\n')) {
+  const parse = (text: string) => {
+    for (const line of text.split('\n')) {
       if (!line) continue;
       try {
         const r = JSON.parse(line) as StoredFrame;
@@ -100,7 +160,12 @@ export async function readJournal(folder: DiskFolder): Promise<Map<string, Store
         // a line torn by a kill: its frame is fetched again
       }
     }
-  }
+  };
+  for (let i = 0; i < names.length; i += READ_AT_ONCE)
+    for (const text of await Promise.all(
+      names.slice(i, i + READ_AT_ONCE).map((name) => readFile(join(dir, name), 'utf8')),
+    ))
+      parse(text);
   // Latest last, whichever file a line is in.
   all.sort((a, b) => a.storedAt - b.storedAt);
   for (const r of all) records.set(r.key, r);

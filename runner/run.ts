@@ -26,7 +26,8 @@ import { WorkerPool } from '../src/pool/workerPool';
 import type { RunOptions } from './args';
 import { RunnerCredentials } from './credentials';
 import { DiskFolder } from './diskFolder';
-import { JournalRecords, JournalWriter, readJournal } from './journal';
+import { JOURNAL_DIR, JournalRecords, JournalWriter, readJournal } from './journal';
+import { onMountpointS3 } from './mounts';
 import type { Counts, ProgressReporter } from './progress';
 import { runnerSources, saveManifests } from './sources';
 import { nodeThreads } from './threads';
@@ -87,6 +88,21 @@ function failedManifests(
 /** Whether a record holds what this format keeps (a folder written as jph is refetched as raw). */
 const keptKind = (format: string) => (keptAs(format) === 'jph' ? 'codestream' : 'pixels');
 
+/** Whether `dir` is written in place: --mountpoint, or found on a Mountpoint for Amazon S3 mount. */
+export async function writesInPlace(
+  flag: boolean,
+  dir: string,
+  log: (level: string, message: string) => void,
+): Promise<boolean> {
+  if (flag) return true;
+  if (!(await onMountpointS3(dir))) return false;
+  log(
+    'INFO',
+    `${dir} is on Mountpoint for Amazon S3: each file is written in place, the journal in segments`,
+  );
+  return true;
+}
+
 export async function run(options: RunOptions, say: ProgressReporter): Promise<number> {
   const log = (level: string, message: string) => {
     const levels = ['OFF', 'FATAL', 'ERROR', 'INFO', 'DEBUG', 'TRACE'];
@@ -124,9 +140,12 @@ export async function run(options: RunOptions, say: ProgressReporter): Promise<n
     ? shardOfCut(plan.frames, options.shard, cut, (f) => f.imageSetId, groupOf)
     : shardOf(plan.frames, options.shard, (f) => f.imageSetId, groupOf);
   const mine = new Set(frames.map((f) => f.key));
-  const folder = new DiskFolder(options.out);
   const runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`;
   const keeps = options.format !== 'mem';
+  const inPlace = await writesInPlace(options.mountpoint, options.out, log);
+  const folder = new DiskFolder(options.out, inPlace);
+  // A Mountpoint folder that refuses what a run needs is said now, before any frame is fetched.
+  if (inPlace && keeps) await folder.checkInPlace(`${JOURNAL_DIR}/probe-${runId}`);
 
   // What the folder already holds, intact, of this shard's frames.
   const journal = new Map<string, StoredFrame>();
@@ -198,6 +217,7 @@ export async function run(options: RunOptions, say: ProgressReporter): Promise<n
         streamsPerConnection: options.streamsPerConnection,
         runId,
         recordsChannel,
+        inPlace,
       }),
     },
   );
@@ -299,6 +319,10 @@ export async function run(options: RunOptions, say: ProgressReporter): Promise<n
       crc: per((x) => x.crcMs),
       store: per((x) => x.storeMs),
     };
+    // The threads' last journal lines (an in-place folder's last segments) on disk.
+    await pool.closeSinks().catch((e: unknown) => {
+      stoppedBy ??= toErrorInfo(e);
+    });
   } finally {
     for (const t of timers) clearInterval(t);
     pool.terminate();
@@ -330,7 +354,7 @@ export async function run(options: RunOptions, say: ProgressReporter): Promise<n
   if (failures.size > 0) {
     const dir =
       options.failedFile ?? join(folder.dir, `failed-frames${shardSuffix(options.shard)}`);
-    const failedFolder = new DiskFolder(dir);
+    const failedFolder = new DiskFolder(dir, await writesInPlace(options.mountpoint, dir, log));
     for (const m of failedManifests(sources, new Set(failures.keys())))
       await failedFolder.write(m.name, m.content);
     failedFile = `${failedFolder.dir} (run again with -i ${failedFolder.dir})`;

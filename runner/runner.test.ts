@@ -34,16 +34,26 @@ interface Ran {
   stderr: string;
 }
 
-function start(args: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn(
-    process.execPath,
-    ['--import', 'tsx', '--import', './runner/platform/register.mjs', 'runner/cli.ts', ...args],
-    {
-      cwd: process.cwd(),
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: CA, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+/** The runner with `args`; under `wrapper` (a command and its arguments) when given. */
+function start(
+  args: string[],
+  env: Record<string, string> = {},
+  wrapper: string[] = [],
+): ChildProcess {
+  const node = [
+    '--import',
+    'tsx',
+    '--import',
+    './runner/platform/register.mjs',
+    'runner/cli.ts',
+    ...args,
+  ];
+  const [command, ...before] = wrapper.length ? wrapper : [process.execPath];
+  return spawn(command!, wrapper.length ? [...before, process.execPath, ...node] : node, {
+    cwd: process.cwd(),
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: CA, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 function finished(child: ChildProcess): Promise<Ran> {
@@ -91,6 +101,46 @@ async function shardRows(out: string, name: string, n: number): Promise<string[]
         .map((l) => l.split(',')),
     );
   return all;
+}
+
+/** The system calls that change files, traced by strace in the runner and all its threads. */
+const FILE_CALLS =
+  'openat,open,creat,rename,renameat,renameat2,link,linkat,symlink,symlinkat,truncate,ftruncate,fallocate,pwrite64,pwritev,pwritev2';
+const straced = (log: string) => [
+  'strace',
+  '-f',
+  '--seccomp-bpf',
+  '-qq',
+  '-y',
+  '-e',
+  `trace=${FILE_CALLS}`,
+  '-o',
+  log,
+];
+
+/**
+ * What a trace shows done to the files under `dir` that Mountpoint for Amazon S3 refuses in a
+ * general purpose bucket (awslabs/mountpoint-s3 doc/SEMANTICS.md): a rename or link, a truncate
+ * or an allocation, a write at an offset, an open for writing without O_TRUNC (replacing a file
+ * is allowed only so) or with O_APPEND. And the files opened for writing, how often each.
+ */
+function refusedByMountpoint(trace: string, dir: string) {
+  const refused: string[] = [];
+  const opened = new Map<string, number>();
+  for (const line of trace.split('\n')) {
+    if (!line.includes(dir)) continue;
+    const call = /^\d+ +(\w+)\(/.exec(line)?.[1];
+    if (!call) continue;
+    if (call === 'openat' || call === 'open' || call === 'creat') {
+      const flags = /"[^"]*", ([A-Z_|]+)/.exec(line)?.[1] ?? '';
+      const path = /"([^"]*)"/.exec(line)?.[1] ?? '';
+      const writes = call === 'creat' || /O_WRONLY|O_RDWR/.test(flags);
+      if (!writes || / = -1 /.test(line)) continue;
+      opened.set(path, (opened.get(path) ?? 0) + 1);
+      if (!flags.includes('O_TRUNC') || flags.includes('O_APPEND')) refused.push(line);
+    } else refused.push(line);
+  }
+  return { refused, opened };
 }
 
 beforeAll(async () => {
@@ -515,5 +565,104 @@ describe('the command-line runner', () => {
       const bytes = await readFile(join(out, long.datastoreId, long.imageSetId, `${id}.jph`));
       if (sha(bytes) !== sha(frame.bytes)) throw new Error(`frame ${id} differs from the server's`);
     }
+  });
+  it('on Mountpoint for Amazon S3 (--mountpoint): files written once in place, no rename, no append; killed and run again, it fetches only what its journal lacked', async () => {
+    const out = join(work, 'mountpoint');
+    const journal = join(out, '.ahi-web-retrieve', 'journal');
+    const job = ['-i', longManifest, '-f', 'jph', '--out', out, '--mountpoint', '--workers', '1'];
+    local.api.resetStats();
+    const killedTrace = join(work, 'killed.strace');
+    const first = start([...connection(), ...job], {}, straced(killedTrace));
+    const firstDone = finished(first);
+    // Killed once a thread's first journal segment is on disk (the traced runner's own pid is
+    // the first the trace names: killing strace would leave it running untraced).
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 100));
+      const names = await readdir(journal).catch(() => [] as string[]);
+      if (names.some((n) => /-t\d+-\d{6}\.jsonl$/.test(n))) break;
+    }
+    const pid = Number(/^(\d+) /.exec(await readFile(killedTrace, 'utf8'))?.[1]);
+    process.kill(pid, 'SIGKILL');
+    await firstDone;
+    const journaled = (
+      await Promise.all(
+        (await readdir(journal))
+          .filter((n) => n.endsWith('.jsonl'))
+          .map((n) => readFile(join(journal, n), 'utf8')),
+      )
+    )
+      .join('')
+      .split('\n')
+      .filter((l) => l.startsWith('{')).length;
+    const fetchedBefore = local.api.stats().framesServed;
+    expect(journaled).toBeGreaterThan(0);
+    expect(journaled).toBeLessThan(LONG);
+
+    local.api.resetStats();
+    const againTrace = join(work, 'again.strace');
+    const again = await finished(
+      start([...connection(), ...job, '--progress', 'json'], {}, straced(againTrace)),
+    );
+    expect(again.code, again.stderr).toBe(0);
+    const summary = JSON.parse(again.stderr.trim().split('\n').at(-1)!) as { skipped: number };
+    // What the journal vouched for is kept; the rest (frames written in the last seconds before
+    // the kill, whose lines were not on disk yet, among them) is fetched and written again.
+    expect(summary.skipped).toBe(journaled);
+    expect(local.api.stats().framesServed).toBe(LONG - journaled);
+    expect(fetchedBefore).toBeGreaterThanOrEqual(journaled);
+    for (const [id, frame] of long.frames) {
+      const bytes = await readFile(join(out, long.datastoreId, long.imageSetId, `${id}.jph`));
+      if (sha(bytes) !== sha(frame.bytes)) throw new Error(`frame ${id} differs from the server's`);
+    }
+    // The run that ended wrote its last segment too: a third run has nothing to fetch.
+    local.api.resetStats();
+    const third = await retrieve([...job, '--progress', 'json']);
+    expect(third.code, third.stderr).toBe(0);
+    expect(JSON.parse(third.stderr.trim().split('\n').at(-1)!)).toMatchObject({ skipped: LONG });
+    expect(local.api.stats().framesServed).toBe(0);
+
+    const killed = refusedByMountpoint(await readFile(killedTrace, 'utf8'), out);
+    const rerun = refusedByMountpoint(await readFile(againTrace, 'utf8'), out);
+    expect(killed.refused.length, killed.refused.slice(0, 3).join('\n')).toBe(0);
+    expect(rerun.refused.length, rerun.refused.slice(0, 3).join('\n')).toBe(0);
+    // Every frame's file was opened for writing; each journal segment once, in one run only.
+    const written = [...killed.opened.keys(), ...rerun.opened.keys()];
+    expect(written.filter((p) => p.endsWith('.jph')).length).toBeGreaterThanOrEqual(LONG);
+    const segments = written.filter((p) => p.endsWith('.jsonl'));
+    expect(segments.length).toBeGreaterThan(1);
+    expect(new Set(segments).size).toBe(segments.length);
+    for (const p of segments) expect(killed.opened.get(p) ?? rerun.opened.get(p)).toBe(1);
+    // The rerun replaced the frame files the killed run wrote without a journal line, no other.
+    const killedFrames = [...killed.opened.keys()].filter((p) => p.endsWith('.jph'));
+    const replaced = killedFrames.filter((p) => rerun.opened.has(p));
+    expect(replaced.length).toBe(killedFrames.length - journaled);
+  });
+
+  it('DICOM on Mountpoint for Amazon S3: its parts assembled and deleted without a rename; the same files as on a disk', async () => {
+    const onDisk = join(work, 'dicom-disk');
+    const onMount = join(work, 'dicom-mountpoint');
+    const trace = join(work, 'dicom.strace');
+    const disk = await retrieve(['-i', ctManifest, '-f', 'dicom', '--out', onDisk]);
+    expect(disk.code, disk.stderr).toBe(0);
+    const mounted = await finished(
+      start(
+        [...connection(), '-i', ctManifest, '-f', 'dicom', '--out', onMount, '--mountpoint'],
+        {},
+        straced(trace),
+      ),
+    );
+    expect(mounted.code, mounted.stderr).toBe(0);
+    const { refused, opened } = refusedByMountpoint(await readFile(trace, 'utf8'), onMount);
+    expect(refused.length, refused.slice(0, 3).join('\n')).toBe(0);
+    expect([...opened.keys()].some((p) => p.includes('/parts/'))).toBe(true);
+    const listing = async (dir: string) =>
+      (await files(dir)).filter((f) => !f.startsWith('.ahi-web-retrieve/'));
+    const names = await listing(onMount);
+    expect(names).toEqual(await listing(onDisk));
+    expect(names.filter((n) => n.endsWith('.dcm')).length).toBe(ct.frames.size);
+    for (const n of names.filter((x) => x.endsWith('.dcm')))
+      expect(sha(await readFile(join(onMount, n))), n).toBe(sha(await readFile(join(onDisk, n))));
+    // The parts went once assembled.
+    expect((await files(onMount)).filter((f) => f.includes('/parts/'))).toEqual([]);
   });
 });

@@ -15,6 +15,8 @@ export interface ThreadData {
   runId: string;
   /** the BroadcastChannel each written frame's record is posted on */
   recordsChannel: string;
+  /** the output folder renames and appends nothing (Mountpoint for Amazon S3): see DiskFolder */
+  inPlace: boolean;
 }
 
 export function nodeThreads(data: ThreadData): SpawnThread {

@@ -27,7 +27,7 @@ const written = (record: StoredFrame) => records.postMessage(record);
 expose(
   retrieveApi(async (config) => {
     if (!config.jobId || config.format === 'mem' || config.sink.kind !== 'path') return undefined;
-    const folder = new DiskFolder(config.sink.dir);
+    const folder = new DiskFolder(config.sink.dir, data.inPlace);
     const journal = new JournalWriter(folder, `${data.runId}-t${threadId}`, written);
     return FolderSink.over(folder, journal, config.sink.format);
   }),
