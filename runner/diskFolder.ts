@@ -12,7 +12,7 @@
  * journal, not the file's presence, says what is intact.
  */
 import { createWriteStream, openAsBlob } from 'node:fs';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -152,7 +152,8 @@ export class DiskFolder implements Files {
     await step('replace a file', ': mount the bucket with --allow-overwrite', () =>
       writeFile(file, 'probe again\n', { flag: 'w' }),
     );
-    await step('delete a file', ': mount the bucket with --allow-delete', () => rm(file));
+    // unlink, not rm: rm takes a refused unlink for a folder and says ENOTDIR instead.
+    await step('delete a file', ': mount the bucket with --allow-delete', () => unlink(file));
   }
 
   async read(path: string): Promise<Blob | undefined> {

@@ -3,7 +3,7 @@
  * local AHI server over HTTP/2 and TLS (its certificate trusted through NODE_EXTRA_CA_CERTS only),
  * checked by what lands on disk and by the server's own counters.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
@@ -636,6 +636,27 @@ describe('the command-line runner', () => {
     const killedFrames = [...killed.opened.keys()].filter((p) => p.endsWith('.jph'));
     const replaced = killedFrames.filter((p) => rerun.opened.has(p));
     expect(replaced.length).toBe(killedFrames.length - journaled);
+  });
+
+  it('a Mountpoint folder that refuses to delete is said before any frame is fetched, with the mount option that allows it', async (ctx) => {
+    const out = join(work, 'no-delete');
+    const journal = join(out, '.ahi-web-retrieve', 'journal');
+    await mkdir(journal, { recursive: true });
+    // An append-only folder (chattr +a, root on ext4) creates and replaces files but deletes none,
+    // as a bucket mounted without --allow-delete.
+    const chattr = (flag: string) => spawnSync('chattr', [flag, journal]).status === 0;
+    if (!chattr('+a')) return ctx.skip('chattr +a needs root on a file system that has it');
+    try {
+      local.api.resetStats();
+      const ran = await retrieve(['-i', ctManifest, '-f', 'jph', '--out', out, '--mountpoint']);
+      expect(ran.stderr).toContain(
+        `${out} refuses to delete a file (EPERM): mount the bucket with --allow-delete. Nothing was fetched.`,
+      );
+      expect(ran.code).toBe(2);
+      expect(frameGets()).toBe(0);
+    } finally {
+      chattr('-a');
+    }
   });
 
   it('DICOM on Mountpoint for Amazon S3: its parts assembled and deleted without a rename; the same files as on a disk', async () => {
