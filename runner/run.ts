@@ -290,6 +290,7 @@ export async function run(options: RunOptions, say: ProgressReporter): Promise<n
         returned: (_w, tasks) => scheduler.takeBack(tasks),
         workerReady: (w) => scheduler.onWorkerReady(w),
         pixels: () => {},
+        queued: () => scheduler.queued,
       });
       timers = [
         setInterval(() => {

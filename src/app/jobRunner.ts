@@ -136,6 +136,7 @@ export class JobRunner {
       returned: (_w, tasks) => this.scheduler?.takeBack(tasks),
       workerReady: (w) => this.scheduler?.onWorkerReady(w),
       pixels: (_w, p) => this.hooks.pixels?.(p.key, p.pixels),
+      queued: () => this.scheduler?.queued ?? 0,
     });
     this.unsubscribe = this.credentials.onChange((c) => void this.pool?.setCredentials(c));
     this.scheduler = new Scheduler(

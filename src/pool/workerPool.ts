@@ -77,6 +77,8 @@ export interface PoolEvents {
   workerReady(worker: PoolWorker): void;
   /** a wanted frame's pixels, verified, before its result (see FramePixels) */
   pixels(worker: PoolWorker, preview: FramePixels): void;
+  /** frames waiting for a worker (none handed out yet); a worker is renewed only for enough */
+  queued(): number;
 }
 
 /** A retrieval worker spawned and warming up (codec loaded and tried) before it has work. */
@@ -101,6 +103,9 @@ function warmSpare(thread: RetrievalThread): Spare {
  * renderer grew from 298 to 406 MB, and stayed at 225-240 MB with a collection forced every 3 s
  * (the browser's store, a few sync access handles, stays flat without). Ending a worker frees all
  * of it at once; the successor starts and warms up while the old one finishes what it holds.
+ * A worker is not renewed when fewer frames than that wait in the queue: it finishes the job as
+ * it is (at most twice the frames' garbage), rather than a successor starting for a few frames or
+ * none.
  */
 export const RENEW_FOLDER_AFTER = 500;
 
@@ -165,6 +170,7 @@ export const NO_POOL_EVENTS: PoolEvents = {
   returned: () => {},
   workerReady: () => {},
   pixels: () => {},
+  queued: () => 0,
 };
 
 /** Splits `total` as evenly as possible over `n` parts, each at least 1. */
@@ -248,7 +254,13 @@ export class WorkerPool {
       for (const r of report.results) w.assigned.delete(r.key);
       this.events.report(w, report);
       const { done, failed } = report.stats;
-      if (this.renewAfter > 0 && !w.successor && w.ready && done + failed >= this.renewAfter)
+      if (
+        this.renewAfter > 0 &&
+        !w.successor &&
+        w.ready &&
+        done + failed >= this.renewAfter &&
+        this.events.queued() >= this.renewAfter
+      )
         this.renew(w);
       else if (w.successor && w.assigned.size === 0) this.replace(w);
     };
