@@ -12,7 +12,7 @@
  * journal, not the file's presence, says what is intact.
  */
 import { createWriteStream, openAsBlob } from 'node:fs';
-import { mkdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -127,8 +127,8 @@ export class DiskFolder implements Files {
 
   /**
    * Says now, before any frame is fetched, what an in-place folder refuses that a run needs:
-   * creating a file, replacing one (a frame fetched again), deleting one (--save-manifests
-   * replacing a shard's manifests). `name` is a probe file, removed again.
+   * creating a file, replacing one (a frame fetched again), deleting one (a DICOM instance's or
+   * a NIfTI volume's parts, once assembled). `name` is a probe file, removed again.
    */
   async checkInPlace(name: string): Promise<void> {
     const file = this.path(name);
@@ -171,7 +171,13 @@ export class DiskFolder implements Files {
 
   async remove(path: string): Promise<void> {
     const gone = this.path(path);
-    await rm(gone, { recursive: true, force: true });
+    try {
+      // A file by unlink: rm takes a refused unlink (EPERM) for a folder's and says ENOTDIR.
+      const folder = (await lstat(gone)).isDirectory();
+      await (folder ? rm(gone, { recursive: true, force: true }) : unlink(gone));
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'ENOENT') throw diskError(e, this.dir);
+    }
     for (const key of this.made.keys())
       if (key === gone || key.startsWith(`${gone}/`)) this.made.delete(key);
   }
