@@ -659,31 +659,38 @@ describe('the command-line runner', () => {
     }
   });
 
-  it('DICOM on Mountpoint for Amazon S3: its parts assembled and deleted without a rename; the same files as on a disk', async () => {
-    const onDisk = join(work, 'dicom-disk');
-    const onMount = join(work, 'dicom-mountpoint');
-    const trace = join(work, 'dicom.strace');
-    const disk = await retrieve(['-i', ctManifest, '-f', 'dicom', '--out', onDisk]);
-    expect(disk.code, disk.stderr).toBe(0);
-    const mounted = await finished(
-      start(
-        [...connection(), '-i', ctManifest, '-f', 'dicom', '--out', onMount, '--mountpoint'],
-        {},
-        straced(trace),
-      ),
-    );
-    expect(mounted.code, mounted.stderr).toBe(0);
-    const { refused, opened } = refusedByMountpoint(await readFile(trace, 'utf8'), onMount);
-    expect(refused.length, refused.slice(0, 3).join('\n')).toBe(0);
-    expect([...opened.keys()].some((p) => p.includes('/parts/'))).toBe(true);
-    const listing = async (dir: string) =>
-      (await files(dir)).filter((f) => !f.startsWith('.ahi-web-retrieve/'));
-    const names = await listing(onMount);
-    expect(names).toEqual(await listing(onDisk));
-    expect(names.filter((n) => n.endsWith('.dcm')).length).toBe(ct.frames.size);
-    for (const n of names.filter((x) => x.endsWith('.dcm')))
-      expect(sha(await readFile(join(onMount, n))), n).toBe(sha(await readFile(join(onDisk, n))));
-    // The parts went once assembled.
-    expect((await files(onMount)).filter((f) => f.includes('/parts/'))).toEqual([]);
+  it('DICOM and NIfTI on Mountpoint for Amazon S3: their parts assembled and deleted without a rename; the same files as on a disk', async () => {
+    for (const [format, made] of [
+      ['dicom', /\.dcm$/],
+      ['nifti', /\.(nii\.gz|json)$/],
+    ] as const) {
+      const onDisk = join(work, `${format}-disk`);
+      const onMount = join(work, `${format}-mountpoint`);
+      const trace = join(work, `${format}.strace`);
+      const disk = await retrieve(['-i', ctManifest, '-f', format, '--out', onDisk]);
+      expect(disk.code, disk.stderr).toBe(0);
+      const mounted = await finished(
+        start(
+          [...connection(), '-i', ctManifest, '-f', format, '--out', onMount, '--mountpoint'],
+          {},
+          straced(trace),
+        ),
+      );
+      expect(mounted.code, mounted.stderr).toBe(0);
+      const { refused, opened } = refusedByMountpoint(await readFile(trace, 'utf8'), onMount);
+      expect(refused.length, refused.slice(0, 3).join('\n')).toBe(0);
+      expect([...opened.keys()].some((p) => p.includes('/parts/'))).toBe(true);
+      const listing = async (dir: string) =>
+        (await files(dir)).filter((f) => !f.startsWith('.ahi-web-retrieve/'));
+      const names = await listing(onMount);
+      expect(names).toEqual(await listing(onDisk));
+      const outputs = names.filter((n) => made.test(n));
+      // One DICOM file per frame of the CT's single-frame instances; one volume and its sidecar.
+      expect(outputs.length, format).toBe(format === 'dicom' ? ct.frames.size : 2);
+      for (const n of outputs)
+        expect(sha(await readFile(join(onMount, n))), n).toBe(sha(await readFile(join(onDisk, n))));
+      // The parts went once assembled.
+      expect((await files(onMount)).filter((f) => f.includes('/parts/'))).toEqual([]);
+    }
   });
 });
