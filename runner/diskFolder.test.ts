@@ -1,6 +1,9 @@
-/** The runner's folder on disk: what `remove` does with files, folders, nothing and a refusal. */
+/**
+ * The runner's folder on disk: what `remove` does with files, folders, nothing and a refusal; what
+ * an in-place write (Mountpoint for Amazon S3) leaves when it is refused.
+ */
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -41,5 +44,41 @@ describe('DiskFolder remove', () => {
     await expect(folder.remove('kept/part.bin')).rejects.toThrow(
       `Writing to ${dir} was refused (EPERM)`,
     );
+  });
+});
+
+describe('DiskFolder in place', () => {
+  it('leaves a file it may not replace as it was (refused at the open: nothing written)', async (ctx) => {
+    if (process.getuid?.() !== 0) return ctx.skip('needs root, to run the write as another user');
+    // A read-only file in a folder its owner may write (as a bucket mounted with --allow-delete
+    // but not --allow-overwrite): the open is refused, a delete would not be.
+    const nobody = 65534;
+    dir = await mkdtemp(join(tmpdir(), 'disk-folder-'));
+    const kept = join(dir, 'kept.bin');
+    await writeFile(kept, 'intact');
+    await chown(dir, nobody, nobody);
+    await chown(kept, nobody, nobody);
+    await chmod(kept, 0o444);
+    const module = new URL('./diskFolder.ts', import.meta.url).href;
+    const script = `
+      const { DiskFolder } = await import(${JSON.stringify(module)});
+      try {
+        await new DiskFolder(${JSON.stringify(dir)}, true).write('kept.bin', 'replaced');
+        console.log('written');
+      } catch (e) {
+        console.log(e.message);
+      }`;
+    const ran = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      {
+        uid: nobody,
+        gid: nobody,
+        encoding: 'utf8',
+      },
+    );
+    expect(ran.status, ran.stderr).toBe(0);
+    expect(ran.stdout).toContain(`Writing to ${dir} was refused (EACCES)`);
+    expect(await readFile(kept, 'utf8')).toBe('intact');
   });
 });

@@ -9,15 +9,23 @@
  * uploaded whole when its file is closed, and a rename or an append is refused): each file is
  * written once under its final name, opened with O_TRUNC so an existing object is replaced. A
  * kill mid-write leaves no short object there either (Mountpoint uploads on close only), and the
- * journal, not the file's presence, says what is intact.
+ * journal, not the file's presence, says what is intact. A write refused at its open (a file the
+ * mount may not replace) leaves that file as it was; one that fails later removes what it wrote.
  */
-import { createWriteStream, openAsBlob } from 'node:fs';
-import { lstat, mkdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { openAsBlob } from 'node:fs';
+import {
+  lstat,
+  mkdir,
+  open,
+  rename,
+  rm,
+  stat,
+  unlink,
+  writeFile,
+  type FileHandle,
+} from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { threadId } from 'node:worker_threads';
-import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { RetrieveError } from '../src/core/errors';
 import type { Files, FolderData } from '../src/io/folder';
 
@@ -51,16 +59,22 @@ function renameError(e: unknown, dir: string): RetrieveError | undefined {
   );
 }
 
-/** Writes `data` to `file`, created or truncated (O_TRUNC: never an append, never a rewrite). */
-async function writeTo(file: string, data: FolderData | ReadableStream<Uint8Array>): Promise<void> {
-  if (data instanceof ReadableStream)
-    await pipeline(
-      Readable.fromWeb(data as NodeReadableStream<Uint8Array>),
-      createWriteStream(file, { flags: 'w' }),
-    );
-  else if (data instanceof Blob) await writeFile(file, data.stream(), { flag: 'w' });
-  else
-    await writeFile(file, data instanceof ArrayBuffer ? new Uint8Array(data) : data, { flag: 'w' });
+/** Writes `data` through `handle`, from the file's start (opened with O_TRUNC: never an append). */
+async function writeTo(
+  handle: FileHandle,
+  data: FolderData | ReadableStream<Uint8Array>,
+): Promise<void> {
+  if (data instanceof Blob || data instanceof ReadableStream) {
+    const reader = (data instanceof Blob ? data.stream() : data).getReader();
+    try {
+      // writeFile on an open handle writes from where the last write ended, all of it.
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read())
+        await handle.writeFile(chunk.value);
+    } catch (e) {
+      await reader.cancel(e).catch(() => {}); // the source is not left waiting
+      throw e;
+    }
+  } else await handle.writeFile(data instanceof ArrayBuffer ? new Uint8Array(data) : data);
 }
 
 let tmpCount = 0;
@@ -103,7 +117,12 @@ export class DiskFolder implements Files {
     const tmp = `${file}.${process.pid}-${threadId}-${tmpCount++}.tmp`;
     try {
       await this.parent(file);
-      await writeTo(tmp, data);
+      const handle = await open(tmp, 'w');
+      try {
+        await writeTo(handle, data);
+      } finally {
+        await handle.close();
+      }
       await rename(tmp, file);
     } catch (e) {
       await rm(tmp, { force: true }).catch(() => {});
@@ -115,9 +134,20 @@ export class DiskFolder implements Files {
     file: string,
     data: FolderData | ReadableStream<Uint8Array>,
   ): Promise<void> {
+    let handle: FileHandle;
     try {
       await this.parent(file);
-      await writeTo(file, data);
+      handle = await open(file, 'w');
+    } catch (e) {
+      // Refused before anything was written (a file Mountpoint may not replace): left as it is.
+      throw diskError(e, this.dir);
+    }
+    try {
+      try {
+        await writeTo(handle, data);
+      } finally {
+        await handle.close(); // where Mountpoint uploads the object, and says if it could not
+      }
     } catch (e) {
       // A partial file is not left under the final name (on Mountpoint none was uploaded).
       await rm(file, { force: true }).catch(() => {});
