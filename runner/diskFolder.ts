@@ -77,6 +77,12 @@ async function writeTo(
   } else await handle.writeFile(data instanceof ArrayBuffer ? new Uint8Array(data) : data);
 }
 
+const exists = (file: string) =>
+  stat(file).then(
+    () => true,
+    () => false,
+  );
+
 let tmpCount = 0;
 
 export class DiskFolder implements Files {
@@ -140,6 +146,12 @@ export class DiskFolder implements Files {
       handle = await open(file, 'w');
     } catch (e) {
       // Refused before anything was written (a file Mountpoint may not replace): left as it is.
+      const code = (e as { code?: string } | undefined)?.code;
+      if ((code === 'EPERM' || code === 'EACCES') && (await exists(file)))
+        throw new RetrieveError(
+          'WriteRefused',
+          `${this.dir} refused to replace ${file} (${code}): a bucket mounted by Mountpoint for Amazon S3 replaces files only when mounted with --allow-overwrite. Everything written is kept; run the same command again once it may.`,
+        );
       throw diskError(e, this.dir);
     }
     try {
