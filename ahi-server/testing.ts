@@ -26,6 +26,18 @@ export async function startTestServer(
   });
 }
 
+/** The command-line runner's flags that reach `local`: its region, endpoint and example keys. */
+export const runnerConnection = (local: LocalAhi): string[] => [
+  '-r',
+  'us-east-1',
+  '-e',
+  local.api.url,
+  '-a',
+  EXAMPLE_CREDENTIALS.accessKeyId,
+  '-s',
+  EXAMPLE_CREDENTIALS.secretAccessKey,
+];
+
 export interface H2Response {
   status: number;
   headers: http2.IncomingHttpHeaders;

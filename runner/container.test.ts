@@ -14,8 +14,7 @@ import { dirname, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toManifest, type ImageSet } from '../ahi-server/imageSet';
 import type { LocalAhi } from '../ahi-server/index';
-import { EXAMPLE_CREDENTIALS } from '../ahi-server/knobs';
-import { startTestServer } from '../ahi-server/testing';
+import { runnerConnection, startTestServer } from '../ahi-server/testing';
 
 const CA = join(process.cwd(), '.cache/tls/cert.pem');
 
@@ -103,16 +102,7 @@ function runImage(args: string[]): Promise<{ code: number | null; stderr: string
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stderr })));
 }
 
-const connection = () => [
-  '-r',
-  'us-east-1',
-  '-e',
-  local.api.url,
-  '-a',
-  EXAMPLE_CREDENTIALS.accessKeyId,
-  '-s',
-  EXAMPLE_CREDENTIALS.secretAccessKey,
-];
+const connection = () => runnerConnection(local);
 
 beforeAll(async () => {
   local = await startTestServer({}, 4);

@@ -13,8 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COHORT_DATASTORE_ID, toManifest, type ImageSet } from '../ahi-server/imageSet';
 import type { LocalAhi } from '../ahi-server/index';
-import { EXAMPLE_CREDENTIALS } from '../ahi-server/knobs';
-import { h2request, startTestServer } from '../ahi-server/testing';
+import { h2request, runnerConnection, startTestServer } from '../ahi-server/testing';
 
 const CA = join(process.cwd(), '.cache/tls/cert.pem');
 const LONG = 2000;
@@ -65,16 +64,7 @@ function finished(child: ChildProcess): Promise<Ran> {
 }
 
 /** The runner with the local server's endpoint and keys, then `args`. */
-const connection = () => [
-  '-r',
-  'us-east-1',
-  '-e',
-  local.api.url,
-  '-a',
-  EXAMPLE_CREDENTIALS.accessKeyId,
-  '-s',
-  EXAMPLE_CREDENTIALS.secretAccessKey,
-];
+const connection = () => runnerConnection(local);
 const retrieve = (args: string[], env?: Record<string, string>) =>
   finished(start([...connection(), ...args], env));
 /** The runner on the research cohort's datastore. */
