@@ -62,7 +62,7 @@ async function existing(dir: string): Promise<string> {
 }
 
 /** Whether `dir` (made or not yet) lies on a Mountpoint for Amazon S3 mount; false off Linux. */
-export async function onMountpointS3(dir: string): Promise<boolean> {
+async function onMountpointS3(dir: string): Promise<boolean> {
   let text: string;
   try {
     text = await readFile('/proc/self/mountinfo', 'utf8');
@@ -70,4 +70,22 @@ export async function onMountpointS3(dir: string): Promise<boolean> {
     return false;
   }
   return isMountpointS3(mountOf(await existing(dir), parseMountinfo(text)));
+}
+
+/**
+ * Whether `dir` is written in place: --mountpoint says so, or it lies on a Mountpoint for Amazon
+ * S3 mount (which `log` is told, when given).
+ */
+export async function writesInPlace(
+  flag: boolean,
+  dir: string,
+  log?: (level: string, message: string) => void,
+): Promise<boolean> {
+  if (flag) return true;
+  if (!(await onMountpointS3(dir))) return false;
+  log?.(
+    'INFO',
+    `${dir} is on Mountpoint for Amazon S3: each file is written in place, the journal in segments`,
+  );
+  return true;
 }

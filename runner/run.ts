@@ -27,7 +27,7 @@ import type { RunOptions } from './args';
 import { RunnerCredentials } from './credentials';
 import { DiskFolder } from './diskFolder';
 import { JOURNAL_DIR, JournalRecords, JournalWriter, readJournal } from './journal';
-import { onMountpointS3 } from './mounts';
+import { writesInPlace } from './mounts';
 import type { Counts, ProgressReporter } from './progress';
 import { runnerSources, saveManifests } from './sources';
 import { nodeThreads } from './threads';
@@ -87,21 +87,6 @@ function failedManifests(
 
 /** Whether a record holds what this format keeps (a folder written as jph is refetched as raw). */
 const keptKind = (format: string) => (keptAs(format) === 'jph' ? 'codestream' : 'pixels');
-
-/** Whether `dir` is written in place: --mountpoint, or found on a Mountpoint for Amazon S3 mount. */
-export async function writesInPlace(
-  flag: boolean,
-  dir: string,
-  log: (level: string, message: string) => void,
-): Promise<boolean> {
-  if (flag) return true;
-  if (!(await onMountpointS3(dir))) return false;
-  log(
-    'INFO',
-    `${dir} is on Mountpoint for Amazon S3: each file is written in place, the journal in segments`,
-  );
-  return true;
-}
 
 export async function run(options: RunOptions, say: ProgressReporter): Promise<number> {
   const log = (level: string, message: string) => {

@@ -21,7 +21,7 @@ import { ImageSetSearch } from '../src/io/search';
 import { gatherSources } from '../src/io/sources';
 import type { DatastoreSource, RunOptions } from './args';
 import { DiskFolder } from './diskFolder';
-import { onMountpointS3 } from './mounts';
+import { writesInPlace } from './mounts';
 import type { ProgressReporter } from './progress';
 
 /** The -i paths as files: a folder means its .json and .json.gz files, as the runner writes them. */
@@ -204,7 +204,7 @@ export async function saveManifests(
   const ds = options.datastore!;
   const ids = ds.imageSets.length ? ds.imageSets : await searchDatastore(client, ds, say);
   const dir = options.saveManifests!;
-  const folder = new DiskFolder(dir, options.mountpoint || (await onMountpointS3(dir)));
+  const folder = new DiskFolder(dir, await writesInPlace(options.mountpoint, dir));
   let frames = 0;
   await eachMetadataDocument(
     client,
