@@ -29,9 +29,12 @@ import { threadId } from 'node:worker_threads';
 import { RetrieveError } from '../src/core/errors';
 import type { Files, FolderData } from '../src/io/folder';
 
+/** An fs error's code (`ENOSPC`, `EPERM`, …), if it has one. */
+const codeOf = (e: unknown) => (e as { code?: string } | undefined)?.code;
+
 /** An fs error as the error that stops the run (disk full, write refused), else as it is. */
 export function diskError(e: unknown, dir: string): unknown {
-  const code = (e as { code?: string } | undefined)?.code;
+  const code = codeOf(e);
   if (code === 'ENOSPC' || code === 'EDQUOT')
     return new RetrieveError(
       'QuotaExceeded',
@@ -47,9 +50,9 @@ export function diskError(e: unknown, dir: string): unknown {
 
 /** A rename the file system does not do (Mountpoint for Amazon S3), as the error that says so. */
 function renameError(e: unknown, dir: string): RetrieveError | undefined {
-  const code = (e as { code?: string; syscall?: string } | undefined)?.code;
+  const code = codeOf(e);
   if (
-    (e as { syscall?: string }).syscall !== 'rename' ||
+    (e as { syscall?: string } | undefined)?.syscall !== 'rename' ||
     (code !== 'ENOSYS' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EXDEV')
   )
     return undefined;
@@ -146,7 +149,7 @@ export class DiskFolder implements Files {
       handle = await open(file, 'w');
     } catch (e) {
       // Refused before anything was written (a file Mountpoint may not replace): left as it is.
-      const code = (e as { code?: string } | undefined)?.code;
+      const code = codeOf(e);
       if ((code === 'EPERM' || code === 'EACCES') && (await exists(file)))
         throw new RetrieveError(
           'WriteRefused',
@@ -178,7 +181,7 @@ export class DiskFolder implements Files {
       try {
         await act();
       } catch (e) {
-        const code = (e as { code?: string } | undefined)?.code;
+        const code = codeOf(e);
         if (code === 'EPERM' || code === 'EACCES' || code === 'ENOTSUP' || code === 'ENOSYS')
           throw new RetrieveError(
             'BadInput',
@@ -204,7 +207,7 @@ export class DiskFolder implements Files {
       // openAsBlob refuses a missing file with a bare ERR_INVALID_ARG_VALUE: ask first.
       if (!(await stat(file)).isFile()) return undefined;
     } catch (e) {
-      const code = (e as { code?: string }).code;
+      const code = codeOf(e);
       if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
       throw e;
     }
@@ -218,7 +221,7 @@ export class DiskFolder implements Files {
       const folder = (await lstat(gone)).isDirectory();
       await (folder ? rm(gone, { recursive: true, force: true }) : unlink(gone));
     } catch (e) {
-      if ((e as { code?: string }).code !== 'ENOENT') throw diskError(e, this.dir);
+      if (codeOf(e) !== 'ENOENT') throw diskError(e, this.dir);
     }
     for (const key of this.made.keys())
       if (key === gone || key.startsWith(`${gone}/`)) this.made.delete(key);
